@@ -1,0 +1,134 @@
+"""Reading inputs: names in any language, types, and every problem reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from helpers import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
+from xl_addin.domain.schema import RawTable, parse_date, parse_inputs
+from xl_addin.errors import InputErrors
+
+D = dt.date
+
+
+@pytest.mark.parametrize("value,expected", [
+    (dt.datetime(2026, 3, 5, 10, 30), D(2026, 3, 5)),
+    (D(2026, 3, 5), D(2026, 3, 5)),
+    ("2026-03-05", D(2026, 3, 5)),
+    ("2026/3/5", D(2026, 3, 5)),
+    ("2026年3月5日", D(2026, 3, 5)),
+    ("2026.3.5", D(2026, 3, 5)),
+    (46086.0, D(2026, 3, 5)),  # Excel serial number
+], ids=["datetime", "date", "iso", "slash", "chinese", "dots", "serial"])
+def test_parse_date_accepts_the_forms_users_type(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "next week", "3/5", -5.0, True, "1899-01-01"])
+def test_parse_date_refuses_nonsense(value):
+    with pytest.raises(ValueError):
+        parse_date(value)
+
+
+def test_chinese_and_odd_case_headers_are_matched():
+    raw = raw_book([customer("C1")])
+    raw["Customers"] = RawTable("客户", 1, ["客户编号", "客户名称", " OWNER ", "do_not_contact"],
+                                [["C1", "张三", "王丽", "是"]])
+    raw["Orders"] = RawTable("订单", 1, ["customer id", "下单日期", "金额"],
+                             [["C1", "2026年1月2日", "1,200元"]])
+    inputs = parse_inputs(raw)
+    assert inputs.customers.loc[0, "Owner"] == "王丽"
+    assert bool(inputs.customers.loc[0, "DoNotContact"]) is True
+    assert inputs.orders.loc[0, "Amount"] == 1200.0
+    assert inputs.orders.loc[0, "OrderDate"].date() == D(2026, 1, 2)
+
+
+def test_all_problems_are_reported_with_sheet_row_and_column():
+    raw = raw_book(
+        [customer("C1"), customer("C1"), customer("C2", ClassOverride="Z")],
+        [order("C1", "someday", 10.0), order("C9", D(2026, 1, 1), "abc")],
+        [contact("C2", None)],
+    )
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    problems = {(e.sheet, e.row, e.column, e.code) for e in info.value.errors}
+    assert problems == {
+        ("Customers", 3, "CustomerID", "duplicate_id"),
+        ("Customers", 4, "ClassOverride", "not_in_choices"),
+        ("Orders", 2, "OrderDate", "not_a_date"),
+        ("Orders", 3, "Amount", "not_a_number"),
+        ("Orders", 3, "CustomerID", "unknown_customer"),
+        ("Contacts", 2, "ContactDate", "required_blank"),
+    }
+    text = info.value.render("en")
+    assert "Sheet 'Orders', row 3, column 'Amount': expected a number, found 'abc'" in text
+    zh = info.value.render("zh-CN")
+    assert "工作表「Orders」第 3 行「Amount」列：应为数字" in zh
+
+
+def test_missing_sheet_and_missing_column():
+    raw = raw_book([customer("C1")])
+    raw["Orders"] = RawTable("Orders", 4, ["CustomerID", "Amount"], [])
+    raw["Contacts"] = None
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    codes = {(e.sheet, e.row, e.code) for e in info.value.errors}
+    assert ("Orders", 4, "missing_column") in codes
+    assert any(c[2] == "missing_sheet" for c in codes)
+    assert "OrderDate / 下单日期" in info.value.render("en")
+
+
+def test_blank_rows_inside_a_table_are_skipped_but_rows_keep_their_excel_numbers():
+    raw = raw_book([customer("C1"), [None] * 14, customer("C2", ClassOverride="Q")])
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert [e.row for e in info.value.errors] == [4]
+
+
+def test_error_values_in_cells_are_reported():
+    raw = raw_book([customer("C1")], [order("C1", D(2026, 1, 1), None)])
+    raw["Orders"].rows[0][ORDER_HEADER.index("Amount")] = ""
+    raw["Orders"].error_cells = {(2, ORDER_HEADER.index("Amount")): "#N/A"}
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert [(e.row, e.code, e.params["value"]) for e in info.value.errors] == [
+        (2, "error_value", "#N/A")]
+
+
+def test_settings_are_typed_and_validated():
+    raw = raw_book([customer("C1")], settings={"ABC_A_Share": "70%", "CallsPerOwnerPerDay": 5})
+    s = parse_inputs(raw).settings
+    assert (s.ABC_A_Share, s.CallsPerOwnerPerDay, s.Language) == (0.7, 5, "en")
+    bad = raw_book([customer("C1")], settings={"DormantDays": "soon", "ABC_A_Share": 1.5})
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(bad)
+    assert sorted(e.params["key"] for e in info.value.errors) == ["ABC_A_Share", "DormantDays"]
+
+
+def test_unknown_language_is_refused():
+    raw = raw_book([customer("C1")])
+    raw["Settings"].rows[0][1] = "Klingon"
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert info.value.errors[0].params["key"] == "Language"
+
+
+def test_as_of_override_and_refunds_are_legal():
+    raw = raw_book([customer("C1")], [order("C1", D(2026, 1, 1), -30.0)])
+    inputs = parse_inputs(raw, as_of=D(2026, 2, 1))
+    assert inputs.settings.AsOfDate == D(2026, 2, 1)
+    assert inputs.orders.loc[0, "Amount"] == -30.0
+
+
+def test_phone_typed_as_number_stays_text_without_decimal():
+    raw = raw_book([customer("C1", Phone=13812345678.0)])
+    assert parse_inputs(raw).customers.loc[0, "Phone"] == "13812345678"
+
+
+def test_contacts_outcome_words_in_either_language():
+    raw = raw_book([customer("C1")], [], [contact("C1", D(2026, 1, 1), Outcome="未接通"),
+                                          contact("C1", D(2026, 1, 2), Outcome="left a note")])
+    assert parse_inputs(raw).contacts["Outcome"].tolist() == ["NoAnswer", "left a note"]
+    assert CONTACT_HEADER[0] == "CustomerID"

@@ -1,0 +1,396 @@
+"""From raw cell values to typed, validated DataFrames.
+
+The Excel doors hand over each input sheet as a :class:`RawTable` (the header and the
+data rows exactly as the cells hold them, with the Excel row number of the header).
+:func:`parse_inputs` matches the columns by any of their names, converts every cell to
+its column's type, and collects *all* problems as :class:`~xl_addin.errors.InputError`
+with the sheet, the row Excel shows and the column header the user typed.
+
+Output frames use the canonical English column names of :mod:`xl_addin.names` plus
+``_row``, the Excel row each record came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, InputErrors
+from ..names import CONTACTS, CUSTOMERS, ORDERS, OUTCOMES, SETTINGS_SHEET, Col, SheetSpec, fold
+from ..settings import Settings, is_language_setting, settings_from_pairs
+
+__all__ = [
+    "Inputs",
+    "RawTable",
+    "parse_date",
+    "parse_inputs",
+    "parse_table",
+]
+
+MAX_AMOUNT = 1e12
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_RE = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+)
+_YES = {"y", "yes", "true", "1", "是", "对", "√", "✓", "x"}
+_NO = {"n", "no", "false", "0", "否", "不", ""}
+_OUTCOME_WORDS = {fold(k): k for k in OUTCOMES} | {fold(v): k for k, v in OUTCOMES.items()}
+_NUMBER_JUNK = re.compile(r"[,\s¥￥$元€£]|RMB|CNY", re.IGNORECASE)
+
+
+@dataclass
+class RawTable:
+    """One input sheet as found in the workbook.
+
+    ``rows[i]`` sits on Excel row ``header_row + 1 + i``. ``error_cells`` maps
+    ``(excel_row, index into header)`` to an Excel error such as ``#N/A``.
+    """
+
+    sheet: str
+    header_row: int
+    header: list[Any]
+    rows: list[list[Any]]
+    error_cells: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+
+@dataclass
+class Inputs:
+    """The typed inputs of one run."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    contacts: pd.DataFrame
+    settings: Settings
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, str):
+        return not v.strip()
+    return v is pd.NaT or v is pd.NA
+
+
+def parse_date(v: Any) -> dt.date:
+    """A cell value as a date: Excel date, serial number, ISO/slash/Chinese text.
+
+    Raises ``ValueError`` for anything else (and for years outside 1900-2200).
+    """
+    if isinstance(v, dt.datetime):
+        d = v.date()
+    elif isinstance(v, dt.date):
+        d = v
+    elif isinstance(v, pd.Timestamp):
+        d = v.date()
+    elif isinstance(v, bool):
+        raise ValueError(v)
+    elif isinstance(v, int | float | np.integer | np.floating):
+        f = float(v)
+        if not (1 <= f < 2958466):
+            raise ValueError(v)
+        d = _EXCEL_EPOCH + dt.timedelta(days=int(f))
+    elif isinstance(v, str):
+        m = _DATE_RE.match(v)
+        if not m:
+            raise ValueError(v)
+        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    else:
+        raise ValueError(v)
+    if not 1900 <= d.year <= 2200:
+        raise ValueError(v)
+    return d
+
+
+def _parse_number(v: Any) -> float:
+    if isinstance(v, bool) or isinstance(v, dt.date):
+        raise ValueError(v)
+    if isinstance(v, int | float | np.integer | np.floating):
+        f = float(v)
+    else:
+        text = _NUMBER_JUNK.sub("", str(v))
+        neg = text.startswith("(") and text.endswith(")")
+        f = float(text.strip("()"))
+        f = -f if neg else f
+    if math.isnan(f) or math.isinf(f):
+        raise ValueError(v)
+    return f
+
+
+def _parse_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # phone numbers and IDs typed as numbers
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def _parse_yn(v: Any) -> bool:
+    key = fold(v)
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ValueError(v)
+
+
+def _parse_abc(v: Any) -> str:
+    key = str(v).strip().upper()
+    if key not in {"A", "B", "C"}:
+        raise ValueError(v)
+    return key
+
+
+def _parse_outcome(v: Any) -> str:
+    """Known outcome words become canonical; other words are kept as typed."""
+    text = _parse_text(v)
+    return _OUTCOME_WORDS.get(fold(text), text)
+
+
+_PARSERS = {
+    "id": _parse_text,
+    "text": _parse_text,
+    "date": parse_date,
+    "number": _parse_number,
+    "money": _parse_number,
+    "int": _parse_number,
+    "percent": _parse_number,
+    "yn": _parse_yn,
+    "abc": _parse_abc,
+    "outcome": _parse_outcome,
+}
+_PROBLEM = {
+    "date": "not_a_date",
+    "number": "not_a_number",
+    "money": "not_a_number",
+    "int": "not_a_number",
+    "percent": "not_a_number",
+    "yn": "not_yes_no",
+    "abc": "not_in_choices",
+}
+
+
+def _match_columns(
+    spec: SheetSpec, raw: RawTable, errors: list[InputError]
+) -> dict[str, int]:
+    """Map each spec column key to its index in the raw header."""
+    wanted = {name: col for col in spec.columns for name in col.names()}
+    found: dict[str, int] = {}
+    for i, h in enumerate(raw.header):
+        col = wanted.get(fold(h))
+        if col is None:
+            continue
+        if col.key in found:
+            errors.append(
+                InputError(raw.sheet, raw.header_row, str(h), "duplicate_column",
+                           first=found[col.key] + 1, second=i + 1)
+            )
+            continue
+        found[col.key] = i
+    for col in spec.columns:
+        if col.required and col.key not in found:
+            shown = [str(h) for h in raw.header if not _blank(h)]
+            errors.append(
+                InputError(raw.sheet, raw.header_row, None, "missing_column",
+                           expected=" / ".join(dict.fromkeys([col.key, col.zh, *col.aliases[:1]])),
+                           found=", ".join(shown) or "—")
+            )
+    return found
+
+
+def _convert(
+    col: Col, values: list[Any], rows: np.ndarray, raw: RawTable, header: str,
+    idx: int, errors: list[InputError], lang: str
+) -> list[Any]:
+    parse = _PARSERS[col.kind]
+    out: list[Any] = [None] * len(values)
+    memo: dict[Any, Any] = {}
+    err_cells = raw.error_cells
+    for i, v in enumerate(values):
+        if err_cells and (int(rows[i]), idx) in err_cells:
+            errors.append(InputError(raw.sheet, int(rows[i]), header, "error_value",
+                                     value=err_cells[(int(rows[i]), idx)]))
+            continue
+        if _blank(v):
+            if col.required:
+                errors.append(InputError(raw.sheet, int(rows[i]), header, "required_blank"))
+            continue
+        try:
+            key = (type(v), v)
+            if key in memo:
+                out[i] = memo[key]
+                continue
+            out[i] = memo[key] = parse(v)
+        except (ValueError, TypeError, OverflowError):
+            if col.kind == "abc":
+                errors.append(InputError(raw.sheet, int(rows[i]), header, "not_in_choices",
+                                         choices="A / B / C", value=v))
+            elif col.kind == "date" and isinstance(v, int | float) and not isinstance(v, bool):
+                errors.append(InputError(raw.sheet, int(rows[i]), header, "date_out_of_range",
+                                         value=v))
+            else:
+                errors.append(InputError(raw.sheet, int(rows[i]), header,
+                                         _PROBLEM.get(col.kind, "not_a_number"), value=v))
+            continue
+        if col.kind == "money" and abs(out[i]) > MAX_AMOUNT:
+            errors.append(InputError(raw.sheet, int(rows[i]), header, "number_too_large",
+                                     value=v))
+            out[i] = None
+    return out
+
+
+def parse_table(
+    spec: SheetSpec, raw: RawTable, errors: list[InputError], lang: str = "en"
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Typed DataFrame of one input sheet (canonical columns + ``_row``).
+
+    Blank rows are skipped. Problems are appended to ``errors``.
+    """
+    found = _match_columns(spec, raw, errors)
+    keep = [i for i, r in enumerate(raw.rows) if any(not _blank(v) for v in r)]
+    excel_rows = np.asarray(keep, dtype=np.int64) + raw.header_row + 1
+    data: dict[str, Any] = {}
+    for col in spec.columns:
+        if col.key not in found:
+            data[col.key] = [None] * len(keep)
+            continue
+        idx = found[col.key]
+        values = [raw.rows[i][idx] if idx < len(raw.rows[i]) else None for i in keep]
+        data[col.key] = _convert(col, values, excel_rows, raw, str(raw.header[idx]), idx,
+                                 errors, lang)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(keep)))
+    for col in spec.columns:
+        if col.kind == "date":
+            frame[col.key] = pd.to_datetime(frame[col.key]).astype("datetime64[ns]")
+        elif col.kind in {"number", "money", "int", "percent"}:
+            frame[col.key] = pd.to_numeric(frame[col.key]).astype("float64")
+        elif col.kind == "yn":
+            frame[col.key] = frame[col.key].astype("boolean").fillna(False).astype(bool)
+        else:
+            frame[col.key] = frame[col.key].astype("object")
+    frame["_row"] = excel_rows
+    headers = {key: str(raw.header[i]) for key, i in found.items()}
+    return frame, headers
+
+
+def _language_of(raw: Mapping[str, RawTable | None]) -> str:
+    """The workbook's language for messages, before Settings are validated."""
+    settings = raw.get("Settings")
+    if settings is not None:
+        for r in settings.rows:
+            if len(r) >= 2 and is_language_setting(r[0]):
+                from ..settings import LANGUAGES
+
+                lang = LANGUAGES.get(fold(r[1]))
+                if lang:
+                    return lang
+    names = " ".join(t.sheet for t in raw.values() if t is not None)
+    return "zh-CN" if re.search(r"[\u4e00-\u9fff]", names) else "en"
+
+
+def parse_inputs(
+    raw: Mapping[str, RawTable | None],
+    *,
+    sheet_labels: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
+) -> Inputs:
+    """Validate and type every input sheet; raise :class:`InputErrors` with all problems.
+
+    ``raw`` maps ``"Customers"``, ``"Orders"``, ``"Contacts"``, ``"Settings"`` to the
+    sheet found in the workbook, or ``None`` when it is missing (Settings may be).
+    ``as_of`` (the CLI's ``--as-of``) overrides Settings ``AsOfDate``.
+    """
+    lang = _language_of(raw)
+    errors: list[InputError] = []
+    settings_raw = raw.get("Settings")
+    if settings_raw is not None:
+        spec_found = _match_columns(SETTINGS_SHEET, settings_raw, [])
+        ki, vi = spec_found.get("Key", 0), spec_found.get("Value", 1)
+        pairs = [
+            (settings_raw.header_row + 1 + n, r[ki] if ki < len(r) else None,
+             r[vi] if vi < len(r) else None)
+            for n, r in enumerate(settings_raw.rows)
+        ]
+        if not spec_found:  # no header row: the first row is a setting too
+            pairs.insert(0, (settings_raw.header_row, *(settings_raw.header + [None, None])[:2]))
+        settings, problems = settings_from_pairs(pairs, settings_raw.sheet, parse_date)
+        errors += problems
+    else:
+        settings = Settings(Language=lang)
+    if as_of is not None:
+        settings = Settings(**{**settings.__dict__, "AsOfDate": as_of})
+
+    frames: dict[str, pd.DataFrame] = {}
+    headers: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
+    for spec in (CUSTOMERS, ORDERS, CONTACTS):
+        table = raw.get(spec.key)
+        if table is None:
+            label = (sheet_labels or {}).get(spec.key, f"{spec.key} / {spec.zh}")
+            errors.append(InputError(label, None, None, "missing_sheet",
+                                     expected=f"{spec.key} / {spec.zh}"))
+            frames[spec.key] = _empty(spec)
+            continue
+        names[spec.key] = table.sheet
+        frames[spec.key], headers[spec.key] = parse_table(spec, table, errors, lang)
+
+    customers = frames["Customers"]
+    if len(customers):
+        _check_ids(customers, names.get("Customers", "Customers"),
+                   headers.get("Customers", {}).get("CustomerID", "CustomerID"), errors)
+        known = set(customers["CustomerID"].dropna())
+        for key in ("Orders", "Contacts"):
+            frame = frames[key]
+            bad = frame["CustomerID"].notna() & ~frame["CustomerID"].isin(known)
+            header = headers.get(key, {}).get("CustomerID", "CustomerID")
+            for cid, row in zip(frame.loc[bad, "CustomerID"], frame.loc[bad, "_row"], strict=True):
+                errors.append(InputError(names.get(key, key), int(row), header,
+                                         "unknown_customer", value=cid))
+    if errors:
+        raise _localised(errors, settings.Language if settings_raw is not None else lang)
+    return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
+                  names, headers)
+
+
+class LocalisedInputErrors(InputErrors):
+    """InputErrors that remember the workbook's language for ``str()``."""
+
+    def __init__(self, errors: Sequence[InputError], lang: str) -> None:
+        self.lang = lang
+        super().__init__(errors)
+
+    def __str__(self) -> str:
+        return self.render(self.lang)
+
+
+def _localised(errors: list[InputError], lang: str) -> LocalisedInputErrors:
+    return LocalisedInputErrors(errors, lang)
+
+
+def _check_ids(frame: pd.DataFrame, sheet: str, header: str, errors: list[InputError]) -> None:
+    ids = frame["CustomerID"]
+    dup = ids.notna() & ids.duplicated(keep="first")
+    if dup.any():
+        first = frame.loc[ids.notna()].drop_duplicates("CustomerID").set_index("CustomerID")["_row"]
+        for cid, row in zip(ids[dup], frame.loc[dup, "_row"], strict=True):
+            errors.append(InputError(sheet, int(row), header, "duplicate_id", value=cid,
+                                     first_row=int(first[cid])))
+
+
+def _empty(spec: SheetSpec) -> pd.DataFrame:
+    raw = RawTable(spec.key, 1, [c.key for c in spec.columns], [])
+    frame, _ = parse_table(spec, raw, [])
+    return frame

@@ -1,0 +1,270 @@
+"""The workbook contract as data: sheet names, columns, output columns and words.
+
+These names are a promise to users (their own workbooks and formulas depend on them).
+Every input sheet and column is matched case-insensitively, ignoring spaces and ``_``,
+by its English name, its Chinese name or an alias. Outputs are written in the
+workbook's language (``en`` or ``zh-CN``).
+
+Column kinds (how cells are read and written):
+``id`` text key · ``text`` · ``date`` · ``number`` · ``money`` · ``int`` · ``percent`` ·
+``yn`` (Y/N) · ``abc`` (A/B/C) · ``outcome`` (a contact outcome word).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CONTACTS",
+    "CUSTOMERS",
+    "INPUT_SHEETS",
+    "ORDERS",
+    "OUTCOMES",
+    "OUTPUT_SHEETS",
+    "REASONS",
+    "SETTINGS_SHEET",
+    "STATUSES",
+    "Col",
+    "SheetSpec",
+    "fold",
+    "word",
+]
+
+
+def fold(name: object) -> str:
+    """The matching key of a sheet or column name: lower case, no spaces or ``_``."""
+    return re.sub(r"[\s_\-]+", "", str(name or "")).casefold()
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    zh: str
+    kind: str = "text"
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    width: float = 12.0
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh-CN" else self.key
+
+    def names(self) -> set[str]:
+        return {fold(n) for n in (self.key, self.zh, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str
+    zh: str
+    columns: tuple[Col, ...]
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh-CN" else self.key
+
+    def names(self) -> set[str]:
+        return {fold(n) for n in (self.key, self.zh, *self.aliases)}
+
+    def col(self, key: str) -> Col:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- inputs
+CUSTOMERS = SheetSpec(
+    "Customers",
+    "客户",
+    (
+        Col("CustomerID", "客户编号", "id", True, ("Customer ID", "ID", "客户ID", "编号")),
+        Col("Name", "客户名称", "text", True, ("Customer Name", "客户", "姓名", "名称")),
+        Col("Owner", "负责人", "text", False, ("Salesperson", "Sales Rep", "销售")),
+        Col("Phone", "电话", "text", False, ("Mobile", "Tel", "手机", "联系电话")),
+        Col("Region", "区域", "text", False, ("Area", "地区")),
+        Col("Source", "来源", "text"),
+        Col("Type", "类型", "text", False, ("Customer Type", "客户类型")),
+        Col("Birthday", "生日", "date", False, ("Date of Birth", "出生日期")),
+        Col("LunarBirthday", "农历生日", "yn", False, ("Lunar",)),
+        Col("Anniversary", "纪念日", "date"),
+        Col("Strategic", "战略客户", "yn"),
+        Col("DoNotContact", "免打扰", "yn", False, ("DNC", "Do Not Call")),
+        Col("ClassOverride", "手动等级", "abc", False, ("Manual Class", "Class Override")),
+        Col("Notes", "备注", "text"),
+    ),
+    ("客户表", "客户资料", "Customer"),
+)
+
+ORDERS = SheetSpec(
+    "Orders",
+    "订单",
+    (
+        Col("OrderID", "订单号", "id", False, ("Order ID", "订单编号")),
+        Col("CustomerID", "客户编号", "id", True, ("Customer ID", "客户ID")),
+        Col("OrderDate", "下单日期", "date", True, ("Order Date", "Date", "日期", "订单日期")),
+        Col("Amount", "金额", "money", True, ("Revenue", "Sales", "订单金额", "销售额")),
+        Col("Cost", "成本", "money"),
+        Col("Product", "产品", "text", False, ("Item", "商品", "项目")),
+        Col("Paid", "已回款", "money", False, ("Received", "回款")),
+    ),
+    ("订单表", "Order", "Sales", "销售记录"),
+)
+
+CONTACTS = SheetSpec(
+    "Contacts",
+    "联系记录",
+    (
+        Col("CustomerID", "客户编号", "id", True, ("Customer ID", "客户ID")),
+        Col("ContactDate", "联系日期", "date", True, ("Contact Date", "Date", "日期")),
+        Col("Channel", "方式", "text", False, ("联系方式",)),
+        Col("Staff", "联系人", "text", False, ("Staff Member", "跟进人")),
+        Col("Outcome", "结果", "outcome", False, ("Result", "联系结果")),
+        Col("NextFollowUp", "下次跟进", "date", False, ("Next Follow Up", "下次回访")),
+        Col("Promise", "承诺事项", "text"),
+        Col("PromiseDue", "承诺期限", "date", False, ("Promise Due",)),
+        Col("Notes", "备注", "text"),
+    ),
+    ("Contact", "联系", "回访记录", "Contact Log"),
+)
+
+SETTINGS_SHEET = SheetSpec(
+    "Settings",
+    "设置",
+    (
+        Col("Key", "键", "text", True, ("Setting", "名称", "项目")),
+        Col("Value", "值", "text", True, ("数值",)),
+    ),
+    ("参数",),
+    required=False,
+)
+
+INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET)
+
+# -------------------------------------------------------------------------- outputs
+ANALYSIS = SheetSpec(
+    "Analysis",
+    "客户分析",
+    (
+        Col("CustomerID", "客户编号", "id", width=12),
+        Col("Name", "客户名称", "text", width=14),
+        Col("Owner", "负责人", "text", width=10),
+        Col("Revenue", "销售额", "money", width=12),
+        Col("Orders", "订单数", "int", width=8),
+        Col("LastOrderDate", "最近下单日期", "date", width=12),
+        Col("RecencyDays", "距今天数", "int", width=9),
+        Col("R", "R", "int", width=4),
+        Col("F", "F", "int", width=4),
+        Col("M", "M", "int", width=4),
+        Col("RFMSegment", "RFM分群", "text", width=14),
+        Col("ABCClass", "ABC等级", "text", width=8),
+        Col("ValueTier", "价值层级", "text", width=10),
+        Col("Profit", "利润", "money", width=12),
+        Col("Dormant", "休眠状态", "text", width=9),
+        Col("PAlive", "活跃概率", "percent", width=9),
+        Col("ExpectedPurchases", "预计购买次数", "number", width=10),
+        Col("CLV", "客户终身价值", "money", width=12),
+        Col("AvgOrderValue", "平均订单金额", "money", width=12),
+        Col("FirstOrderDate", "首次下单日期", "date", width=12),
+        Col("Why", "分类依据", "text", width=48),
+    ),
+    required=False,
+)
+
+FOLLOWUPS = SheetSpec(
+    "FollowUps",
+    "回访提醒",
+    (
+        Col("CustomerID", "客户编号", "id", width=12),
+        Col("Name", "客户名称", "text", width=14),
+        Col("Owner", "负责人", "text", width=10),
+        Col("Reason", "原因", "text", width=14),
+        Col("DueDate", "到期日期", "date", width=12),
+        Col("DaysOverdue", "逾期天数", "int", width=9),
+        Col("Status", "状态", "text", width=9),
+        Col("ABCClass", "ABC等级", "text", width=8),
+        Col("Detail", "说明", "text", width=40),
+    ),
+    required=False,
+)
+
+CALLLIST = SheetSpec(
+    "CallList",
+    "呼叫清单",
+    (
+        Col("Owner", "负责人", "text", width=10),
+        Col("Rank", "序号", "int", width=6),
+        Col("CustomerID", "客户编号", "id", width=12),
+        Col("Name", "客户名称", "text", width=14),
+        Col("Phone", "电话", "text", width=14),
+        Col("Region", "区域", "text", width=10),
+        Col("Reason", "原因", "text", width=16),
+        Col("Priority", "优先级", "number", width=8),
+        Col("PurchaseLikelihood", "购买可能性", "percent", width=10),
+        Col("Why", "优先依据", "text", width=26),
+        Col("Script", "建议话术", "text", width=40),
+        Col("Outcome", "结果", "outcome", width=10),
+        Col("NextFollowUp", "下次跟进", "date", width=12),
+        Col("Notes", "备注", "text", width=16),
+        Col("Message", "提示", "text", width=18),
+    ),
+    required=False,
+)
+
+DASHBOARD = SheetSpec("Dashboard", "仪表盘", (), required=False)
+
+OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD)
+
+# ---------------------------------------------------------------------------- words
+#: canonical word -> 中文
+REASONS: dict[str, str] = {
+    "Complaint": "投诉",
+    "Promise": "承诺",
+    "FollowUp": "约定回访",
+    "Cadence": "定期回访",
+    "PostSale": "售后回访",
+    "Plan": "回访计划",
+    "Birthday": "生日",
+    "Anniversary": "纪念日",
+    "Holiday": "节日问候",
+    "Appointment": "邀约确认",
+    "Dormant": "休眠激活",
+    "WinBack": "流失挽回",
+}
+
+STATUSES: dict[str, str] = {"Overdue": "逾期", "DueToday": "今日到期", "Upcoming": "即将到期"}
+
+#: contact outcomes staff record; canonical -> 中文 (both accepted on input)
+OUTCOMES: dict[str, str] = {
+    "Reached": "已接通",
+    "NoAnswer": "未接通",
+    "Appointment": "已预约",
+    "Order": "已下单",
+    "Complaint": "投诉",
+    "Resolved": "已解决",
+    "PromiseKept": "承诺已兑现",
+    "Callback": "待回电",
+    "NotInterested": "无意向",
+    "WrongNumber": "号码错误",
+}
+
+DORMANCY: dict[str, str] = {
+    "Active": "活跃",
+    "Dormant": "休眠",
+    "Lost": "流失",
+    "Prospect": "潜在",
+}
+
+VALUE_TIERS: dict[str, str] = {
+    "Key": "大客户",
+    "Important": "重要客户",
+    "Ordinary": "普通客户",
+    "Small": "小客户",
+}
+
+
+def word(table: dict[str, str], key: str, lang: str) -> str:
+    """A canonical word in the workbook's language."""
+    return table.get(key, key) if lang == "zh-CN" else key

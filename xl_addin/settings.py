@@ -1,0 +1,189 @@
+"""Settings: one frozen dataclass with every default in one place.
+
+The Settings sheet (设置) holds two columns, ``Key`` (键) and ``Value`` (值). Keys are
+matched like column names (case, spaces and ``_`` ignored). A blank value keeps the
+default. Every number the domain rules use is here, so a user can change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import InputError
+from .names import fold
+
+__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "settings_from_pairs"]
+
+LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN",
+             "en": "en", "english": "en", "英文": "en", "enus": "en", "engb": "en"}
+#: RFM segment schemes: ``CN8`` the Chinese 8-class model, ``EN11`` the English segment map.
+RFM_SCHEMES = {"cn8": "CN8", "八类": "CN8", "8": "CN8", "en11": "EN11", "11": "EN11"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable number. Field names are the Settings sheet keys."""
+
+    AsOfDate: dt.date | None = None
+    Language: str = "zh-CN"
+    ABC_A_Share: float = 0.80
+    ABC_B_Share: float = 0.95
+    Cadence_A_Days: int = 30
+    Cadence_B_Days: int = 90
+    Cadence_C_Days: int = 180
+    DormantDays: int = 180
+    LostDays: int = 365
+    PostSaleCheckInDays: int = 3
+    CareLeadDays: int = 3
+    CallsPerOwnerPerDay: int = 20
+    DefaultMarginRate: float = 0.30
+    DiscountRateAnnual: float = 0.10
+    CLV_HorizonMonths: int = 12
+    UpcomingDays: int = 7
+    RFMScheme: str = ""  # blank: CN8 for zh-CN workbooks, EN11 for en
+    CostPerContact: float = 0.0
+    Tier_Key_Share: float = 0.05
+    Tier_Important_Share: float = 0.20
+    Tier_Ordinary_Share: float = 0.70
+
+    @property
+    def lang(self) -> str:
+        return self.Language
+
+    @property
+    def rfm_scheme(self) -> str:
+        return self.RFMScheme or ("CN8" if self.Language == "zh-CN" else "EN11")
+
+    def as_of(self, today: dt.date | None = None) -> dt.date:
+        return self.AsOfDate or today or dt.date.today()
+
+    def cadence_days(self, abc: str) -> int:
+        return {"A": self.Cadence_A_Days, "B": self.Cadence_B_Days}.get(abc, self.Cadence_C_Days)
+
+
+#: key -> (English, 中文) description shown next to the value on the Settings sheet
+SETTING_DOCS: Mapping[str, tuple[str, str]] = {
+    "AsOfDate": ("Date the analysis is made for (blank = today)", "分析基准日（留空 = 今天）"),
+    "Language": ("Output language: zh-CN or en", "输出语言：zh-CN 或 en"),
+    "ABC_A_Share": ("A = customers making up this share of revenue", "A 类：累计销售额占比上限"),
+    "ABC_B_Share": ("B = up to this cumulative share; the rest C", "B 类：累计占比上限，其余为 C 类"),
+    "Cadence_A_Days": ("Follow up A customers at least every N days", "A 类客户回访周期（天）"),
+    "Cadence_B_Days": ("Follow up B customers at least every N days", "B 类客户回访周期（天）"),
+    "Cadence_C_Days": ("Follow up C customers at least every N days", "C 类客户回访周期（天）"),
+    "DormantDays": ("No purchase for N days = dormant", "超过 N 天未购买 = 休眠"),
+    "LostDays": ("No purchase for N days = lost", "超过 N 天未购买 = 流失"),
+    "PostSaleCheckInDays": ("Check in N days after an order", "下单后第 N 天售后回访"),
+    "CareLeadDays": ("Prepare birthdays etc. N days ahead", "生日等关怀提前 N 天提醒"),
+    "CallsPerOwnerPerDay": ("Calls per owner per day on the call list", "每人每天呼叫上限"),
+    "DefaultMarginRate": ("Margin rate used where Cost is blank", "成本为空时的默认毛利率"),
+    "DiscountRateAnnual": ("Annual discount rate for CLV", "客户终身价值年折现率"),
+    "CLV_HorizonMonths": ("CLV horizon in months", "客户终身价值预测月数"),
+    "UpcomingDays": ("Show follow-ups due within N days", "显示 N 天内到期的回访"),
+    "RFMScheme": ("RFM segments: CN8 or EN11 (blank = by language)",
+                  "RFM 分群方案：CN8 或 EN11（留空按语言）"),
+    "CostPerContact": ("Cost to serve per contact (profit view)", "每次联系的服务成本"),
+    "Tier_Key_Share": ("Top share of buyers that are key customers", "大客户占买家比例"),
+    "Tier_Important_Share": ("Cumulative share up to important", "重要客户累计比例"),
+    "Tier_Ordinary_Share": ("Cumulative share up to ordinary; rest small", "普通客户累计比例，其余为小客户"),
+}
+
+_FIELDS = {fold(f.name): f for f in fields(Settings)}
+_ZH_KEYS = {
+    "基准日": "AsOfDate", "分析日期": "AsOfDate", "语言": "Language",
+    "每人每天呼叫上限": "CallsPerOwnerPerDay", "默认毛利率": "DefaultMarginRate",
+}
+
+_SHARES = ("ABC_A_Share", "ABC_B_Share", "DefaultMarginRate", "DiscountRateAnnual",
+           "Tier_Key_Share", "Tier_Important_Share", "Tier_Ordinary_Share")
+
+
+def _number(raw: Any) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = str(raw).strip().replace(",", "")
+    pct = text.endswith("%")
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        return None
+    return value / 100 if pct else value
+
+
+def settings_from_pairs(
+    pairs: Iterable[tuple[int, Any, Any]],
+    sheet: str = "Settings",
+    parse_date: Any = None,
+) -> tuple[Settings, list[InputError]]:
+    """Build Settings from ``(excel_row, key, value)`` triples.
+
+    Unknown keys are ignored (users keep their own notes there). Returns the settings
+    and the problems found; the caller decides whether problems stop the run.
+    ``parse_date`` converts a cell value to a date or raises ``ValueError``.
+    """
+    values: dict[str, Any] = {}
+    errors: list[InputError] = []
+    rows: dict[str, int] = {}
+    for row, key, raw in pairs:
+        name = _ZH_KEYS.get(str(key).strip()) if key is not None else None
+        f = _FIELDS.get(fold(name or key))
+        if f is None or raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        rows[f.name] = row
+        if f.name == "AsOfDate":
+            try:
+                values[f.name] = parse_date(raw) if parse_date else raw
+            except ValueError:
+                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
+                                         key=f.name, expected="a date", value=raw))
+        elif f.name == "Language":
+            lang = LANGUAGES.get(fold(raw))
+            if lang is None:
+                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
+                                         key=f.name, expected="zh-CN or en", value=raw))
+            else:
+                values[f.name] = lang
+        elif f.name == "RFMScheme":
+            scheme = RFM_SCHEMES.get(fold(raw))
+            if scheme is None:
+                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
+                                         key=f.name, expected="CN8 or EN11", value=raw))
+            else:
+                values[f.name] = scheme
+        else:
+            num = _number(raw)
+            is_int = f.type in (int, "int")
+            if num is None or (is_int and num != int(num)):
+                errors.append(InputError(sheet, row, "Value", "unknown_setting_value", key=f.name,
+                                         expected="a whole number" if is_int else "a number",
+                                         value=raw))
+                continue
+            if num < 0 or (f.name in _SHARES and num > 1):
+                errors.append(InputError(sheet, row, "Value", "setting_out_of_range", key=f.name,
+                                         expected="between 0 and 1" if f.name in _SHARES
+                                         else "zero or more", value=raw))
+                continue
+            values[f.name] = int(num) if is_int else num
+    settings = replace(Settings(), **values)
+    for low, high in (("ABC_A_Share", "ABC_B_Share"), ("DormantDays", "LostDays"),
+                      ("Tier_Key_Share", "Tier_Important_Share"),
+                      ("Tier_Important_Share", "Tier_Ordinary_Share")):
+        if getattr(settings, low) > getattr(settings, high):
+            errors.append(InputError(sheet, rows.get(high, rows.get(low)), "Value",
+                                     "settings_inconsistent", key=low, other=high,
+                                     expected=f"{low} ≤ {high}"))
+    if settings.CallsPerOwnerPerDay < 1:
+        errors.append(InputError(sheet, rows.get("CallsPerOwnerPerDay"), "Value",
+                                 "setting_out_of_range", key="CallsPerOwnerPerDay",
+                                 expected="at least 1", value=settings.CallsPerOwnerPerDay))
+    return settings, errors
+
+
+def is_language_setting(key: Any) -> bool:
+    """True when ``key`` names the Language setting (read first to pick the message language)."""
+    return bool(key) and fold(key) in {"language", "语言"}
+
