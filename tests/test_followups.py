@@ -1,0 +1,120 @@
+"""Every due-date source, checked against dates computed by hand (as of 2026-06-30)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from helpers import AS_OF, contact, customer, order, raw_book
+from xl_addin.domain.followups import next_care_date
+from xl_addin.domain.pipeline import run
+from xl_addin.domain.schema import parse_inputs
+
+D = dt.date
+
+
+def items(customers, orders=(), contacts=(), **settings):
+    out = run(parse_inputs(raw_book(customers, orders, contacts, settings), as_of=AS_OF))
+    fu = out.followups
+    return {(r.CustomerID, r.Reason): (r.DueDate.date(), r.DaysOverdue, r.Status)
+            for r in fu.itertuples()}, out
+
+
+def test_cadence_from_the_later_of_last_reached_contact_and_last_order():
+    # C1 is class A (only buyer): last order 03-10, last reached contact 04-01 -> 04-01 + 30
+    got, _ = items([customer("C1")], [order("C1", D(2026, 3, 10), 100.0)],
+                   [contact("C1", D(2026, 4, 1), Outcome="Reached"),
+                    contact("C1", D(2026, 5, 1), Outcome="NoAnswer")])
+    assert got[("C1", "Cadence")] == (D(2026, 5, 1), 60, "Overdue")
+
+
+def test_class_override_changes_the_cadence():
+    got, _ = items([customer("C1", ClassOverride="B")], [order("C1", D(2026, 3, 10), 100.0)])
+    assert got[("C1", "Cadence")][0] == D(2026, 6, 8)  # 03-10 + 90
+
+
+def test_explicit_next_follow_up_from_the_latest_contact_only():
+    got, _ = items([customer("C1"), customer("C2")], [], [
+        contact("C1", D(2026, 6, 1), NextFollowUp=D(2026, 6, 25)),
+        contact("C2", D(2026, 5, 1), NextFollowUp=D(2026, 5, 20)),
+        contact("C2", D(2026, 6, 1), Outcome="Reached"),  # supersedes C2's earlier date
+    ])
+    assert got[("C1", "FollowUp")] == (D(2026, 6, 25), 5, "Overdue")
+    assert ("C2", "FollowUp") not in got
+
+
+def test_promise_open_until_a_later_contact_marks_it_kept():
+    got, _ = items([customer("C1"), customer("C2")], [], [
+        contact("C1", D(2026, 6, 1), Promise="send samples", PromiseDue=D(2026, 6, 10)),
+        contact("C2", D(2026, 6, 1), Promise="invoice", PromiseDue=D(2026, 6, 10)),
+        contact("C2", D(2026, 6, 9), Outcome="PromiseKept"),
+    ])
+    assert got[("C1", "Promise")] == (D(2026, 6, 10), 20, "Overdue")
+    assert ("C2", "Promise") not in got
+
+
+def test_open_complaint_is_due_at_once_and_resolved_closes_it():
+    got, out = items([customer("C1"), customer("C2")], [], [
+        contact("C1", D(2026, 6, 20), Outcome="Complaint"),
+        contact("C2", D(2026, 6, 20), Outcome="Complaint"),
+        contact("C2", D(2026, 6, 22), Outcome="Resolved"),
+    ])
+    assert got[("C1", "Complaint")] == (D(2026, 6, 20), 10, "Overdue")
+    assert ("C2", "Complaint") not in got
+    assert out.calllist.iloc[0]["CustomerID"] == "C1"
+
+
+def test_post_sale_check_in_and_upcoming_window():
+    got, _ = items([customer("C1")], [order("C1", D(2026, 6, 29), 100.0)])
+    assert got[("C1", "PostSale")] == (D(2026, 7, 2), -2, "Upcoming")
+
+
+def test_post_sale_not_due_when_contacted_since_the_order():
+    got, _ = items([customer("C1")], [order("C1", D(2026, 6, 20), 100.0)],
+                   [contact("C1", D(2026, 6, 21), Outcome="Reached")])
+    assert ("C1", "PostSale") not in got
+
+
+def test_appointment_is_confirmed_the_day_before():
+    got, _ = items([customer("C1")], [], [
+        contact("C1", D(2026, 6, 28), Outcome="Appointment", NextFollowUp=D(2026, 7, 2))])
+    assert got[("C1", "Appointment")] == (D(2026, 7, 1), -1, "Upcoming")
+
+
+def test_solar_birthday_with_lead_days():
+    got, _ = items([customer("C1", Birthday=D(1990, 7, 2))])
+    assert got[("C1", "Birthday")] == (D(2026, 6, 29), 1, "Overdue")  # 07-02 minus 3 days
+
+
+def test_lunar_birthday_converted_for_the_year():
+    # lunar 5/5 is the Dragon Boat Festival: 2026-06-19 (published calendar) -> too far back
+    # from 06-30; lunar 5/18 is 2026-07-02 -> due 06-29
+    got, _ = items([customer("C1", Birthday=D(1980, 5, 18), LunarBirthday="Y")])
+    assert got[("C1", "Birthday")][0] == D(2026, 6, 29)
+
+
+@pytest.mark.parametrize("month,day,lunar,after,expected", [
+    (5, 5, True, D(2026, 1, 1), D(2026, 6, 19)),     # 端午 2026
+    (8, 15, True, D(2026, 1, 1), D(2026, 9, 25)),    # 中秋 2026
+    (1, 1, True, D(2026, 12, 30), D(2027, 2, 6)),    # 春节 2027, across the year boundary
+    (2, 29, False, D(2026, 12, 30), D(2027, 2, 28)),  # no 29 Feb in 2027
+    (2, 29, False, D(2027, 12, 30), D(2028, 2, 29)),
+    (12, 31, False, D(2026, 12, 31), D(2026, 12, 31)),
+], ids=["duanwu", "zhongqiu", "chunjie-2027", "feb29-common", "feb29-leap", "same-day"])
+def test_next_care_date(month, day, lunar, after, expected):
+    assert next_care_date(month, day, after, lunar=lunar) == expected
+
+
+def test_dormant_and_winback():
+    got, _ = items([customer("C1"), customer("C2"), customer("C3")],
+                   [order("C1", D(2025, 12, 1), 100.0), order("C2", D(2025, 5, 1), 100.0),
+                    order("C3", D(2026, 6, 1), 10.0)])
+    assert got[("C1", "Dormant")] == (D(2026, 5, 30), 31, "Overdue")  # 12-01 + 180
+    assert got[("C2", "WinBack")] == (D(2026, 5, 1), 60, "Overdue")  # 2025-05-01 + 365
+
+
+def test_items_due_beyond_the_window_are_not_listed():
+    got, _ = items([customer("C1")], [], [
+        contact("C1", D(2026, 6, 1), NextFollowUp=D(2026, 7, 20))], UpcomingDays=7)
+    assert ("C1", "FollowUp") not in got

@@ -1,0 +1,177 @@
+"""The call list: who to call today, in what order, why, and what to say.
+
+One row per customer with at least one item due today or overdue (reasons merged).
+Do-Not-Contact customers are never listed. Each owner gets at most
+``CallsPerOwnerPerDay`` rows, ranked by **Priority** (0-200, documented for users)::
+
+    Priority = reason weight            (Complaint 100 … WinBack 15; the heaviest reason)
+             + min(days overdue, 60) / 2        (up to 30: the longer it waits, the higher)
+             + 30 × value percentile            (CLV, or revenue when CLV is missing)
+             + 20 × purchase likelihood         (P(at least one purchase in 30 days))
+
+Ties are broken by days overdue, then CustomerID, so the list is stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..names import REASONS, word
+from ..settings import Settings
+from .followups import REASON_WEIGHTS
+
+__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "call_list", "render_script"]
+
+CALL_COLUMNS = [
+    "Owner", "Rank", "CustomerID", "Name", "Phone", "Region", "Reason", "Priority",
+    "PurchaseLikelihood", "Why", "Script", "Outcome", "NextFollowUp", "Notes", "Message",
+]
+
+#: (reason, language) -> script with {Name}, {DaysSinceLastOrder}, {LastProduct}, {Owner}
+DEFAULT_SCRIPTS: Mapping[tuple[str, str], str] = {
+    ("Complaint", "zh-CN"): "{Name}您好，我是{Owner}。关于您反映的问题，我们想了解目前的处理情况，确保您满意。",
+    ("Complaint", "en"): "Hello {Name}, this is {Owner}. I'm calling about the issue you raised — "
+                         "we want to make sure it is fully resolved.",
+    ("Promise", "zh-CN"): "{Name}您好，我是{Owner}。之前答应您的事项（{Detail}）已经安排好了，跟您确认一下。",
+    ("Promise", "en"): "Hello {Name}, this is {Owner}. Following up on what I promised you ({Detail}).",
+    ("Appointment", "zh-CN"): "{Name}您好，提醒您明天（{Detail}）的预约，请问时间还方便吗？",
+    ("Appointment", "en"): "Hello {Name}, a reminder of your appointment on {Detail}. Does the time still suit you?",
+    ("FollowUp", "zh-CN"): "{Name}您好，我是{Owner}，按约定给您回个电话，看看还有什么需要帮忙的。",
+    ("FollowUp", "en"): "Hello {Name}, this is {Owner}, calling back as we agreed.",
+    ("PostSale", "zh-CN"): "{Name}您好，我是{Owner}。您前几天购买的{LastProduct}用得怎么样？有任何问题随时告诉我。",
+    ("PostSale", "en"): "Hello {Name}, this is {Owner}. How are you getting on with the {LastProduct}?",
+    ("Birthday", "zh-CN"): "{Name}您好，祝您生日快乐！我们为您准备了一份生日关怀。",
+    ("Birthday", "en"): "Hello {Name}, happy birthday from all of us! We have a small gift for you.",
+    ("Anniversary", "zh-CN"): "{Name}您好，感谢您一直以来的支持，今天是值得纪念的日子，祝一切顺利！",
+    ("Anniversary", "en"): "Hello {Name}, thank you for being with us — happy anniversary!",
+    ("Cadence", "zh-CN"): "{Name}您好，我是{Owner}，有段时间没联系了，想了解一下您最近的需求。",
+    ("Cadence", "en"): "Hello {Name}, this is {Owner}. It's been a while — how can we help you lately?",
+    ("Holiday", "zh-CN"): "{Name}您好，节日将至，{Owner}祝您节日快乐！",
+    ("Holiday", "en"): "Hello {Name}, season's greetings from {Owner}!",
+    ("Dormant", "zh-CN"): "{Name}您好，您已经{DaysSinceLastOrder}天没来了，我们很想念您，最近有新品和老客户专享优惠。",
+    ("Dormant", "en"): "Hello {Name}, we haven't seen you for {DaysSinceLastOrder} days — "
+                       "we have something new for returning customers.",
+    ("WinBack", "zh-CN"): "{Name}您好，好久不见（{DaysSinceLastOrder}天）！想听听您的意见，我们哪里可以做得更好？",
+    ("WinBack", "en"): "Hello {Name}, it's been {DaysSinceLastOrder} days. We'd value your opinion — "
+                       "what could we do better?",
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render_script(template: str, fields: Mapping[str, object]) -> str:
+    """Fill ``{Placeholders}``; unknown placeholders become blank, never an error."""
+    values = _Blank({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                     for k, v in fields.items()})
+    try:
+        return template.format_map(values)
+    except (ValueError, IndexError, AttributeError):
+        return template
+
+
+def call_list(
+    items: pd.DataFrame,
+    customers: pd.DataFrame,
+    analysis: pd.DataFrame,
+    settings: Settings,
+    as_of: dt.date,
+    pending: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The ranked call list (columns :data:`CALL_COLUMNS`).
+
+    ``items``: :func:`~xl_addin.domain.followups.follow_ups` output. ``analysis``: one row
+    per CustomerID (index) with ABCClass, CLV, Revenue, PurchaseLikelihood, RecencyDays,
+    LastProduct. ``pending``: rows typed on the previous call list that could not be
+    logged; they stay on the list (first for their owner) with their Message.
+    """
+    lang = settings.Language
+    due = items[items["DaysOverdue"] >= 0]
+    cust = customers.set_index("CustomerID")
+    dnc = cust["DoNotContact"].astype(bool)
+    due = due[~due["CustomerID"].map(dnc).fillna(False).astype(bool)]
+    pending_ids = set() if pending is None else set(pending["CustomerID"])
+    due = due[~due["CustomerID"].isin(pending_ids)]
+    if due.empty and not pending_ids:
+        return pd.DataFrame(columns=CALL_COLUMNS)
+
+    due = due.assign(Weight=due["Reason"].map(REASON_WEIGHTS).fillna(0))
+    due = due.sort_values(["CustomerID", "Weight", "DaysOverdue"], ascending=[True, False, False],
+                          kind="stable")
+    g = due.groupby("CustomerID", sort=False)
+    per = pd.DataFrame({
+        "Weight": g["Weight"].max(),
+        "DaysOverdue": g["DaysOverdue"].max(),
+        "Reasons": g["Reason"].agg(lambda s: list(dict.fromkeys(s))),
+        "TopReason": g["Reason"].first(),
+        "TopDetail": g["Detail"].first(),
+    })
+    a = analysis.reindex(per.index)
+    value = a["CLV"].where(a["CLV"].notna(), a["Revenue"]).fillna(0.0)
+    all_value = analysis["CLV"].where(analysis["CLV"].notna(), analysis["Revenue"]).fillna(0.0)
+    pct = (np.searchsorted(np.sort(all_value.to_numpy()), value.to_numpy(), side="right")
+           / max(len(all_value), 1))
+    likelihood = a["PurchaseLikelihood"].astype(float)
+    per["Priority"] = (per["Weight"] + np.minimum(per["DaysOverdue"], 60) / 2 + 30 * pct
+                       + 20 * likelihood.fillna(0.0)).round(1)
+    per["PurchaseLikelihood"] = likelihood
+    per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
+    per = per.reset_index().sort_values(["Owner", "Priority", "DaysOverdue", "CustomerID"],
+                                        ascending=[True, False, False, True], kind="stable")
+    per["Rank"] = per.groupby("Owner").cumcount() + 1
+    if pending is not None and len(pending):
+        used = pending.groupby("Owner").size()
+        per["Rank"] += per["Owner"].map(used).fillna(0).astype(int)
+    per = per[per["Rank"] <= settings.CallsPerOwnerPerDay]
+
+    rows = []
+    for r in per.itertuples(index=False):
+        c = cust.loc[r.CustomerID]
+        info = a.loc[r.CustomerID]
+        reasons = ", ".join(word(REASONS, x, lang) for x in r.Reasons)
+        why = _why(r, info, lang)
+        fields = {
+            "Name": c["Name"], "Owner": r.Owner or "", "Detail": r.TopDetail,
+            "DaysSinceLastOrder": "" if pd.isna(info["RecencyDays"]) else int(info["RecencyDays"]),
+            "LastProduct": info.get("LastProduct"),
+        }
+        template = DEFAULT_SCRIPTS.get((r.TopReason, lang), "")
+        rows.append({
+            "Owner": r.Owner, "Rank": int(r.Rank), "CustomerID": r.CustomerID, "Name": c["Name"],
+            "Phone": c["Phone"], "Region": c["Region"], "Reason": reasons,
+            "Priority": float(r.Priority), "PurchaseLikelihood": r.PurchaseLikelihood,
+            "Why": why, "Script": render_script(template, fields),
+            "Outcome": None, "NextFollowUp": None, "Notes": None, "Message": None,
+        })
+    out = pd.DataFrame(rows, columns=CALL_COLUMNS)
+    if pending is not None and len(pending):
+        out = pd.concat([pending.reindex(columns=CALL_COLUMNS), out], ignore_index=True)
+    out["_o"] = out["Owner"].fillna("")
+    out = out.sort_values(["_o", "Rank"], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def _why(r, info: pd.Series, lang: str) -> str:
+    parts = []
+    top = word(REASONS, r.TopReason, lang)
+    days = int(r.DaysOverdue)
+    if lang == "zh-CN":
+        parts.append(f"{top}" + (f"，逾期 {days} 天" if days > 0 else "，今日到期"))
+        if info.get("ABCClass"):
+            parts.append(f"{info['ABCClass']} 类客户")
+        if not pd.isna(info.get("PurchaseLikelihood")):
+            parts.append(f"30天购买可能性 {info['PurchaseLikelihood']:.0%}")
+        return "；".join(parts)
+    parts.append(f"{top}" + (f", {days} days overdue" if days > 0 else ", due today"))
+    if info.get("ABCClass"):
+        parts.append(f"class {info['ABCClass']}")
+    if not pd.isna(info.get("PurchaseLikelihood")):
+        parts.append(f"{info['PurchaseLikelihood']:.0%} likely to buy in 30 days")
+    return "; ".join(parts)
