@@ -126,6 +126,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "--as-of expects a date like 2026-03-05, found {value!r}",
         "--as-of 应为 2026-03-05 形式的日期，实际为“{value}”",
     ),
+    "unsupported_layout": (
+        "{path}: CustomerBook cannot write into this layout ({detail}); nothing was written",
+        "{path}：CustomerBook 无法写入此布局（{detail}）；未写入任何内容",
+    ),
     "table_has_totals": (
         "the table {table} has a totals row; CustomerBook cannot append below it",
         "表格 {table} 含有汇总行，无法在其下方追加记录",
