@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers import AS_OF, contact, customer, order, raw_book
+
 from xl_addin.domain.calllist import render_script
 from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import parse_inputs

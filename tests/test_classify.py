@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_addin.domain.classify import (EN11_GRID, EN11_ZH, abc_class, dormancy, en11_label,
-                                      rfm_scores, rfm_segment_cn8, rfm_segment_en11, value_tier)
+from xl_addin.domain.classify import (
+    EN11_GRID,
+    EN11_ZH,
+    abc_class,
+    dormancy,
+    en11_label,
+    rfm_scores,
+    rfm_segment_cn8,
+    rfm_segment_en11,
+    value_tier,
+)
 
 
 def test_abc_boundary_customer_that_crosses_80_percent_is_a():

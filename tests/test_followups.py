@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from helpers import AS_OF, contact, customer, order, raw_book
+
 from xl_addin.domain.followups import next_care_date
 from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import parse_inputs

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "CONTACTS",
     "CUSTOMERS",
+    "FACES",
     "INPUT_SHEETS",
     "ORDERS",
     "OUTCOMES",
@@ -168,6 +169,11 @@ ANALYSIS = SheetSpec(
         Col("CLV", "客户终身价值", "money", width=12),
         Col("AvgOrderValue", "平均订单金额", "money", width=12),
         Col("FirstOrderDate", "首次下单日期", "date", width=12),
+        Col("TenureDays", "客户时长天数", "int", width=9),
+        Col("Margin", "毛利", "money", width=12),
+        Col("CostToServe", "服务成本", "money", width=10),
+        Col("LossMaking", "亏损客户", "text", width=8),
+        Col("KeyFace", "关键客户类型", "text", width=10),
         Col("Why", "分类依据", "text", width=48),
     ),
     required=False,
@@ -249,6 +255,9 @@ OUTCOMES: dict[str, str] = {
     "NotInterested": "无意向",
     "WrongNumber": "号码错误",
 }
+
+#: key-customer "faces" (红脸/白脸/黑脸)
+FACES: dict[str, str] = {"Red": "红脸", "White": "白脸", "Black": "黑脸"}
 
 DORMANCY: dict[str, str] = {
     "Active": "活跃",

@@ -48,6 +48,9 @@ class Settings:
     Tier_Key_Share: float = 0.05
     Tier_Important_Share: float = 0.20
     Tier_Ordinary_Share: float = 0.70
+    Face_Red_MinMarginRate: float = 0.40
+    Face_Red_MaxOrdersPerYear: float = 4.0
+    Face_White_MaxMarginRate: float = 0.20
 
     @property
     def lang(self) -> str:
@@ -88,6 +91,12 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
     "Tier_Key_Share": ("Top share of buyers that are key customers", "大客户占买家比例"),
     "Tier_Important_Share": ("Cumulative share up to important", "重要客户累计比例"),
     "Tier_Ordinary_Share": ("Cumulative share up to ordinary; rest small", "普通客户累计比例，其余为小客户"),
+    "Face_Red_MinMarginRate": ("Red face: A/B customer with at least this margin rate…",
+                               "红脸：毛利率不低于此值的 A/B 类客户……"),
+    "Face_Red_MaxOrdersPerYear": ("…who buys at most this many times a year",
+                                  "……且每年购买不超过此次数"),
+    "Face_White_MaxMarginRate": ("White face: A customer with at most this margin rate",
+                                 "白脸：毛利率不高于此值的 A 类客户"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -97,7 +106,8 @@ _ZH_KEYS = {
 }
 
 _SHARES = ("ABC_A_Share", "ABC_B_Share", "DefaultMarginRate", "DiscountRateAnnual",
-           "Tier_Key_Share", "Tier_Important_Share", "Tier_Ordinary_Share")
+           "Tier_Key_Share", "Tier_Important_Share", "Tier_Ordinary_Share",
+           "Face_Red_MinMarginRate", "Face_White_MaxMarginRate")
 
 
 def _number(raw: Any) -> float | None:

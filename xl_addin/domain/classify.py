@@ -21,6 +21,9 @@ __all__ = [
     "EN11_ZH",
     "abc_class",
     "dormancy",
+    "key_face",
+    "pareto",
+    "share_of_customers_for",
     "rfm_scores",
     "rfm_segment_cn8",
     "rfm_segment_en11",
@@ -180,3 +183,50 @@ def dormancy(recency_days: pd.Series, dormant_days: int, lost_days: int) -> pd.S
                    np.where(r >= lost_days, "Lost",
                             np.where(r >= dormant_days, "Dormant", "Active")))
     return pd.Series(out, index=r.index, dtype=object)
+
+
+def key_face(
+    abc: pd.Series, margin_rate: pd.Series, orders_per_year: pd.Series, strategic: pd.Series,
+    red_min_margin: float = 0.40, red_max_orders: float = 4.0, white_max_margin: float = 0.20,
+) -> pd.Series:
+    """Key-customer faces (红脸/白脸/黑脸); ``""`` for everyone else.
+
+    * **Black** — marked Strategic by hand (brand or influence; profit may be thin): wins.
+    * **Red** — class A or B with margin rate ≥ ``red_min_margin`` and at most
+      ``red_max_orders`` orders a year: high profit per deal, occasional buyer.
+    * **White** — class A with margin rate ≤ ``white_max_margin``: large volume at a thin
+      margin (e.g. a big retail chain).
+    """
+    rate = pd.to_numeric(margin_rate, errors="coerce")
+    freq = pd.to_numeric(orders_per_year, errors="coerce")
+    red = abc.isin(["A", "B"]) & (rate >= red_min_margin) & (freq <= red_max_orders)
+    white = (abc == "A") & (rate <= white_max_margin)
+    out = np.where(strategic.astype(bool), "Black",
+                   np.where(red, "Red", np.where(white, "White", "")))
+    return pd.Series(out, index=abc.index, dtype=object)
+
+
+def pareto(values: pd.Series, points: int = 20) -> pd.DataFrame:
+    """Cumulative share of ``values`` held by the top customers, at ``points`` even steps
+    of the customer share (5%, 10%, … 100% by default). Negative values count as 0 in
+    the curve (refund-only customers make nothing)."""
+    v = np.sort(pd.to_numeric(values, errors="coerce").fillna(0).clip(lower=0).to_numpy())[::-1]
+    total = v.sum()
+    n = len(v)
+    share = np.arange(1, points + 1) / points
+    if n == 0 or total <= 0:
+        return pd.DataFrame({"CustomerShare": share, "ValueShare": np.zeros(points)})
+    cum = np.concatenate([[0.0], np.cumsum(v)]) / total
+    take = np.ceil(share * n - 1e-9).astype(int)
+    return pd.DataFrame({"CustomerShare": share, "ValueShare": cum[take]})
+
+
+def share_of_customers_for(values: pd.Series, target: float = 0.80) -> float:
+    """The smallest share of customers (by value, highest first) that holds ``target`` of
+    the positive total; NaN when there is no positive value."""
+    v = np.sort(pd.to_numeric(values, errors="coerce").fillna(0).clip(lower=0).to_numpy())[::-1]
+    total = v.sum()
+    if total <= 0:
+        return float("nan")
+    k = int(np.searchsorted(np.cumsum(v) / total, target - 1e-12) + 1)
+    return k / len(v)

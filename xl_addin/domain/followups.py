@@ -164,7 +164,7 @@ def _care(customers: pd.DataFrame, column: str, reason: str, settings: Settings,
         if day <= horizon:
             ids.append(cid)
             dues.append(day - dt.timedelta(days=settings.CareLeadDays))
-            details.append(day.isoformat() + (" (农历 %d/%d)" % (date.month, date.day) if lunar else ""))
+            details.append(day.isoformat() + (f" (农历 {date.month}/{date.day})" if lunar else ""))
     return _items(ids, reason, dues, details)
 
 

@@ -13,17 +13,41 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..names import (ANALYSIS, CALLLIST, DORMANCY, FOLLOWUPS, REASONS, STATUSES, VALUE_TIERS,
-                     word)
+from ..names import (
+    ANALYSIS,
+    CALLLIST,
+    DORMANCY,
+    FACES,
+    FOLLOWUPS,
+    REASONS,
+    STATUSES,
+    VALUE_TIERS,
+    word,
+)
 from .calllist import call_list
-from .classify import (abc_class, dormancy, rfm_scores, rfm_segment_cn8,
-                       rfm_segment_en11, value_tier)
+from .classify import (
+    CN8_LABELS,
+    EN11_ZH,
+    abc_class,
+    dormancy,
+    key_face,
+    pareto,
+    rfm_scores,
+    rfm_segment_cn8,
+    rfm_segment_en11,
+    share_of_customers_for,
+    value_tier,
+)
 from .followups import follow_ups
 from .loop import CallOutcomes
 from .schema import Inputs
 from .value import customer_history, predict_value
 
-__all__ = ["JOBS", "Outputs", "run"]
+__all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "run"]
+
+#: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
+DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
+                  "pareto": (37, 20), "owners": (59, 0)}
 
 #: which output tables each button refreshes
 JOBS = {
@@ -49,7 +73,7 @@ class Outputs:
 
 
 def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool] | None,
-              segment: str, settings, lang: str) -> str:
+              segment: str, settings, lang: str, face: str = "", loss: bool = False) -> str:
     parts = []
     a, b = settings.ABC_A_Share, settings.ABC_B_Share
     if override:
@@ -80,6 +104,20 @@ def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool]
             parts.append(f"{segment}: " + ", ".join(bits))
     elif segment:
         parts.append(segment)
+    if face:
+        s = settings
+        text = {
+            "Black": ("黑脸：战略客户（手动标记）", "black face: strategic (set by hand)"),
+            "Red": (f"红脸：毛利率≥{s.Face_Red_MinMarginRate:.0%}，每年≤{s.Face_Red_MaxOrdersPerYear:g} 单",
+                    f"red face: margin ≥ {s.Face_Red_MinMarginRate:.0%}, "
+                    f"≤ {s.Face_Red_MaxOrdersPerYear:g} orders a year"),
+            "White": (f"白脸：A 类，毛利率≤{s.Face_White_MaxMarginRate:.0%}",
+                      f"white face: class A, margin ≤ {s.Face_White_MaxMarginRate:.0%}"),
+        }[face]
+        parts.append(text[0] if lang == "zh-CN" else text[1])
+    if loss:
+        parts.append("亏损：利润为负（含服务成本）" if lang == "zh-CN"
+                     else "loss-making after cost to serve")
     return "；".join(parts) if lang == "zh-CN" else "; ".join(parts)
 
 
@@ -124,12 +162,25 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date) -> tuple[pd.
     out["CLV"] = v["CLV"].round(2)
     out["AvgOrderValue"] = hist["AvgOrderValue"].round(2)
     out["FirstOrderDate"] = hist["FirstOrderDate"]
+    out["TenureDays"] = hist["TenureDays"]
+    out["Margin"] = hist["Margin"].round(2)
+    out["CostToServe"] = hist["CostToServe"].round(2)
+    loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
+    out["LossMaking"] = np.where(loss, "是" if lang == "zh-CN" else "Y", "")
+    years = np.maximum(hist["TenureDays"].fillna(0) / 365.0, 1.0)
+    faces = key_face(classes, hist["MarginRate"].where(buyers), hist["Orders"] / years,
+                     info["Strategic"].reindex(hist.index).fillna(False),
+                     s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
+                     s.Face_White_MaxMarginRate)
+    out["KeyFace"] = faces.map(lambda f: word(FACES, f, lang) if f else "")
     is_cn8 = s.rfm_scheme == "CN8"
     out["Why"] = [
         _why_text(c, o if isinstance(o, str) and o else None,
-                  (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, s, lang)
-        for c, o, seg, fr, ff, fm in zip(computed, override, segment, flags["R"], flags["F"],
-                                         flags["M"], strict=True)
+                  (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, s, lang,
+                  face, bool(lo))
+        for c, o, seg, fr, ff, fm, face, lo in zip(computed, override, segment, flags["R"],
+                                                   flags["F"], flags["M"], faces, loss,
+                                                   strict=True)
     ]
     # helpers for later stages (not written)
     out["_Class"] = classes
@@ -180,50 +231,81 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     )
 
 
+def _segment_order(s) -> list[str]:
+    lang = s.Language
+    if s.rfm_scheme == "CN8":
+        return [zh if lang == "zh-CN" else en for zh, en in CN8_LABELS.values()]
+    return [EN11_ZH[k] if lang == "zh-CN" else k for k in EN11_ZH]
+
+
 def dashboard(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
               as_of: dt.date, note: str) -> list[list[object]]:
-    """The Dashboard's cells, top-left first: title, headline figures, summary tables.
-
-    Fixed layout (charts point at these ranges): rows 1-2 title and as-of date; rows 4-11
-    headline figures in A:B; rows 13-17 the ABC table in A:D; rows 19+ calls per owner.
+    """The Dashboard's cells (A:D), top-left first, in fixed blocks (:data:`DASHBOARD_ROWS`):
+    headline figures, customers and revenue by class, by RFM segment, the Pareto curve
+    (cumulative revenue and profit share by customer rank), then calls per owner and the
+    model note. The fixed blocks keep their size whatever the data, so charts over them
+    stay valid after every refresh.
     """
     zh = s.Language == "zh-CN"
-    t = (lambda a, b: a) if zh else (lambda a, b: b)
-    rev = analysis["Revenue"]
-    buyers = int((analysis["Orders"] > 0).sum())
-    overdue = int((items["DaysOverdue"] > 0).sum())
-    today = int((items["DaysOverdue"] == 0).sum())
-    rows: list[list[object]] = [
-        [t("CustomerBook 客户管理", "CustomerBook"), None, None, None],
-        [t("基准日", "As of"), as_of, None, None],
-        [None],
-        [t("客户数", "Customers"), len(analysis)],
-        [t("有购买客户", "Buyers"), buyers],
+
+    def t(a: str, b: str) -> str:
+        return a if zh else b
+
+    rev, profit = analysis["Revenue"], analysis["Profit"]
+    n = len(analysis)
+    by_profit = profit.sort_values()
+    bottom = by_profit.iloc[: int(round(0.3 * n))]
+    figures = [
+        [t("客户数", "Customers"), n],
+        [t("有购买客户", "Buyers"), int((analysis["Orders"] > 0).sum())],
         [t("销售额合计", "Revenue"), float(rev.sum())],
-        [t("利润合计", "Profit"), float(analysis["Profit"].sum())],
+        [t("利润合计（扣除服务成本）", "Profit after cost to serve"), float(profit.sum())],
         [t("预测客户终身价值合计", "Predicted CLV"), float(np.nansum(analysis["CLV"]))],
-        [t("逾期回访", "Overdue follow-ups"), overdue],
-        [t("今日到期", "Due today"), today],
+        [t("逾期回访", "Overdue follow-ups"), int((items["DaysOverdue"] > 0).sum())],
+        [t("今日到期", "Due today"), int((items["DaysOverdue"] == 0).sum())],
         [t("今日呼叫", "Calls today"), len(calls)],
+        [t("贡献 80% 销售额的客户占比", "Share of customers making 80% of revenue"),
+         None, None, share_of_customers_for(rev)],
+        [t("贡献 80% 利润的客户占比", "Share of customers making 80% of profit"),
+         None, None, share_of_customers_for(profit)],
+        [t("亏损客户数", "Loss-making customers"), int((analysis["LossMaking"] != "").sum())],
+        [t("利润最低 30% 客户的利润合计", "Profit of the bottom 30% of customers"),
+         float(bottom.sum())],
+    ]
+    rows: list[list[object]] = [
+        [t("CustomerBook 客户管理", "CustomerBook")],
+        [t("基准日", "As of"), as_of],
+        [None],
+        *figures,
         [None],
         [t("等级", "Class"), t("客户数", "Customers"), t("销售额", "Revenue"),
          t("销售额占比", "Revenue share")],
     ]
-    total = float(rev[rev > 0].sum()) or 1.0
+    total = float(rev.clip(lower=0).sum()) or 1.0
     for k in ("A", "B", "C", ""):
         mask = analysis["_Class"] == k
-        rows.append([k or t("潜在", "Prospect"), int(mask.sum()), float(rev[mask].sum()),
+        rows.append([k or t("潜在客户", "Prospects"), int(mask.sum()), float(rev[mask].sum()),
                      float(rev[mask].clip(lower=0).sum()) / total])
-    rows.append([None])
-    rows.append([t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue")])
+    rows += [[None], [t("RFM 分群", "RFM segment"), t("客户数", "Customers"),
+                      t("销售额", "Revenue")]]
+    segs = _segment_order(s)
+    for label in segs + [None] * (DASHBOARD_ROWS["segments"][1] - len(segs)):
+        mask = analysis["RFMSegment"] == label
+        rows.append([label, int(mask.sum()) if label else None,
+                     float(rev[mask].sum()) if label else None])
+    rows += [[None], [t("客户占比（按价值排序）", "Share of customers (by value)"),
+                      t("累计销售额占比", "Cumulative revenue share"),
+                      t("累计利润占比", "Cumulative profit share")]]
+    pr, pp = pareto(rev), pareto(profit)
+    for a, b, c in zip(pr["CustomerShare"], pr["ValueShare"], pp["ValueShare"], strict=True):
+        rows.append([float(a), float(b), float(c)])
+    rows += [[None], [t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue")]]
     owners = analysis["Owner"].fillna("")
     by_owner_over = items[items["DaysOverdue"] > 0]["CustomerID"].map(owners).value_counts()
     by_owner_calls = calls["Owner"].fillna("").value_counts()
     for owner in sorted(set(owners) | set(by_owner_calls.index)):
         rows.append([owner or t("（未分配）", "(unassigned)"), int(by_owner_calls.get(owner, 0)),
                      int(by_owner_over.get(owner, 0))])
-    rows.append([None])
-    rows.append([t("模型说明", "Model note"), note])
-    width = max(len(r) for r in rows)
-    return [r + [None] * (width - len(r)) for r in rows]
-
+    rows += [[None], [t("模型说明", "Model note"), note]]
+    width = 4
+    return [list(r) + [None] * (width - len(r)) for r in rows]

@@ -1,0 +1,195 @@
+"""Headless refresh on real files: outputs, preservation, the outcome loop, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import AS_OF, contact, small_book
+
+from xl_addin.cli import main
+from xl_addin.macros import refresh_file
+
+WORKBOOK = Path(__file__).resolve().parents[1] / "workbook" / "CustomerBook.xlsm"
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rows(path: Path, sheet: str) -> list[tuple]:
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return [r for r in wb[sheet].iter_rows(values_only=True)]
+
+
+def test_refresh_creates_missing_output_sheets_in_an_xlsx(tmp_path):
+    book = small_book(tmp_path / "book.xlsx")
+    before = sha(book)
+    result = refresh_file(book, tmp_path / "out.xlsx")
+    assert sha(book) == before  # --out leaves the source alone
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert wb.sheetnames[-4:] == ["Analysis", "FollowUps", "CallList", "Dashboard"]
+    analysis = rows(tmp_path / "out.xlsx", "Analysis")
+    assert analysis[0][:4] == ("CustomerID", "Name", "Owner", "Revenue")
+    by_id = {r[0]: r for r in analysis[1:]}
+    assert by_id["C1"][3] == 1000.0 and by_id["C1"][4] == 2
+    assert by_id["C1"][5] == dt.datetime(2026, 3, 10)  # LastOrderDate is a real date
+    # profit: (800-500) + 200*0.30 = 360
+    assert by_id["C1"][13] == pytest.approx(360.0)
+    calls = rows(tmp_path / "out.xlsx", "CallList")
+    assert "C3" not in [r[2] for r in calls[1:]]  # Do-Not-Contact
+    assert result.counts["customers"] == 3
+
+
+def test_shipped_workbook_refresh_changes_only_output_sheets(tmp_path):
+    out = tmp_path / "CustomerBook.xlsm"
+    result = refresh_file(WORKBOOK, out, as_of=dt.date(2026, 12, 1))
+    old, new = members(WORKBOOK), members(out)
+    assert list(old) == list(new)  # same parts, same order
+    changed = sorted(n for n in old if old[n] != new[n])
+    wb = openpyxl.load_workbook(WORKBOOK)
+    sheet_parts = _sheet_parts(WORKBOOK)
+    outputs = {sheet_parts[n] for n in ("仪表盘", "呼叫清单", "回访提醒", "客户分析")}
+    assert set(changed) <= outputs
+    assert len(changed) >= 3
+    for name in ("客户", "订单", "联系记录", "设置", "xlwings.conf"):
+        assert old[sheet_parts[name]] == new[sheet_parts[name]]
+    assert old["xl/vbaProject.bin"] == new["xl/vbaProject.bin"]
+    assert result.report is not None and wb is not None
+
+
+def _sheet_parts(path: Path) -> dict[str, str]:
+    from xl_addin.excel.ooxml import inspect_book
+
+    return dict(inspect_book(path).sheet_parts)
+
+
+def test_refresh_twice_gives_identical_parts(tmp_path):
+    a, b = tmp_path / "a.xlsm", tmp_path / "b.xlsm"
+    refresh_file(WORKBOOK, a, as_of=dt.date(2026, 12, 1))
+    refresh_file(a, b, as_of=dt.date(2026, 12, 1))
+    assert members(a) == members(b)
+
+
+def _type_outcomes(path: Path, typed: dict[int, tuple]) -> None:
+    """A user fills in Outcome / NextFollowUp / Notes on CallList rows (openpyxl as 'any tool')."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["CallList"]
+    header = [c.value for c in ws[1]]
+    for row, (outcome, nxt, notes) in typed.items():
+        ws.cell(row, header.index("Outcome") + 1, outcome)
+        ws.cell(row, header.index("NextFollowUp") + 1, nxt)
+        ws.cell(row, header.index("Notes") + 1, notes)
+    wb.save(path)
+
+
+def test_the_whole_day_loop(tmp_path):
+    book = small_book(tmp_path / "day.xlsx", extra_contacts=[
+        contact("C2", dt.date(2026, 6, 1), NextFollowUp=dt.date(2026, 6, 20))])
+    refresh_file(book)  # morning: the list is made
+    calls = rows(book, "CallList")
+    header = calls[0]
+    listed = [r[header.index("CustomerID")] for r in calls[1:]]
+    assert listed[:2] == ["C2", "C1"] or set(listed) >= {"C1", "C2"}
+    row_of = {cid: i + 2 for i, cid in enumerate(listed)}
+    _type_outcomes(book, {
+        row_of["C1"]: ("Reached", dt.datetime(2026, 7, 15), "wants the new kit"),
+        row_of["C2"]: ("maybe later", None, None),  # not an outcome word: must not vanish
+    })
+    result = refresh_file(book)  # noon: outcomes logged
+    assert result.counts["logged"] == 1 and result.counts["pending"] == 1
+    contacts = rows(book, "Contacts")
+    assert len(contacts) == 1 + 2 + 1  # header, two original contacts, one logged call
+    logged = contacts[-1]
+    assert logged[:2] == ("C1", dt.datetime.combine(AS_OF, dt.time()))
+    assert logged[4] == "Reached" and logged[5] == dt.datetime(2026, 7, 15)
+    assert logged[3] == "Ann" and logged[8] == "wants the new kit"
+    calls = rows(book, "CallList")
+    header = calls[0]
+    kept = [r for r in calls[1:] if r[header.index("CustomerID")] == "C2"]
+    assert kept and kept[0][header.index("Outcome")] == "maybe later"
+    assert "Unknown outcome" in kept[0][header.index("Message")]
+    # C1 was reached today: its follow-up clock restarted, it is no longer due
+    assert "C1" not in [r[header.index("CustomerID")] for r in calls[1:]]
+    before = members(book)
+    refresh_file(book)  # evening: nothing new to log, nothing duplicated
+    assert len(rows(book, "Contacts")) == 4
+    after = members(book)
+    assert {n for n in before if before[n] != after[n]} <= {
+        n for n in before if n.startswith("xl/worksheets/")}
+
+
+def test_in_place_refresh_keeps_a_backup(tmp_path):
+    book = small_book(tmp_path / "b.xlsx")
+    original = book.read_bytes()
+    result = refresh_file(book)
+    backups = list((tmp_path / "CustomerBook backups").glob("b.*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == original
+    assert result.written == book
+
+
+def test_cli_refresh_and_exit_codes(tmp_path, capsys):
+    book = small_book(tmp_path / "c.xlsx")
+    assert main(["refresh", str(book), "--out", str(tmp_path / "o.xlsx"),
+                 "--as-of", "2026-07-01"]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert main(["refresh", str(book), "--as-of", "July"]) == 2
+    assert "--as-of" in capsys.readouterr().err
+    assert main(["refresh", str(tmp_path / "missing.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "不存在" in err
+
+
+def test_cli_bad_input_names_sheet_row_column_and_leaves_file_untouched(tmp_path, capsys):
+    book = small_book(tmp_path / "bad.xlsx", extra_contacts=[contact("C9", "yesterday")])
+    before = sha(book)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "Sheet 'Contacts', row 3, column 'ContactDate': expected a date" in err
+    assert "Sheet 'Contacts', row 3, column 'CustomerID': customer ID 'C9'" in err
+    assert "Traceback" not in err
+    assert sha(book) == before
+    assert not (tmp_path / "CustomerBook backups").exists()
+
+
+def test_chinese_workbook_messages_are_chinese(tmp_path, capsys):
+    book = tmp_path / "zh.xlsm"
+    shutil.copy(WORKBOOK, book)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb["订单"]["D2"] = "很多"
+    wb.save(book)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "工作表「订单」第 2 行「金额」列：应为数字，实际为“很多”" in err
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    from helpers import CUSTOMER_HEADER, customer, order, write_book
+
+    evil = ['=HYPERLINK("http://example.invalid","click")', "+cmd|' /C calc'!A0", "@SUM(A1)",
+            "-2+3"]
+    book = write_book(tmp_path / "evil.xlsx", {
+        "Customers": [CUSTOMER_HEADER, *(customer(f"C{i}", name) for i, name in enumerate(evil))],
+        "Orders": [["CustomerID", "OrderDate", "Amount"],
+                   *(order(f"C{i}", dt.date(2026, 1, 1), 10.0)[1:4] for i in range(4))],
+        "Contacts": [["CustomerID", "ContactDate"]],
+        "Settings": [["Key", "Value"], ["Language", "en"], ["AsOfDate", AS_OF]],
+    })
+    refresh_file(book, tmp_path / "out.xlsx")
+    parts = members(tmp_path / "out.xlsx")
+    sheets = {n: v for n, v in parts.items() if n.startswith("xl/worksheets/sheet")}
+    assert not any(b"<f>" in v or b"<f " in v for v in sheets.values())
+    names = [r[1] for r in rows(tmp_path / "out.xlsx", "Analysis")[1:]]
+    assert names == evil
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert {c.data_type for c in wb["Analysis"]["B"][1:]} == {"s"}

@@ -1,0 +1,105 @@
+"""The shipped workbook: built from its text sources, and what a person finds in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine as pc
+
+from xl_addin import macros
+from xl_addin.build import BUTTONS, WORKBOOK_DIR, build_workbook, workbook_path
+from xl_addin.vba import load_vba_sources, read_vba_modules
+
+SHIPPED = workbook_path("zh-CN")
+
+
+def _cells(path: Path) -> dict[str, list[list[object]]]:
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    try:
+        return {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False)
+                for n in wb.sheet_names}
+    finally:
+        wb.close()
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    return build_workbook("zh-CN", tmp_path_factory.mktemp("build") / "CustomerBook.xlsm")
+
+
+def test_committed_workbook_equals_a_fresh_build(fresh):
+    old, new = _cells(SHIPPED), _cells(fresh)
+    assert list(old) == list(new)
+    for sheet in old:
+        assert len(old[sheet]) == len(new[sheet]), sheet
+        for r, (ra, rb) in enumerate(zip(old[sheet], new[sheet], strict=True)):
+            assert len(ra) == len(rb) and all(_same(a, b) for a, b in zip(ra, rb, strict=True)), (
+                f"{sheet} row {r + 1} differs: rebuild with `python -m xl_addin.build`")
+    assert read_vba_modules(SHIPPED) == read_vba_modules(fresh)
+
+
+def test_vba_in_the_workbook_is_the_vba_in_the_repo():
+    modules = read_vba_modules(SHIPPED)
+    sources = load_vba_sources(WORKBOOK_DIR / "vba")
+    assert {"CustomerBook", "xlwings"} <= set(sources)
+    assert {n: modules[n] for n in sources} == sources
+
+
+def test_buttons_call_subs_that_reach_fixed_python_entry_points():
+    with zipfile.ZipFile(SHIPPED) as zf:
+        vml = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".vml"))
+    bound = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
+    assert sorted(bound) == sorted(b[0] for b in BUTTONS)
+    code = load_vba_sources(WORKBOOK_DIR / "vba")["CustomerBook"]
+    for sub in bound:
+        body = re.search(rf"Public Sub {sub}\(\)(.*?)End Sub", code, re.S)
+        assert body, sub
+        call = re.fullmatch(r'\s*RunPython "import xl_addin\.macros as m; m\.(\w+)\(\)"\s*',
+                            body.group(1))
+        assert call, f"{sub} must run one fixed entry point"
+        assert callable(getattr(macros, call.group(1)))
+
+
+def test_layout_a_user_relies_on():
+    wb = openpyxl.load_workbook(SHIPPED, keep_vba=True)
+    assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "客户", "订单",
+                             "联系记录", "设置", "xlwings.conf"]
+    assert {t for ws in wb for t in ws.tables} == {"Customers", "Orders", "Contacts",
+                                                   "Settings"}
+    settings = {r[0]: r[1] for r in wb["设置"].iter_rows(min_row=2, values_only=True)}
+    assert settings["Language"] == "zh-CN" and settings["AsOfDate"] is None
+    conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
+    assert conf["UDF Modules"] == "xl_addin.functions"
+    calls = wb["呼叫清单"]
+    assert calls.freeze_panes == "A2"
+    outcome_rules = [dv for dv in calls.data_validations.dataValidation if dv.type == "list"]
+    assert outcome_rules and "已接通" in outcome_rules[0].formula1
+    assert wb["回访提醒"].conditional_formatting
+    customers = wb["客户"]
+    yn = [dv for dv in customers.data_validations.dataValidation if dv.type == "list"]
+    assert any('"Y,N"' == dv.formula1 for dv in yn)
+    # the shipped outputs are filled (as of the demo's anchor date)
+    assert wb["客户分析"].max_row == 201
+    assert wb["呼叫清单"].max_row > 10
+
+
+def test_english_workbook_builds_and_refreshes(tmp_path):
+    book = build_workbook("en", tmp_path / "CustomerBook-en.xlsm", customers=60)
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:4] == ["Dashboard", "CallList", "FollowUps", "Analysis"]
+    header = [c.value for c in wb["CallList"][1]]
+    assert header[:3] == ["Owner", "Rank", "CustomerID"]
+    result = macros.refresh_file(book, tmp_path / "again.xlsm", as_of=dt.date(2026, 12, 1))
+    assert result.outputs.lang == "en" and result.counts["customers"] == 60

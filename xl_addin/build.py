@@ -1,0 +1,282 @@
+"""Build ``workbook/CustomerBook.xlsm`` from the text sources kept in the repo.
+
+    python -m xl_addin.build            # Chinese workbook (the shipped one)
+    python -m xl_addin.build --lang en  # English: workbook/CustomerBook-en.xlsm
+
+Sources: the VBA modules in ``workbook/vba/*.bas``, the sheet layout below (driven by
+the contract in :mod:`xl_addin.names`), and the deterministic demo data of
+:mod:`xl_addin.demo`. The output sheets are then filled by a real headless refresh as
+of the demo's anchor date, so the shipped book opens with results in it. The same
+sources always give the same sheet contents and VBA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from .demo import DEFAULT_ANCHOR, make_demo
+from .names import (
+    ANALYSIS,
+    CALLLIST,
+    CONTACTS,
+    CUSTOMERS,
+    DASHBOARD,
+    FOLLOWUPS,
+    ORDERS,
+    OUTCOMES,
+    SETTINGS_SHEET,
+    STATUSES,
+    Col,
+    SheetSpec,
+    word,
+)
+from .settings import SETTING_DOCS, Settings
+from .vba import build_vba_project, load_vba_sources
+
+__all__ = ["BUTTONS", "REPO", "build_workbook", "workbook_path"]
+
+REPO = Path(__file__).resolve().parents[1]
+WORKBOOK_DIR = REPO / "workbook"
+#: Dashboard buttons: VBA Sub, caption (中文, English)
+BUTTONS = (
+    ("CB_RefreshAll", "全部刷新", "Refresh all"),
+    ("CB_Classify", "客户分类", "Classify"),
+    ("CB_FollowUps", "回访提醒", "Follow-ups"),
+    ("CB_CallList", "呼叫清单", "Call list"),
+)
+XLWINGS_CONF = (
+    ("Interpreter_Win", ""),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("UDF Modules", "xl_addin.functions"),
+    ("Show Console", "False"),
+)
+DATA_ROWS = 5000  # validation and formatting reach this far on output sheets
+_NUM_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "int": "0", "percent": "0%",
+                "number": "0.00", "id": "@", "text": "@", "outcome": "@", "yn": "@", "abc": "@"}
+
+
+def workbook_path(lang: str = "zh-CN") -> Path:
+    return WORKBOOK_DIR / ("CustomerBook.xlsm" if lang == "zh-CN" else "CustomerBook-en.xlsm")
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78",
+                                     "border": 1, "valign": "vcenter", "text_wrap": True})
+        self.kind = {k: wb.add_format({"num_format": v}) for k, v in _NUM_FORMATS.items()}
+        self.wrap = wb.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
+        self.label = wb.add_format({"num_format": "@"})
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
+        self.overdue = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"})
+        self.today = wb.add_format({"bg_color": "#FFEB9C"})
+
+
+def _write(ws, row: int, col: int, value: Any, fmt) -> None:
+    """Write one cell by its Python type; text always as text, never a formula."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.date):
+        ws.write_datetime(row, col, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _columns(ws, spec: SheetSpec, fmts: _Formats) -> None:
+    """Column widths and formats; long text columns wrap (the writer uses these styles)."""
+    for i, c in enumerate(spec.columns):
+        fmt = fmts.wrap if c.kind == "text" and c.width >= 24 else fmts.kind[c.kind]
+        ws.set_column(i, i, max(c.width, 6), fmt)
+
+
+def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang: str,
+                 yn: str) -> Any:
+    ws = wb.add_worksheet(spec.label(lang))
+    cols: Sequence[Col] = spec.columns
+    _columns(ws, spec, fmts)
+    for r, rec in enumerate(frame.itertuples(index=False), start=1):
+        for i, c in enumerate(cols):
+            v = getattr(rec, c.key)
+            if c.kind == "yn":
+                v = yn[0] if v is True or v == "Y" else (None if v in (None, False) or pd.isna(v)
+                                                          else v)
+            if c.kind == "outcome" and isinstance(v, str):
+                v = word(OUTCOMES, v, lang)
+            _write(ws, r, i, v, fmts.kind[c.kind])
+    last = max(len(frame), 1)
+    ws.add_table(0, 0, last, len(cols) - 1, {
+        "name": spec.key, "style": "Table Style Medium 2",
+        "columns": [{"header": c.label(lang), "header_format": fmts.header} for c in cols],
+    })
+    ws.freeze_panes(1, 0)
+    for i, c in enumerate(cols):
+        if c.kind == "yn":
+            ws.data_validation(1, i, 1048575, i, {"validate": "list", "source": list(yn)})
+        elif c.kind == "abc":
+            ws.data_validation(1, i, 1048575, i, {"validate": "list", "source": ["A", "B", "C"]})
+        elif c.kind == "outcome":
+            ws.data_validation(1, i, 1048575, i, {
+                "validate": "list", "source": [word(OUTCOMES, k, lang) for k in OUTCOMES],
+                "error_type": "information"})
+        elif c.kind == "date":
+            ws.data_validation(1, i, 1048575, i, {
+                "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
+                "error_type": "warning"})
+    return ws
+
+
+def _output_sheet(wb, fmts: _Formats, spec: SheetSpec, lang: str) -> Any:
+    ws = wb.add_worksheet(spec.label(lang))
+    _columns(ws, spec, fmts)
+    for i, c in enumerate(spec.columns):
+        ws.write_string(0, i, c.label(lang), fmts.header)
+    ws.set_row(0, 30)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, 0, len(spec.columns) - 1)
+    return ws
+
+
+def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
+    ws = wb.add_worksheet(SETTINGS_SHEET.label(lang))
+    defaults = Settings(Language=lang)
+    rows = []
+    for key, (en, zh) in SETTING_DOCS.items():
+        value = getattr(defaults, key)
+        if key == "RFMScheme":
+            value = defaults.rfm_scheme
+        rows.append((key, value, zh if lang == "zh-CN" else en))
+    ws.set_column(0, 0, 24, fmts.kind["text"])
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 44, fmts.kind["text"])
+    for r, (key, value, doc) in enumerate(rows, start=1):
+        ws.write_string(r, 0, key)
+        _write(ws, r, 1, value, None)
+        ws.write_string(r, 2, doc)
+    desc = "说明" if lang == "zh-CN" else "Description"
+    ws.add_table(0, 0, len(rows), 2, {
+        "name": "Settings", "style": "Table Style Light 9",
+        "columns": [{"header": SETTINGS_SHEET.columns[0].label(lang), "header_format": fmts.header},
+                    {"header": SETTINGS_SHEET.columns[1].label(lang), "header_format": fmts.header},
+                    {"header": desc, "header_format": fmts.header}],
+    })
+    ws.freeze_panes(1, 0)
+    return ws
+
+
+def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
+    ws = wb.add_worksheet(DASHBOARD.label(lang))
+    ws.set_column(0, 0, 24, fmts.label)
+    ws.set_column(1, 1, 16, wb.add_format({"num_format": "#,##0.##"}))
+    ws.set_column(2, 2, 16, fmts.kind["money"])
+    ws.set_column(3, 3, 14, fmts.kind["percent"])
+    ws.set_column(5, 5, 20)
+    ws.write_string(0, 0, "CustomerBook 客户管理" if lang == "zh-CN" else "CustomerBook", fmts.title)
+    for i, (macro, zh, en) in enumerate(BUTTONS):
+        ws.insert_button(2 + i * 3, 5, {
+            "macro": macro, "caption": zh if lang == "zh-CN" else en,
+            "width": 150, "height": 36,
+        })
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)
+    return ws
+
+
+def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
+    """Conditional formats: overdue rows red, due-today rows yellow."""
+    status = next(i for i, c in enumerate(spec.columns) if c.key == "Status")
+    letter = xlsxwriter.utility.xl_col_to_name(status)
+    last = xlsxwriter.utility.xl_col_to_name(len(spec.columns) - 1)
+    for key, fmt in (("Overdue", fmts.overdue), ("DueToday", fmts.today)):
+        ws.conditional_format(f"A2:{last}{DATA_ROWS}", {
+            "type": "formula", "criteria": f'=${letter}2="{word(STATUSES, key, lang)}"',
+            "format": fmt})
+
+
+def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
+                   anchor: dt.date = DEFAULT_ANCHOR, customers: int = 200) -> Path:
+    """Build the workbook for ``lang`` and fill its outputs as of ``anchor``."""
+    from .macros import refresh_file
+
+    target = Path(out) if out else workbook_path(lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frames = make_demo(customers, anchor=anchor, lang=lang)
+    yn = ("Y", "N")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_book = Path(tmp) / "CustomerBook.xlsm"
+        wb = xlsxwriter.Workbook(str(raw_book), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        wb.set_properties({"title": "CustomerBook", "company": "CustomerBook",
+                           "created": dt.datetime(anchor.year, anchor.month, anchor.day)})
+        fmts = _Formats(wb)
+        sheets = [
+            _dashboard(wb, fmts, lang),
+            _output_sheet(wb, fmts, CALLLIST, lang),
+            _output_sheet(wb, fmts, FOLLOWUPS, lang),
+            _output_sheet(wb, fmts, ANALYSIS, lang),
+            _input_sheet(wb, fmts, CUSTOMERS, frames["Customers"], lang, yn),
+            _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
+            _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
+            _settings_sheet(wb, fmts, lang),
+        ]
+        calls = sheets[1]
+        outcome = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "Outcome")
+        calls.data_validation(1, outcome, DATA_ROWS, outcome, {
+            "validate": "list", "source": [word(OUTCOMES, k, lang) for k in OUTCOMES]})
+        nxt = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "NextFollowUp")
+        calls.data_validation(1, nxt, DATA_ROWS, nxt, {
+            "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
+            "error_type": "warning"})
+        calls.set_landscape()
+        calls.set_paper(9)
+        calls.fit_to_pages(1, 0)
+        calls.repeat_rows(0)
+        _paint_status(sheets[2], fmts, FOLLOWUPS, lang)
+        conf = wb.add_worksheet("xlwings.conf")
+        conf.set_column(0, 0, 22)
+        conf.set_column(1, 1, 28)
+        for r, (k, v) in enumerate(XLWINGS_CONF):
+            conf.write_string(r, 0, k)
+            if v:
+                conf.write_string(r, 1, v)
+        conf.hide()
+        sheets.append(conf)
+        wb.set_vba_name("ThisWorkbook")
+        codenames = [f"Sheet{i + 1}" for i in range(len(sheets))]
+        for ws, name in zip(sheets, codenames, strict=True):
+            ws.set_vba_name(name)
+        vba_bin = build_vba_project(load_vba_sources(WORKBOOK_DIR / "vba"), Path(tmp) / "vbaProject.bin",
+                                    sheet_codenames=codenames)
+        wb.add_vba_project(str(vba_bin))
+        sheets[0].activate()
+        wb.close()
+        refresh_file(raw_book, target, as_of=anchor)
+    return target
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the CustomerBook workbook.")
+    parser.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    print(build_workbook(args.lang, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

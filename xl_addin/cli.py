@@ -1,0 +1,89 @@
+"""``customerbook`` — the headless command line.
+
+    customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB]
+    customerbook build [--lang zh-CN|en] [--out PATH]
+
+Exit codes: 0 done; 2 a problem with the input the user can fix (the message names the
+sheet, the row as Excel numbers it and the column; nothing was written); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from .domain.pipeline import JOBS
+from .errors import BookError, CustomerBookError
+
+__all__ = ["main"]
+
+
+def _as_of(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BookError("bad_as_of", value=text) from None
+
+
+def _message(exc: CustomerBookError) -> str:
+    lang = getattr(exc, "lang", None)
+    if lang:
+        return exc.render(lang)
+    # the workbook's language is not known yet (e.g. the file cannot be opened): both
+    return f"{exc.render('zh-CN')}\n{exc.render('en')}"
+
+
+def _summary(result, lang: str) -> str:
+    c = result.counts
+    if lang == "zh-CN":
+        text = (f"已写入 {result.written}：客户分析 {c['customers']} 位客户，回访提醒 {c['followups']} 项，"
+                f"呼叫清单 {c['calls']} 行；联系记录新增 {c['logged']} 条")
+        if c["pending"]:
+            text += f"；{c['pending']} 行未能记录，见呼叫清单“提示”列"
+        return text + f"（{result.seconds:.1f} 秒）"
+    text = (f"Wrote {result.written}: Analysis {c['customers']} customers, FollowUps "
+            f"{c['followups']} items, CallList {c['calls']} rows; {c['logged']} contacts logged")
+    if c["pending"]:
+        text += f"; {c['pending']} rows could not be logged (see the CallList Message column)"
+    return text + f" ({result.seconds:.1f} s)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="customerbook", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ref = sub.add_parser("refresh", help="refresh the output sheets of a workbook")
+    ref.add_argument("book", help="the .xlsm or .xlsx workbook")
+    ref.add_argument("--out", help="write here instead of replacing BOOK")
+    ref.add_argument("--as-of", dest="as_of", help="analysis date YYYY-MM-DD (default: "
+                     "Settings AsOfDate, else today)")
+    ref.add_argument("--job", choices=sorted(JOBS), default="refresh_all")
+    bld = sub.add_parser("build", help="build workbook/CustomerBook.xlsm from its sources")
+    bld.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
+    bld.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "build":
+            from .build import build_workbook
+
+            path = build_workbook(lang=args.lang, out=args.out)
+            print(path)
+            return 0
+        from .macros import refresh_file
+
+        as_of = _as_of(args.as_of) if args.as_of else None
+        result = refresh_file(args.book, args.out, job=args.job, as_of=as_of)
+        print(_summary(result, result.outputs.lang))
+        return 0
+    except CustomerBookError as exc:
+        print(_message(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

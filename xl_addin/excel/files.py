@@ -1,0 +1,150 @@
+"""The headless door: workbook files on disk.
+
+Reading uses python-calamine (fast, read-only). Writing uses :mod:`.ooxml`, which
+rewrites only the output worksheet parts inside the zip (and appends logged calls to
+Contacts), so VBA, buttons, charts, pictures, validation and every input sheet stay
+byte-identical, and the file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from ..domain.schema import RawTable
+from ..errors import BookError
+from ..names import CALLLIST, fold
+from . import ooxml
+from .sheets import find_sheet, input_sheets
+
+__all__ = ["BookData", "read_book", "write_outputs"]
+
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>'
+)
+
+
+@dataclass
+class BookData:
+    """What a refresh read: the raw input tables, the old call list, and the file facts."""
+
+    path: Path
+    info: ooxml.BookInfo
+    fingerprint: tuple
+    raw: dict[str, RawTable | None]
+    calllist: RawTable | None
+    first_col: dict[str, int]
+    tables: dict[str, str | None]
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _error_cells(path: Path, part: str, first_col: int) -> dict[tuple[int, int], str]:
+    """Cells holding Excel errors (#N/A, #REF! …): calamine shows them as blanks."""
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read(part)
+    if b't="e"' not in data:
+        return {}
+    return {(int(m[2]), _col_index(m[1]) - first_col): m[3].decode("utf-8", "replace")
+            for m in _ERROR_CELL.finditer(data)}
+
+
+def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.TableInfo | None:
+    on_sheet = [t for t in info.tables if t.sheet == sheet]
+    for t in on_sheet:
+        if fold(t.name) in names:
+            return t
+    return on_sheet[0] if len(on_sheet) == 1 else None
+
+
+def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
+         names: set[str]) -> tuple[RawTable, int, str | None]:
+    table = _table_for(info, sheet, names)
+    if table is not None and table.header_rows:
+        t = wb.get_table_by_name(table.name)
+        rows = t.to_python()
+        if table.totals_rows and rows:
+            rows = rows[:-1]
+        first_col = t.start[1]
+        raw = RawTable(sheet, t.start[0], list(t.columns), [list(r) for r in rows])
+        return raw, first_col, table.name
+    s = wb.get_sheet_by_name(sheet)
+    cells = s.to_python(skip_empty_area=True)
+    if not cells:
+        return RawTable(sheet, 1, [], []), 0, None
+    start = s.start or (0, 0)
+    return RawTable(sheet, start[0] + 1, list(cells[0]), [list(r) for r in cells[1:]]), start[1], None
+
+
+def read_book(path: str | Path) -> BookData:
+    """Read every input sheet (and the old call list) of a workbook file."""
+    path = Path(path)
+    info = ooxml.inspect_book(path)
+    fp = ooxml.fingerprint(path)
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises its own family for damaged parts
+        raise BookError("corrupt", path=str(path), detail=type(exc).__name__) from exc
+    from ..names import INPUT_SHEETS
+
+    specs = {s.key: s for s in INPUT_SHEETS}
+    raw: dict[str, RawTable | None] = {}
+    first_col: dict[str, int] = {}
+    tables: dict[str, str | None] = {}
+    try:
+        for key, sheet in input_sheets(info.sheets).items():
+            if sheet is None:
+                raw[key] = None
+                continue
+            table, col0, tname = _raw(wb, info, sheet, specs[key].names())
+            errs = _error_cells(path, info.sheet_parts[sheet], col0)
+            if errs:
+                table.error_cells = errs
+            raw[key], first_col[key], tables[key] = table, col0, tname
+        calls = find_sheet(info.sheets, CALLLIST)
+        call_raw = _raw(wb, info, calls, CALLLIST.names())[0] if calls else None
+    except BookError:
+        raise
+    except Exception as exc:
+        raise BookError("corrupt", path=str(path), detail=f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        wb.close()
+    return BookData(path, info, fp, raw, call_raw, first_col, tables)
+
+
+def write_outputs(
+    book: BookData,
+    out: str | Path,
+    tables: list[Any],
+    contacts_rows: list[list[Any]],
+) -> ooxml.WriteReport:
+    """Write the output tables (and append logged calls to Contacts) atomically."""
+    out = Path(out)
+    if out.suffix.lower() not in {".xlsx", ".xlsm"} or (
+        out.suffix.lower() != book.path.suffix.lower()
+    ):
+        raise BookError("unsupported_extension", path=str(out))
+    sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header) for t in tables]
+    appends = []
+    if contacts_rows:
+        sheet = book.raw["Contacts"].sheet  # type: ignore[union-attr]
+        lead = [None] * (0 if book.tables.get("Contacts") else book.first_col.get("Contacts", 0))
+        appends.append(ooxml.Append(sheet, [lead + r for r in contacts_rows],
+                                    table=book.tables.get("Contacts")))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return ooxml.write_book(book.path, out, sheets, appends, expect=book.fingerprint)
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,117 @@
+"""The live door: a workbook open in Excel, through xlwings (Windows/macOS only).
+
+Reads the same :class:`RawTable` shapes as the file door and writes the same output
+tables, so both doors run the identical core. Everything here needs Excel; the pure
+helpers (:func:`rows_from_values`, :func:`excel_safe`) are tested headless.
+
+Excel-only behaviour (documented in the README, checked by hand in Excel):
+reading ListObjects/used ranges, writing ranges, resizing the Contacts table, the
+status bar and message boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..domain.schema import RawTable
+from ..names import CALLLIST, INPUT_SHEETS, fold
+from .sheets import find_sheet, input_sheets
+
+__all__ = ["LiveBook", "excel_safe", "rows_from_values"]
+
+_FORMULA_START = ("=", "+", "-", "@")
+_EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                 "#CALC!", "#GETTING_DATA"}
+
+
+def excel_safe(value: Any) -> Any:
+    """A value that Excel will store as typed: text that looks like a formula gets the
+    apostrophe prefix (Excel keeps it as text and hides the apostrophe)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def rows_from_values(sheet: str, top_row: int, values: Any) -> tuple[RawTable, int]:
+    """A RawTable from a 2-D block read at ``top_row``; the header is the first
+    non-empty row. Returns the table and the number of leading empty columns."""
+    block = [list(r) if isinstance(r, list | tuple) else [r] for r in (values or [])]
+    if block and not isinstance(values[0], list | tuple):
+        block = [list(values)]
+    start = next((i for i, r in enumerate(block) if any(v not in (None, "") for v in r)), None)
+    if start is None:
+        return RawTable(sheet, top_row, [], []), 0
+    lead = min((next((j for j, v in enumerate(r) if v not in (None, "")), len(r))
+                for r in block[start:] if any(v not in (None, "") for v in r)), default=0)
+    body = [r[lead:] for r in block[start:]]
+    return RawTable(sheet, top_row + start, body[0], body[1:]), lead
+
+
+class LiveBook:
+    """Adapter over ``xlwings.Book`` (from ``xw.Book.caller()``)."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.sheet_names = [s.name for s in book.sheets]
+
+    def _read(self, name: str, names: set[str]) -> tuple[RawTable, Any]:
+        sheet = self.book.sheets[name]
+        tables = list(sheet.tables)
+        table = next((t for t in tables if fold(t.name) in names),
+                     tables[0] if len(tables) == 1 else None)
+        rng = table.range if table is not None else sheet.used_range
+        values = rng.options(ndim=2, err_to_str=True).value
+        raw, _ = rows_from_values(name, rng.row, values)
+        errors = {
+            (raw.header_row + 1 + i, j): v
+            for i, r in enumerate(raw.rows) for j, v in enumerate(r)
+            if isinstance(v, str) and v in _EXCEL_ERRORS
+        }
+        raw.error_cells = errors
+        return raw, table
+
+    def read(self) -> tuple[dict[str, RawTable | None], RawTable | None, Any]:
+        specs = {s.key: s for s in INPUT_SHEETS}
+        raw: dict[str, RawTable | None] = {}
+        contacts_table = None
+        for key, name in input_sheets(self.sheet_names).items():
+            if name is None:
+                raw[key] = None
+                continue
+            raw[key], table = self._read(name, specs[key].names())
+            if key == "Contacts":
+                contacts_table = table
+        calls = find_sheet(self.sheet_names, CALLLIST)
+        call_raw = self._read(calls, CALLLIST.names())[0] if calls else None
+        return raw, call_raw, contacts_table
+
+    def status(self, text: str | None) -> None:
+        self.book.app.status_bar = text or False
+
+    def alert(self, text: str, title: str = "CustomerBook") -> None:
+        self.book.app.alert(text, title=title)
+
+    def write_table(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        if name not in self.sheet_names:
+            self.book.sheets.add(name, after=self.book.sheets[-1])
+            self.sheet_names.append(name)
+        sheet = self.book.sheets[name]
+        sheet.used_range.clear_contents()
+        if rows:
+            sheet.range("A1").value = [[excel_safe(v) for v in r] for r in rows]
+
+    def append_contacts(self, raw: RawTable, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        sheet = self.book.sheets[raw.sheet]
+        if table is not None:
+            top = table.range.row
+            left = table.range.column
+            last = top + table.range.rows.count - 1
+            sheet.range((last + 1, left)).value = [[excel_safe(v) for v in r] for r in rows]
+            table.resize(sheet.range((top, left),
+                                     (last + len(rows), left + table.range.columns.count - 1)))
+        else:
+            last = raw.header_row + len(raw.rows)
+            sheet.range((last + 1, 1)).value = [[excel_safe(v) for v in r] for r in rows]

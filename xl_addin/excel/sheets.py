@@ -1,0 +1,122 @@
+"""Shared by both doors (live Excel and files): which sheet is which, and the
+output tables as header + rows in the workbook's language.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..domain.pipeline import JOBS, Outputs
+from ..names import (
+    ANALYSIS,
+    CALLLIST,
+    CONTACTS,
+    DASHBOARD,
+    FOLLOWUPS,
+    INPUT_SHEETS,
+    OUTCOMES,
+    SheetSpec,
+    fold,
+    word,
+)
+
+__all__ = ["OutputTable", "contact_rows", "find_sheet", "output_tables"]
+
+_OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD)}
+
+
+def find_sheet(sheet_names: Iterable[str], spec: SheetSpec) -> str | None:
+    """The workbook's sheet for ``spec`` (English, Chinese or alias name), or None."""
+    wanted = spec.names()
+    for name in sheet_names:
+        if fold(name) in wanted:
+            return name
+    return None
+
+
+def input_sheets(sheet_names: Sequence[str]) -> dict[str, str | None]:
+    return {spec.key: find_sheet(sheet_names, spec) for spec in INPUT_SHEETS}
+
+
+@dataclass
+class OutputTable:
+    key: str                 # canonical sheet key
+    name: str                # sheet name to write (existing or new, in the book's language)
+    rows: list[list[Any]]    # header first (except Dashboard)
+    kinds: list[str]
+    widths: list[float]
+    header: bool = True
+
+
+def _cell(v: Any) -> Any:
+    """A value as a cell takes it: None for missing, plain Python scalars, dates."""
+    if v is None or v is pd.NaT or v is pd.NA:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().date() if v == v.normalize() else v.to_pydatetime()
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else _cell(pd.Timestamp(v))
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def frame_rows(frame: pd.DataFrame, spec: SheetSpec, lang: str) -> list[list[Any]]:
+    header = [c.label(lang) for c in spec.columns]
+    cols = [frame[c.key].tolist() for c in spec.columns]
+    body = [[_cell(v) for v in row] for row in zip(*cols, strict=True)] if len(frame) else []
+    return [header, *body]
+
+
+def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> list[OutputTable]:
+    """The sheets ``job`` writes, each matched to an existing sheet or named anew."""
+    lang = outputs.lang
+    frames = {"Analysis": outputs.analysis, "FollowUps": outputs.followups,
+              "CallList": outputs.calllist}
+    tables = []
+    for key in JOBS[job]:
+        spec = _OUTPUT_SPECS[key]
+        name = find_sheet(sheet_names, spec) or spec.label(lang)
+        if key == "Dashboard":
+            rows = [[_cell(v) for v in r] for r in outputs.dashboard]
+            # row 1 is the title: it keeps the style the sheet gives it, like a header
+            tables.append(OutputTable(key, name, rows, ["text", "number", "money", "percent"],
+                                      [22, 16, 14, 12]))
+            continue
+        tables.append(OutputTable(key, name, frame_rows(frames[key], spec, lang),
+                                  [c.kind if c.kind != "outcome" else "text" for c in spec.columns],
+                                  [c.width for c in spec.columns]))
+    return tables
+
+
+def contact_rows(new_contacts: pd.DataFrame, header: Sequence[Any], lang: str) -> list[list[Any]]:
+    """New Contacts rows aligned to the Contacts sheet's own header (any order/names)."""
+    if new_contacts is None or not len(new_contacts):
+        return []
+    where = {}
+    for i, h in enumerate(header):
+        for c in CONTACTS.columns:
+            if fold(h) in c.names() and c.key not in where:
+                where[c.key] = i
+    rows = []
+    for rec in new_contacts.to_dict("records"):
+        row: list[Any] = [None] * len(header)
+        for key, i in where.items():
+            v = rec.get(key)
+            if key == "Outcome" and isinstance(v, str):
+                v = word(OUTCOMES, v, lang)
+            row[i] = _cell(v)
+        rows.append(row)
+    return rows
+
