@@ -75,9 +75,9 @@ def test_buttons_call_subs_that_reach_fixed_python_entry_points():
 def test_layout_a_user_relies_on():
     wb = openpyxl.load_workbook(SHIPPED, keep_vba=True)
     assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "客户", "订单",
-                             "联系记录", "设置", "xlwings.conf"]
+                             "联系记录", "设置", "RFM规则", "xlwings.conf"]
     assert {t for ws in wb for t in ws.tables} == {"Customers", "Orders", "Contacts",
-                                                   "Settings"}
+                                                   "Settings", "RFMRules"}
     settings = {r[0]: r[1] for r in wb["设置"].iter_rows(min_row=2, values_only=True)}
     assert settings["Language"] == "zh-CN" and settings["AsOfDate"] is None
     conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
@@ -103,3 +103,25 @@ def test_english_workbook_builds_and_refreshes(tmp_path):
     assert header[:3] == ["Owner", "Rank", "CustomerID"]
     result = macros.refresh_file(book, tmp_path / "again.xlsm", as_of=dt.date(2026, 12, 1))
     assert result.outputs.lang == "en" and result.counts["customers"] == 60
+
+
+def test_dashboard_charts_point_at_the_fixed_blocks():
+    from xl_addin.domain.pipeline import DASHBOARD_ROWS
+
+    with zipfile.ZipFile(SHIPPED) as zf:
+        charts = [zf.read(n).decode("utf-8") for n in sorted(zf.namelist())
+                  if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
+    refs = set(re.findall(r"<c:f>(.*?)</c:f>", "".join(charts)))
+    first, count = DASHBOARD_ROWS["pareto"]
+    assert f"仪表盘!$B${first}:$B${first + count - 1}" in refs
+    first, count = DASHBOARD_ROWS["segments"]
+    assert f"仪表盘!$A${first}:$A${first + count - 1}" in refs
+    # the cells those ranges cover hold what the charts say after a refresh
+    wb = openpyxl.load_workbook(SHIPPED, data_only=True)
+    dash = wb["仪表盘"]
+    first, count = DASHBOARD_ROWS["classes"]
+    assert [dash.cell(first + i, 1).value for i in range(count)] == ["A", "B", "C", "潜在客户"]
+    first, count = DASHBOARD_ROWS["pareto"]
+    shares = [dash.cell(first + i, 2).value for i in range(count)]
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)

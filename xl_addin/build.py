@@ -24,6 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from .demo import DEFAULT_ANCHOR, make_demo
+from .domain.classify import en11_grid
 from .names import (
     ANALYSIS,
     CALLLIST,
@@ -33,6 +34,7 @@ from .names import (
     FOLLOWUPS,
     ORDERS,
     OUTCOMES,
+    RFM_RULES,
     SETTINGS_SHEET,
     STATUSES,
     Col,
@@ -178,6 +180,31 @@ def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
     return ws
 
 
+def _rfm_rules_sheet(wb, fmts: _Formats, lang: str) -> Any:
+    """The English segment map as an editable grid (used when RFMScheme = EN11)."""
+    ws = wb.add_worksheet(RFM_RULES.label(lang))
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 5, 16, fmts.kind["text"])
+    ws.set_column(7, 7, 60, fmts.wrap)
+    grid = en11_grid(lang)
+    for i, r in enumerate((5, 4, 3, 2, 1), start=1):
+        ws.write_number(i, 0, r)
+        for j, label in enumerate(grid[r], start=1):
+            ws.write_string(i, j, label)
+    ws.add_table(0, 0, 5, 5, {
+        "name": RFM_RULES.key, "style": "Table Style Light 9", "autofilter": False,
+        "columns": [{"header": c.label(lang), "header_format": fmts.header}
+                    for c in RFM_RULES.columns],
+    })
+    ws.write_string(0, 7, (
+        "RFMScheme = EN11 时使用此表：行为 R 分（5 最近），列为 FM = (F + M) / 2 四舍五入。"
+        "每个格子填一个分群名称，125 种 R/F/M 组合各得唯一标签。" if lang == "zh-CN" else
+        "Used when RFMScheme = EN11: rows are the R score (5 = most recent), columns "
+        "FM = round-half-up((F + M) / 2). Type one segment name per cell; each of the 125 "
+        "R/F/M combinations gets exactly one label."))
+    return ws
+
+
 def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
     ws = wb.add_worksheet(DASHBOARD.label(lang))
     ws.set_column(0, 0, 24, fmts.label)
@@ -195,6 +222,48 @@ def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
     ws.set_landscape()
     ws.fit_to_pages(1, 1)
     return ws
+
+
+def _charts(wb, ws, lang: str) -> None:
+    """Native charts over the Dashboard's fixed blocks (refresh rewrites the cells)."""
+    from .domain.pipeline import DASHBOARD_ROWS
+
+    name = ws.get_name()
+    zh = lang == "zh-CN"
+
+    def rng(block: str, col: int) -> list:
+        first, count = DASHBOARD_ROWS[block]
+        return [name, first - 1, col, first - 2 + count, col]
+
+    def head(block: str, col: int) -> list:
+        first, _ = DASHBOARD_ROWS[block]
+        return [name, first - 2, col]
+
+    pareto = wb.add_chart({"type": "line"})
+    for col, color in ((1, "#1F4E78"), (2, "#C55A11")):
+        pareto.add_series({"name": head("pareto", col), "categories": rng("pareto", 0),
+                           "values": rng("pareto", col), "line": {"color": color, "width": 2}})
+    pareto.set_title({"name": "帕累托曲线（二八法则）" if zh else "Pareto curve (80/20)"})
+    pareto.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+    pareto.set_x_axis({"num_format": "0%", "name": "客户占比" if zh else "share of customers"})
+    pareto.set_legend({"position": "bottom"})
+    ws.insert_chart("H2", pareto, {"x_scale": 1.15, "y_scale": 1.0})
+
+    for block, title, anchor in (("classes", ("按等级：客户数与销售额", "By class: customers and revenue"), "H18"),
+                                 ("segments", ("按 RFM 分群：客户数与销售额", "By RFM segment: customers and revenue"), "H34")):
+        bars = wb.add_chart({"type": "column"})
+        bars.add_series({"name": head(block, 1), "categories": rng(block, 0),
+                         "values": rng(block, 1), "fill": {"color": "#5B9BD5"}})
+        line = wb.add_chart({"type": "line"})
+        line.add_series({"name": head(block, 2), "categories": rng(block, 0),
+                         "values": rng(block, 2), "y2_axis": True,
+                         "line": {"color": "#C55A11", "width": 2},
+                         "marker": {"type": "circle", "size": 6}})
+        bars.combine(line)
+        bars.set_title({"name": title[0] if zh else title[1]})
+        bars.set_legend({"position": "bottom"})
+        line.set_y2_axis({"num_format": "#,##0"})
+        ws.insert_chart(anchor, bars, {"x_scale": 1.15, "y_scale": 1.0})
 
 
 def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
@@ -233,7 +302,9 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
             _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
             _settings_sheet(wb, fmts, lang),
+            _rfm_rules_sheet(wb, fmts, lang),
         ]
+        _charts(wb, sheets[0], lang)
         calls = sheets[1]
         outcome = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "Outcome")
         calls.data_validation(1, outcome, DATA_ROWS, outcome, {

@@ -82,6 +82,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "the date {value} is outside the years 1900-2200",
         "日期 {value} 超出 1900–2200 年范围",
     ),
+    "missing_rfm_rows": (
+        "the RFM rules grid needs one row for each R score 1-5; missing: {rows}",
+        "RFM 规则表需要 R 分 1–5 各一行；缺少：{rows}",
+    ),
     # --- settings ----------------------------------------------------------------
     "unknown_setting_value": (
         "setting {key} expects {expected}, found {value!r}",

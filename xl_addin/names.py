@@ -24,6 +24,7 @@ __all__ = [
     "OUTCOMES",
     "OUTPUT_SHEETS",
     "REASONS",
+    "RFM_RULES",
     "SETTINGS_SHEET",
     "STATUSES",
     "Col",
@@ -142,7 +143,21 @@ SETTINGS_SHEET = SheetSpec(
     required=False,
 )
 
-INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET)
+#: The English RFM segment map as an editable 5×5 grid: one row per R score (5..1), one
+#: column per FM score (round-half-up of (F + M) / 2). A grid labels every one of the
+#: 125 (R, F, M) combinations exactly once.
+RFM_RULES = SheetSpec(
+    "RFMRules",
+    "RFM规则",
+    (
+        Col("R", "R", "int", True, ("R score", "R分")),
+        *(Col(f"FM{i}", f"FM{i}", "text", True, (f"FM={i}", f"FM {i}")) for i in range(1, 6)),
+    ),
+    ("RFM Rules", "RFM 规则", "RFM分群规则"),
+    required=False,
+)
+
+INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET, RFM_RULES)
 
 # -------------------------------------------------------------------------- outputs
 ANALYSIS = SheetSpec(

@@ -21,6 +21,8 @@ __all__ = [
     "EN11_ZH",
     "abc_class",
     "dormancy",
+    "en11_grid",
+    "en11_label",
     "key_face",
     "pareto",
     "share_of_customers_for",
@@ -135,20 +137,31 @@ EN11_ZH = {
 }
 
 
-def en11_label(r: int, f: int, m: int) -> str:
+def en11_grid(lang: str = "en") -> dict[int, tuple[str, ...]]:
+    """The built-in segment map in ``lang`` (what the RFM rules sheet starts with)."""
+    return {r: tuple(EN11_ZH[x] if lang == "zh-CN" else x for x in row)
+            for r, row in EN11_GRID.items()}
+
+
+def en11_label(r: int, f: int, m: int, grid: dict[int, tuple[str, ...]] | None = None) -> str:
     fm = int(np.floor((f + m) / 2 + 0.5))
-    return EN11_GRID[int(r)][fm - 1]
+    return (grid or EN11_GRID)[int(r)][fm - 1]
 
 
-def rfm_segment_en11(scores: pd.DataFrame, lang: str = "en") -> pd.Series:
-    """The English segment map from R, F, M scores (missing scores → ``""``)."""
+def rfm_segment_en11(scores: pd.DataFrame, lang: str = "en",
+                     grid: dict[int, tuple[str, ...]] | None = None) -> pd.Series:
+    """The segment map from R, F, M scores (missing scores → ``""``).
+
+    ``grid`` is a user's edited map (R -> labels for FM 1..5, used as typed); without
+    it the built-in map in ``lang``.
+    """
+    table = grid or en11_grid(lang)
     out = []
     for r, f, m in zip(scores["R"], scores["F"], scores["M"], strict=True):
         if pd.isna(r) or pd.isna(f) or pd.isna(m):
             out.append("")
             continue
-        label = en11_label(int(r), int(f), int(m))
-        out.append(EN11_ZH[label] if lang == "zh-CN" else label)
+        out.append(en11_label(int(r), int(f), int(m), table))
     return pd.Series(out, index=scores.index, dtype=object)
 
 

@@ -135,7 +135,7 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date) -> tuple[pd.
     classes = override.where(override.notna(), computed).fillna("")
     cn8, flags = rfm_segment_cn8(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                                  hist["Revenue"].where(buyers), lang)
-    segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang)
+    segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang, inputs.rfm_rules)
     v = value.frame
     tier_basis = v["CLV"].where(v["CLV"].notna() & buyers, hist["Revenue"])
     tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share, s.Tier_Important_Share,
@@ -221,7 +221,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     })
     pending = calls.pending if calls is not None and len(calls.pending) else None
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending)
-    dash = dashboard(analysis, items, calls_out, s, as_of, note)
+    dash = dashboard(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),
@@ -231,15 +231,19 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     )
 
 
-def _segment_order(s) -> list[str]:
+def _segment_order(s, rules: dict[int, tuple[str, ...]] | None) -> list[str]:
     lang = s.Language
     if s.rfm_scheme == "CN8":
         return [zh if lang == "zh-CN" else en for zh, en in CN8_LABELS.values()]
+    if rules:
+        labels = [x for r in (5, 4, 3, 2, 1) for x in rules[r]]
+        return list(dict.fromkeys(labels))[: DASHBOARD_ROWS["segments"][1]]
     return [EN11_ZH[k] if lang == "zh-CN" else k for k in EN11_ZH]
 
 
 def dashboard(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
-              as_of: dt.date, note: str) -> list[list[object]]:
+              as_of: dt.date, note: str,
+              rules: dict[int, tuple[str, ...]] | None = None) -> list[list[object]]:
     """The Dashboard's cells (A:D), top-left first, in fixed blocks (:data:`DASHBOARD_ROWS`):
     headline figures, customers and revenue by class, by RFM segment, the Pareto curve
     (cumulative revenue and profit share by customer rank), then calls per owner and the
@@ -288,7 +292,7 @@ def dashboard(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, 
                      float(rev[mask].clip(lower=0).sum()) / total])
     rows += [[None], [t("RFM 分群", "RFM segment"), t("客户数", "Customers"),
                       t("销售额", "Revenue")]]
-    segs = _segment_order(s)
+    segs = _segment_order(s, rules)
     for label in segs + [None] * (DASHBOARD_ROWS["segments"][1] - len(segs)):
         mask = analysis["RFMSegment"] == label
         rows.append([label, int(mask.sum()) if label else None,

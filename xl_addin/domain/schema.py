@@ -23,7 +23,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InputErrors
-from ..names import CONTACTS, CUSTOMERS, ORDERS, OUTCOMES, SETTINGS_SHEET, Col, SheetSpec, fold
+from ..names import (
+    CONTACTS,
+    CUSTOMERS,
+    ORDERS,
+    OUTCOMES,
+    RFM_RULES,
+    SETTINGS_SHEET,
+    Col,
+    SheetSpec,
+    fold,
+)
 from ..settings import Settings, is_language_setting, settings_from_pairs
 
 __all__ = [
@@ -71,6 +81,31 @@ class Inputs:
     settings: Settings
     sheet_names: dict[str, str] = field(default_factory=dict)
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: R score -> the five labels for FM = 1..5, from the RFM rules sheet (None: built-in)
+    rfm_rules: dict[int, tuple[str, ...]] | None = None
+
+
+def parse_rfm_rules(raw: RawTable, errors: list[InputError]) -> dict[int, tuple[str, ...]] | None:
+    """The RFM rules grid: rows R = 1..5 each exactly once, five non-blank labels each."""
+    before = len(errors)
+    frame, headers = parse_table(RFM_RULES, raw, errors)
+    if frame.empty or any(c.key not in headers for c in RFM_RULES.columns):
+        return None
+    grid: dict[int, tuple[str, ...]] = {}
+    for rec in frame.to_dict("records"):
+        r = rec["R"]
+        if pd.isna(r) or r not in (1, 2, 3, 4, 5) or int(r) in grid:
+            errors.append(InputError(raw.sheet, int(rec["_row"]), headers["R"], "not_in_choices",
+                                     choices="1 / 2 / 3 / 4 / 5, each once", value=r))
+            continue
+        labels = tuple(rec[f"FM{i}"] for i in range(1, 6))
+        if all(isinstance(x, str) and x for x in labels):
+            grid[int(r)] = labels
+    missing = sorted({1, 2, 3, 4, 5} - set(grid))
+    if missing and len(errors) == before:
+        errors.append(InputError(raw.sheet, None, headers["R"], "missing_rfm_rows",
+                                 rows=", ".join(map(str, missing))))
+    return grid if len(grid) == 5 else None
 
 
 def _blank(v: Any) -> bool:
@@ -359,10 +394,12 @@ def parse_inputs(
             for cid, row in zip(frame.loc[bad, "CustomerID"], frame.loc[bad, "_row"], strict=True):
                 errors.append(InputError(names.get(key, key), int(row), header,
                                          "unknown_customer", value=cid))
+    rules_raw = raw.get("RFMRules")
+    rules = parse_rfm_rules(rules_raw, errors) if rules_raw is not None else None
     if errors:
         raise _localised(errors, settings.Language if settings_raw is not None else lang)
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
-                  names, headers)
+                  names, headers, rules)
 
 
 class LocalisedInputErrors(InputErrors):
