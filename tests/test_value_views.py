@@ -114,3 +114,17 @@ def test_dashboard_blocks_keep_their_place():
     first, count = DASHBOARD_ROWS["figures"]
     labels = [dash[first - 1 + i][0] for i in range(count)]
     assert "Share of customers making 80% of revenue" in labels
+
+
+def test_dashboard_owner_and_reason_blocks():
+    raw = raw_book([customer("C1", owner="Ann"), customer("C2", owner="Bob")], [],
+                   [contact("C1", D(2026, 6, 1), NextFollowUp=D(2026, 6, 10)),
+                    contact("C2", D(2026, 6, 20), Outcome="Complaint")])
+    dash = run(parse_inputs(raw, as_of=AS_OF)).dashboard
+    first, count = DASHBOARD_ROWS["owners"]
+    block = [r[:3] for r in dash[first - 1:first - 1 + count]]
+    assert block[:2] == [["Ann", 1, 1], ["Bob", 1, 1]] and block[2] == [None, None, None]
+    first, count = DASHBOARD_ROWS["reasons"]
+    reasons = {r[0]: r[1:3] for r in dash[first - 1:first - 1 + count]}
+    assert len(reasons) == 12
+    assert reasons["Complaint"] == [1, 0] and reasons["FollowUp"] == [1, 0]

@@ -75,9 +75,14 @@ def test_buttons_call_subs_that_reach_fixed_python_entry_points():
 def test_layout_a_user_relies_on():
     wb = openpyxl.load_workbook(SHIPPED, keep_vba=True)
     assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "客户", "订单",
-                             "联系记录", "设置", "RFM规则", "xlwings.conf"]
+                             "联系记录", "设置", "RFM规则", "回访计划", "话术", "节假日",
+                             "xlwings.conf"]
     assert {t for ws in wb for t in ws.tables} == {"Customers", "Orders", "Contacts",
-                                                   "Settings", "RFMRules"}
+                                                   "Settings", "RFMRules", "Plans", "Scripts",
+                                                   "Holidays"}
+    holidays = [r for r in wb["节假日"].iter_rows(min_row=2, values_only=True)]
+    assert ("中秋节" in {r[1] for r in holidays}
+            and dt.datetime(2027, 9, 15) in {r[0] for r in holidays})  # 中秋 2027
     settings = {r[0]: r[1] for r in wb["设置"].iter_rows(min_row=2, values_only=True)}
     assert settings["Language"] == "zh-CN" and settings["AsOfDate"] is None
     conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
@@ -111,7 +116,7 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     with zipfile.ZipFile(SHIPPED) as zf:
         charts = [zf.read(n).decode("utf-8") for n in sorted(zf.namelist())
                   if n.startswith("xl/charts/chart")]
-    assert len(charts) == 3
+    assert len(charts) == 5
     refs = set(re.findall(r"<c:f>(.*?)</c:f>", "".join(charts)))
     first, count = DASHBOARD_ROWS["pareto"]
     assert f"仪表盘!$B${first}:$B${first + count - 1}" in refs

@@ -24,6 +24,8 @@ import pandas as pd
 import xlsxwriter
 
 from .demo import DEFAULT_ANCHOR, make_demo
+from .domain.calendar import default_holidays, default_plans
+from .domain.calllist import DEFAULT_SCRIPTS
 from .domain.classify import en11_grid
 from .names import (
     ANALYSIS,
@@ -32,9 +34,13 @@ from .names import (
     CUSTOMERS,
     DASHBOARD,
     FOLLOWUPS,
+    HOLIDAYS,
     ORDERS,
     OUTCOMES,
+    PLANS,
+    REASONS,
     RFM_RULES,
+    SCRIPTS,
     SETTINGS_SHEET,
     STATUSES,
     Col,
@@ -180,6 +186,51 @@ def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
     return ws
 
 
+def _table_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang: str,
+                 note: str) -> Any:
+    """An editable lookup table (Plans, Scripts, Holidays) prefilled with defaults."""
+    ws = wb.add_worksheet(spec.label(lang))
+    for i, c in enumerate(spec.columns):
+        fmt = fmts.wrap if c.key in {"Script", "Note"} else fmts.kind[c.kind]
+        ws.set_column(i, i, {"Script": 70, "Note": 34}.get(c.key, max(c.width, 14)), fmt)
+    for r, rec in enumerate(frame.to_dict("records"), start=1):
+        for i, c in enumerate(spec.columns):
+            _write(ws, r, i, rec.get(c.key), fmts.kind[c.kind])
+    ws.add_table(0, 0, max(len(frame), 1), len(spec.columns) - 1, {
+        "name": spec.key, "style": "Table Style Light 9",
+        "columns": [{"header": c.label(lang), "header_format": fmts.header} for c in spec.columns],
+    })
+    ws.freeze_panes(1, 0)
+    ws.set_column(len(spec.columns) + 1, len(spec.columns) + 1, 50, fmts.wrap)
+    ws.write_string(0, len(spec.columns) + 1, note)
+    return ws
+
+
+def _default_scripts(lang: str) -> pd.DataFrame:
+    rows = [{"Reason": word(REASONS, reason, lang), "Segment": None, "Language": lg,
+             "Script": text}
+            for (reason, lg), text in DEFAULT_SCRIPTS.items() if lg == lang]
+    return pd.DataFrame(rows)
+
+
+_NOTES = {
+    "Plans": ("每种产品/服务的回访计划：起算为“下单日”或“疗程结束”（下单日 + 疗程天数），"
+              "间隔天数可为负（结束前 N 天）。产品名与订单表的“产品”一致。",
+              "Follow-up plan per product: From is Order or End (order date + CourseDays); "
+              "OffsetDays may be negative (N days before the end). Product names match the "
+              "Orders sheet."),
+    "Scripts": ("按原因（和可选的客户群：等级、价值层级或 RFM 分群）选择话术；可用占位符 {Name} "
+                "{Owner} {DaysSinceLastOrder} {LastProduct} {Detail} {Class} {Segment}。",
+                "Script by reason (and optional segment: class, value tier or RFM segment); "
+                "placeholders {Name} {Owner} {DaysSinceLastOrder} {LastProduct} {Detail} "
+                "{Class} {Segment}."),
+    "Holidays": ("节日问候日历（由农历自动换算预填，可按当年官方安排修改）。问候等级留空 = 设置中的 "
+                 "HolidayClasses。",
+                 "Holiday greetings calendar (prefilled from the lunar calendar; edit to the "
+                 "year's official schedule). Classes blank = Settings HolidayClasses."),
+}
+
+
 def _rfm_rules_sheet(wb, fmts: _Formats, lang: str) -> Any:
     """The English segment map as an editable grid (used when RFMScheme = EN11)."""
     ws = wb.add_worksheet(RFM_RULES.label(lang))
@@ -249,6 +300,17 @@ def _charts(wb, ws, lang: str) -> None:
     pareto.set_legend({"position": "bottom"})
     ws.insert_chart("H2", pareto, {"x_scale": 1.15, "y_scale": 1.0})
 
+    for block, title in (("owners", ("按负责人：今日呼叫与逾期回访", "By owner: calls today and overdue")),
+                         ("reasons", ("按原因：逾期与今日到期回访", "By reason: overdue and due today"))):
+        chart = wb.add_chart({"type": "bar" if block == "reasons" else "column"})
+        for col, color in ((1, "#5B9BD5"), (2, "#C55A11")):
+            chart.add_series({"name": head(block, col), "categories": rng(block, 0),
+                              "values": rng(block, col), "fill": {"color": color}})
+        chart.set_title({"name": title[0] if zh else title[1]})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart("H50" if block == "owners" else "H66", chart,
+                        {"x_scale": 1.15, "y_scale": 1.0 if block == "owners" else 1.2})
+
     for block, title, anchor in (("classes", ("按等级：客户数与销售额", "By class: customers and revenue"), "H18"),
                                  ("segments", ("按 RFM 分群：客户数与销售额", "By RFM segment: customers and revenue"), "H34")):
         bars = wb.add_chart({"type": "column"})
@@ -303,6 +365,13 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
             _settings_sheet(wb, fmts, lang),
             _rfm_rules_sheet(wb, fmts, lang),
+            _table_sheet(wb, fmts, PLANS, default_plans(lang), lang,
+                         _NOTES["Plans"][lang != "zh-CN"]),
+            _table_sheet(wb, fmts, SCRIPTS, _default_scripts(lang), lang,
+                         _NOTES["Scripts"][lang != "zh-CN"]),
+            _table_sheet(wb, fmts, HOLIDAYS,
+                         default_holidays([anchor.year, anchor.year + 1], lang), lang,
+                         _NOTES["Holidays"][lang != "zh-CN"]),
         ]
         _charts(wb, sheets[0], lang)
         calls = sheets[1]

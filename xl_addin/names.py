@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 __all__ = [
     "CONTACTS",
     "CUSTOMERS",
+    "HOLIDAYS",
+    "PLANS",
+    "SCRIPTS",
     "FACES",
     "INPUT_SHEETS",
     "ORDERS",
@@ -157,7 +160,50 @@ RFM_RULES = SheetSpec(
     required=False,
 )
 
-INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET, RFM_RULES)
+#: Follow-up plans per product (回访计划): offsets from the order date or the course end.
+PLANS = SheetSpec(
+    "Plans",
+    "回访计划",
+    (
+        Col("Product", "产品", "text", True, ("Item", "商品", "项目")),
+        Col("OffsetDays", "间隔天数", "int", True, ("Offset", "Day", "天数", "第几天")),
+        Col("From", "起算", "text", False, ("Base", "基准")),
+        Col("CourseDays", "疗程天数", "int", False, ("Course Days", "Duration", "周期天数")),
+        Col("Note", "说明", "text", False, ("Notes", "备注")),
+    ),
+    ("Follow-up Plans", "回访计划表"),
+    required=False,
+)
+
+#: Call scripts (话术): by reason, optional segment (class / tier / RFM segment), language.
+SCRIPTS = SheetSpec(
+    "Scripts",
+    "话术",
+    (
+        Col("Reason", "原因", "text", True),
+        Col("Segment", "客户群", "text", False, ("分群", "等级")),
+        Col("Language", "语言", "text", False, ("Lang",)),
+        Col("Script", "话术内容", "text", True, ("Text", "内容", "话术")),
+    ),
+    ("Call Scripts", "话术表"),
+    required=False,
+)
+
+#: Holidays for greetings (节假日): official schedules change yearly, so it is a table.
+HOLIDAYS = SheetSpec(
+    "Holidays",
+    "节假日",
+    (
+        Col("Date", "日期", "date", True),
+        Col("Holiday", "节日", "text", True, ("Name", "名称")),
+        Col("Classes", "问候等级", "text", False, ("Greet Classes", "客户等级")),
+    ),
+    ("Holiday Calendar", "节日"),
+    required=False,
+)
+
+INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET, RFM_RULES, PLANS, SCRIPTS,
+                HOLIDAYS)
 
 # -------------------------------------------------------------------------- outputs
 ANALYSIS = SheetSpec(

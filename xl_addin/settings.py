@@ -15,7 +15,8 @@ from typing import Any
 from .errors import InputError
 from .names import fold
 
-__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "settings_from_pairs"]
+__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "parse_classes",
+           "settings_from_pairs"]
 
 LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN",
              "en": "en", "english": "en", "英文": "en", "enus": "en", "engb": "en"}
@@ -51,6 +52,8 @@ class Settings:
     Face_Red_MinMarginRate: float = 0.40
     Face_Red_MaxOrdersPerYear: float = 4.0
     Face_White_MaxMarginRate: float = 0.20
+    HolidayClasses: str = "A,B"
+    ReactivationPerOwnerPerDay: int = 5
 
     @property
     def lang(self) -> str:
@@ -97,6 +100,10 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
                                   "……且每年购买不超过此次数"),
     "Face_White_MaxMarginRate": ("White face: A customer with at most this margin rate",
                                  "白脸：毛利率不高于此值的 A 类客户"),
+    "HolidayClasses": ("Classes greeted before holidays (Holidays sheet may override)",
+                       "节日问候的客户等级（节假日表可逐条指定）"),
+    "ReactivationPerOwnerPerDay": ("Dormant/win-back calls per owner per day",
+                                   "每人每天休眠激活/流失挽回呼叫上限"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -157,6 +164,14 @@ def settings_from_pairs(
                                          key=f.name, expected="zh-CN or en", value=raw))
             else:
                 values[f.name] = lang
+        elif f.name == "HolidayClasses":
+            classes = parse_classes(raw)
+            if classes is None:
+                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
+                                         key=f.name, expected="letters A, B, C (e.g. A,B)",
+                                         value=raw))
+            else:
+                values[f.name] = ",".join(classes)
         elif f.name == "RFMScheme":
             scheme = RFM_SCHEMES.get(fold(raw))
             if scheme is None:
@@ -191,6 +206,17 @@ def settings_from_pairs(
                                  "setting_out_of_range", key="CallsPerOwnerPerDay",
                                  expected="at least 1", value=settings.CallsPerOwnerPerDay))
     return settings, errors
+
+
+def parse_classes(raw: Any) -> tuple[str, ...] | None:
+    """``"A,B"``, ``"A、B"``, ``"AB"`` or ``"all"``/``全部`` as a tuple of classes; None if invalid."""
+    text = str(raw or "").strip().upper()
+    if text in {"ALL", "全部", "所有", "*"}:
+        return ("A", "B", "C")
+    letters = [c for c in text if c not in " ,，、;；/"]
+    if not letters or any(c not in "ABC" for c in letters):
+        return None
+    return tuple(sorted(set(letters)))
 
 
 def is_language_setting(key: Any) -> bool:

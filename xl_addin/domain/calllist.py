@@ -9,7 +9,15 @@ Do-Not-Contact customers are never listed. Each owner gets at most
              + 30 × value percentile            (CLV, or revenue when CLV is missing)
              + 20 × purchase likelihood         (P(at least one purchase in 30 days))
 
-Ties are broken by days overdue, then CustomerID, so the list is stable.
+Ties are broken by days overdue, then CustomerID, so the list is stable. At most
+``ReactivationPerOwnerPerDay`` rows per owner whose reasons are only Dormant/WinBack, so
+reactivation never floods the day. The chosen rows are then grouped by owner and by
+region (visit routing, 路序管理); Rank keeps the priority order within the owner.
+
+The script comes from the Scripts sheet (reason × segment × language: a row whose
+Segment matches the customer's class, value tier or RFM segment wins over a row with a
+blank Segment), else from the built-in :data:`DEFAULT_SCRIPTS`. Placeholders:
+{Name}, {Owner}, {DaysSinceLastOrder}, {LastProduct}, {Detail}, {Class}, {Segment}.
 """
 
 from __future__ import annotations
@@ -21,11 +29,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..names import REASONS, word
+from ..names import REASONS, fold, word
 from ..settings import Settings
 from .followups import REASON_WEIGHTS
 
-__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "call_list", "render_script"]
+__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "call_list", "pick_script", "render_script",
+           "script_table"]
 
 CALL_COLUMNS = [
     "Owner", "Rank", "CustomerID", "Name", "Phone", "Region", "Reason", "Priority",
@@ -59,6 +68,8 @@ DEFAULT_SCRIPTS: Mapping[tuple[str, str], str] = {
     ("WinBack", "zh-CN"): "{Name}您好，好久不见（{DaysSinceLastOrder}天）！想听听您的意见，我们哪里可以做得更好？",
     ("WinBack", "en"): "Hello {Name}, it's been {DaysSinceLastOrder} days. We'd value your opinion — "
                        "what could we do better?",
+    ("Plan", "zh-CN"): "{Name}您好，我是{Owner}。按照您的{Detail}安排，想了解一下您目前的感受和效果。",
+    ("Plan", "en"): "Hello {Name}, this is {Owner}. As planned ({Detail}) — how are things going?",
 }
 
 
@@ -77,6 +88,41 @@ def render_script(template: str, fields: Mapping[str, object]) -> str:
         return template
 
 
+_REASON_KEYS = {fold(k): k for k in REASONS} | {fold(v): k for k, v in REASONS.items()}
+_REACTIVATION = {"Dormant", "WinBack"}
+
+
+def script_table(scripts: pd.DataFrame | None) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(reason, language or "") -> [(folded segment or "", template)] from the Scripts sheet."""
+    table: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    if scripts is None:
+        return table
+    for reason, segment, lang, text in zip(scripts["Reason"], scripts["Segment"],
+                                           scripts["Language"], scripts["Script"], strict=True):
+        key = _REASON_KEYS.get(fold(reason))
+        if key is None or not isinstance(text, str) or not text:
+            continue
+        lang_key = {"zhcn": "zh-CN", "zh": "zh-CN", "中文": "zh-CN", "en": "en"}.get(
+            fold(lang), "") if isinstance(lang, str) else ""
+        seg = fold(segment) if isinstance(segment, str) and segment.strip() else ""
+        table.setdefault((key, lang_key), []).append((seg, text))
+    return table
+
+
+def pick_script(table, reason: str, lang: str, segments: list[str]) -> str:
+    """The best template: segment match before generic, language match before any."""
+    wanted = {fold(x) for x in segments if isinstance(x, str) and x}
+    for lang_key in (lang, ""):
+        rows = table.get((reason, lang_key), [])
+        for seg, text in rows:
+            if seg and seg in wanted:
+                return text
+        for seg, text in rows:
+            if not seg:
+                return text
+    return DEFAULT_SCRIPTS.get((reason, lang), "")
+
+
 def call_list(
     items: pd.DataFrame,
     customers: pd.DataFrame,
@@ -84,6 +130,7 @@ def call_list(
     settings: Settings,
     as_of: dt.date,
     pending: pd.DataFrame | None = None,
+    scripts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ranked call list (columns :data:`CALL_COLUMNS`).
 
@@ -125,11 +172,17 @@ def call_list(
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
     per = per.reset_index().sort_values(["Owner", "Priority", "DaysOverdue", "CustomerID"],
                                         ascending=[True, False, False, True], kind="stable")
+    only_react = per["Reasons"].map(lambda rs: set(rs) <= _REACTIVATION).astype(bool)
+    react_rank = per[only_react].groupby("Owner").cumcount() + 1
+    per = per[~only_react | (react_rank.reindex(per.index).fillna(0)
+                             <= settings.ReactivationPerOwnerPerDay)]
     per["Rank"] = per.groupby("Owner").cumcount() + 1
     if pending is not None and len(pending):
         used = pending.groupby("Owner").size()
         per["Rank"] += per["Owner"].map(used).fillna(0).astype(int)
     per = per[per["Rank"] <= settings.CallsPerOwnerPerDay]
+    per["Region"] = cust["Region"].reindex(per["CustomerID"]).to_numpy()
+    table = script_table(scripts)
 
     rows = []
     for r in per.itertuples(index=False):
@@ -140,9 +193,12 @@ def call_list(
         fields = {
             "Name": c["Name"], "Owner": r.Owner or "", "Detail": r.TopDetail,
             "DaysSinceLastOrder": "" if pd.isna(info["RecencyDays"]) else int(info["RecencyDays"]),
-            "LastProduct": info.get("LastProduct"),
+            "LastProduct": info.get("LastProduct"), "Class": info.get("ABCClass"),
+            "Segment": info.get("RFMSegment"),
         }
-        template = DEFAULT_SCRIPTS.get((r.TopReason, lang), "")
+        template = pick_script(table, r.TopReason, lang, [info.get("ABCClass"),
+                                                          info.get("ValueTier"),
+                                                          info.get("RFMSegment")])
         rows.append({
             "Owner": r.Owner, "Rank": int(r.Rank), "CustomerID": r.CustomerID, "Name": c["Name"],
             "Phone": c["Phone"], "Region": c["Region"], "Reason": reasons,
@@ -153,8 +209,12 @@ def call_list(
     out = pd.DataFrame(rows, columns=CALL_COLUMNS)
     if pending is not None and len(pending):
         out = pd.concat([pending.reindex(columns=CALL_COLUMNS), out], ignore_index=True)
+    # grouped by owner, then region (visit routing); pending rows stay first
     out["_o"] = out["Owner"].fillna("")
-    out = out.sort_values(["_o", "Rank"], kind="stable").drop(columns="_o")
+    out["_p"] = out["Message"].isna()
+    out["_r"] = out["Region"].fillna("").astype(str)
+    out = out.sort_values(["_o", "_p", "_r", "Rank"], kind="stable").drop(columns=["_o", "_p",
+                                                                                   "_r"])
     return out.reset_index(drop=True)
 
 

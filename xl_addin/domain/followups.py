@@ -23,6 +23,12 @@ Sources (reason words from the contract):
 * ``Birthday`` / ``Anniversary`` — ``CareLeadDays`` before the date (lunar birthdays
   converted for each year; 29 February falls on 28 February in other years); dropped
   once the day has passed.
+* ``Plan`` — follow-up plans per product (Plans sheet): an offset from the order date
+  or from the course end (order date + CourseDays); open until the customer is reached
+  on or after the due date; dropped 30 days after it was due.
+* ``Holiday`` — greetings ``CareLeadDays`` before each holiday (Holidays sheet, else the
+  built-in calendar) for the classes in its Classes column, else ``HolidayClasses``;
+  dropped once the day has passed.
 * ``Dormant`` / ``WinBack`` — no purchase for ``DormantDays`` / ``LostDays`` and no
   reached contact in the last ``Cadence_C_Days``.
 """
@@ -34,7 +40,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..settings import Settings
+from ..names import fold
+from ..settings import Settings, parse_classes
+from .calendar import default_holidays
 
 __all__ = ["ITEM_COLUMNS", "REASON_WEIGHTS", "days_overdue", "follow_ups", "next_care_date"]
 
@@ -184,6 +192,48 @@ def _dormant(history: pd.DataFrame, last_reached: pd.Series, settings: Settings,
     return pd.concat([d, w], ignore_index=True)
 
 
+def _plans(orders: pd.DataFrame | None, plans: pd.DataFrame | None, last_reached: pd.Series,
+           cutoff: pd.Timestamp, window: int) -> pd.DataFrame:
+    if orders is None or plans is None or plans.empty or orders.empty:
+        return _items([], "Plan", [], [])
+    o = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] > 0)
+                   & orders["Product"].notna(), ["CustomerID", "OrderDate", "Product"]]
+    o = o.assign(_key=o["Product"].map(fold))
+    p = plans.dropna(subset=["Product", "OffsetDays"])
+    p = p.assign(_key=p["Product"].map(fold))
+    m = o.merge(p[["_key", "OffsetDays", "From", "CourseDays", "Note"]], on="_key")
+    if m.empty:
+        return _items([], "Plan", [], [])
+    start = m["OrderDate"] + pd.to_timedelta(
+        np.where(m["From"] == "End", m["CourseDays"].fillna(0), 0), unit="D")
+    due = start + pd.to_timedelta(m["OffsetDays"], unit="D")
+    reached = _lookup(m["CustomerID"], last_reached)
+    keep = ((due >= cutoff - pd.Timedelta(days=POST_SALE_GRACE_DAYS))
+            & (due <= cutoff + pd.Timedelta(days=window))
+            & (reached.isna() | (reached < due)))
+    m, due = m[keep], due[keep]
+    detail = m["Product"].astype(str) + np.where(m["Note"].notna(), "：" + m["Note"].astype(str), "")
+    out = _items(m["CustomerID"], "Plan", due, detail.to_numpy())
+    return out.drop_duplicates(["CustomerID", "DueDate"])
+
+
+def _holidays(classes: pd.Series, holidays: pd.DataFrame | None, settings: Settings,
+              as_of: dt.date) -> pd.DataFrame:
+    cal = holidays if holidays is not None else default_holidays(
+        [as_of.year, as_of.year + 1], settings.Language)
+    start = pd.Timestamp(as_of)
+    end = start + pd.Timedelta(days=settings.CareLeadDays + settings.UpcomingDays)
+    soon = cal[(cal["Date"] >= start) & (cal["Date"] <= end)]
+    default = parse_classes(settings.HolidayClasses) or ("A", "B")
+    parts = []
+    for date, name, wanted in zip(soon["Date"], soon["Holiday"], soon["Classes"], strict=True):
+        greet = (parse_classes(wanted) if wanted else None) or default
+        ids = classes.index[classes.isin(greet)]
+        parts.append(_items(ids, "Holiday", [date - pd.Timedelta(days=settings.CareLeadDays)]
+                            * len(ids), [f"{name} {date:%Y-%m-%d}"] * len(ids)))
+    return pd.concat(parts, ignore_index=True) if parts else _items([], "Holiday", [], [])
+
+
 def days_overdue(due: pd.Series, as_of: dt.date) -> pd.Series:
     """Days past due (negative: not yet due)."""
     return ((pd.Timestamp(as_of) - pd.to_datetime(due)) / np.timedelta64(1, "D")).round()
@@ -191,7 +241,9 @@ def days_overdue(due: pd.Series, as_of: dt.date) -> pd.Series:
 
 def follow_ups(
     customers: pd.DataFrame, contacts: pd.DataFrame, history: pd.DataFrame,
-    classes: pd.Series, settings: Settings, as_of: dt.date,
+    classes: pd.Series, settings: Settings, as_of: dt.date, *,
+    orders: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
+    holidays: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All open follow-up items with DaysOverdue and Status, most urgent first.
 
@@ -208,6 +260,8 @@ def follow_ups(
         _post_sale(history, last_contact, settings, cutoff),
         _care(customers, "Birthday", "Birthday", settings, as_of),
         _care(customers, "Anniversary", "Anniversary", settings, as_of),
+        _plans(orders, plans, reached, cutoff, settings.UpcomingDays),
+        _holidays(classes, holidays, settings, as_of),
         _dormant(history, reached, settings, cutoff),
     ]
     items = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(

@@ -47,7 +47,8 @@ __all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "run"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
-                  "pareto": (37, 20), "owners": (59, 0)}
+                  "pareto": (37, 20), "owners": (59, 10), "reasons": (71, 12)}
+OWNER_ROWS = DASHBOARD_ROWS["owners"][1]
 
 #: which output tables each button refreshes
 JOBS = {
@@ -201,7 +202,8 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     analysis, note = analyse(inputs, contacts, as_of)
     items = follow_ups(inputs.customers, contacts,
                        customer_history(inputs.customers, inputs.orders, contacts, s, as_of),
-                       analysis["_Class"], s, as_of)
+                       analysis["_Class"], s, as_of, orders=inputs.orders,
+                       plans=inputs.plans, holidays=inputs.holidays)
     info = inputs.customers.set_index("CustomerID")
     fu = pd.DataFrame({
         "CustomerID": items["CustomerID"],
@@ -217,10 +219,12 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     ana_for_calls = pd.DataFrame({
         "ABCClass": analysis["_Class"], "CLV": analysis["CLV"], "Revenue": analysis["Revenue"],
         "PurchaseLikelihood": analysis["_Likelihood"], "RecencyDays": analysis["RecencyDays"],
-        "LastProduct": analysis["_LastProduct"],
+        "LastProduct": analysis["_LastProduct"], "ValueTier": analysis["ValueTier"],
+        "RFMSegment": analysis["RFMSegment"],
     })
     pending = calls.pending if calls is not None and len(calls.pending) else None
-    calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending)
+    calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
+                          inputs.scripts)
     dash = dashboard(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
     return Outputs(
         as_of=as_of, lang=lang,
@@ -305,11 +309,26 @@ def dashboard(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, 
         rows.append([float(a), float(b), float(c)])
     rows += [[None], [t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue")]]
     owners = analysis["Owner"].fillna("")
-    by_owner_over = items[items["DaysOverdue"] > 0]["CustomerID"].map(owners).value_counts()
-    by_owner_calls = calls["Owner"].fillna("").value_counts()
-    for owner in sorted(set(owners) | set(by_owner_calls.index)):
-        rows.append([owner or t("（未分配）", "(unassigned)"), int(by_owner_calls.get(owner, 0)),
-                     int(by_owner_over.get(owner, 0))])
+    item_owner = items["CustomerID"].map(owners).fillna("")
+    over = item_owner[items["DaysOverdue"] > 0].value_counts()
+    calls_by = calls["Owner"].fillna("").value_counts()
+    names = sorted(set(owners) | set(calls_by.index),
+                   key=lambda o: (-int(calls_by.get(o, 0)), -int(over.get(o, 0)), o))
+    shown, rest = names[: OWNER_ROWS - 1], names[OWNER_ROWS - 1:]
+    if len(rest) == 1:
+        shown, rest = shown + rest, []
+    for owner in shown:
+        rows.append([owner or t("（未分配）", "(unassigned)"), int(calls_by.get(owner, 0)),
+                     int(over.get(owner, 0))])
+    if rest:
+        rows.append([t("其他", "Others"), int(sum(calls_by.get(o, 0) for o in rest)),
+                     int(sum(over.get(o, 0) for o in rest))])
+    rows += [[None]] * (OWNER_ROWS - len(shown) - bool(rest))
+    rows += [[None], [t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today")]]
+    for key in REASONS:
+        mine = items[items["Reason"] == key]
+        rows.append([word(REASONS, key, s.Language), int((mine["DaysOverdue"] > 0).sum()),
+                     int((mine["DaysOverdue"] == 0).sum())])
     rows += [[None], [t("模型说明", "Model note"), note]]
     width = 4
     return [list(r) + [None] * (width - len(r)) for r in rows]

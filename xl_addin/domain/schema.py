@@ -26,9 +26,12 @@ from ..errors import InputError, InputErrors
 from ..names import (
     CONTACTS,
     CUSTOMERS,
+    HOLIDAYS,
     ORDERS,
     OUTCOMES,
+    PLANS,
     RFM_RULES,
+    SCRIPTS,
     SETTINGS_SHEET,
     Col,
     SheetSpec,
@@ -61,7 +64,9 @@ class RawTable:
     """One input sheet as found in the workbook.
 
     ``rows[i]`` sits on Excel row ``header_row + 1 + i``. ``error_cells`` maps
-    ``(excel_row, index into header)`` to an Excel error such as ``#N/A``.
+    ``(excel_row, index into header)`` to an Excel error such as ``#N/A``. ``merged``
+    lists merged ranges as ``(ref, first_row, first_index, last_row, last_index)``
+    (Excel rows, indexes into header): only the first cell of a range holds a value.
     """
 
     sheet: str
@@ -69,6 +74,7 @@ class RawTable:
     header: list[Any]
     rows: list[list[Any]]
     error_cells: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    merged: Sequence[tuple[str, int, int, int, int]] = ()
 
 
 @dataclass
@@ -83,6 +89,33 @@ class Inputs:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     #: R score -> the five labels for FM = 1..5, from the RFM rules sheet (None: built-in)
     rfm_rules: dict[int, tuple[str, ...]] | None = None
+    #: optional tables (None when the workbook has no such sheet)
+    plans: pd.DataFrame | None = None
+    scripts: pd.DataFrame | None = None
+    holidays: pd.DataFrame | None = None
+
+
+PLAN_FROM = {fold(w): k for k, words in {
+    "Order": ("Order", "OrderDate", "下单日", "下单日期", "订单日期", "购买日"),
+    "End": ("End", "CourseEnd", "疗程结束", "结束", "到期", "到期日"),
+}.items() for w in words}
+
+
+def _check_plans(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
+                 errors: list[InputError]) -> pd.DataFrame:
+    """Normalise ``From`` to Order/End; an End plan needs CourseDays."""
+    base = []
+    for value, days, row in zip(frame["From"], frame["CourseDays"], frame["_row"], strict=True):
+        key = "Order" if _blank(value) else PLAN_FROM.get(fold(value))
+        if key is None:
+            errors.append(InputError(sheet, int(row), headers.get("From", "From"),
+                                     "not_in_choices", choices="下单日 / 疗程结束 (Order / End)",
+                                     value=value))
+        elif key == "End" and pd.isna(days):
+            errors.append(InputError(sheet, int(row), headers.get("CourseDays", "CourseDays"),
+                                     "required_blank"))
+        base.append(key)
+    return frame.assign(From=base)
 
 
 def parse_rfm_rules(raw: RawTable, errors: list[InputError]) -> dict[int, tuple[str, ...]] | None:
@@ -254,13 +287,15 @@ def _convert(
     out: list[Any] = [None] * len(values)
     memo: dict[Any, Any] = {}
     err_cells = raw.error_cells
+    hidden = {(r, idx) for _ref, r1, c1, r2, c2 in raw.merged if c1 <= idx <= c2
+              for r in range(r1, r2 + 1) if (r, idx) != (r1, c1)}
     for i, v in enumerate(values):
         if err_cells and (int(rows[i]), idx) in err_cells:
             errors.append(InputError(raw.sheet, int(rows[i]), header, "error_value",
                                      value=err_cells[(int(rows[i]), idx)]))
             continue
         if _blank(v):
-            if col.required:
+            if col.required and (int(rows[i]), idx) not in hidden:  # merged: said once
                 errors.append(InputError(raw.sheet, int(rows[i]), header, "required_blank"))
             continue
         try:
@@ -274,8 +309,9 @@ def _convert(
                 errors.append(InputError(raw.sheet, int(rows[i]), header, "not_in_choices",
                                          choices="A / B / C", value=v))
             elif col.kind == "date" and isinstance(v, int | float) and not isinstance(v, bool):
+                shown = int(v) if isinstance(v, float) and v.is_integer() else v
                 errors.append(InputError(raw.sheet, int(rows[i]), header, "date_out_of_range",
-                                         value=v))
+                                         value=shown))
             else:
                 errors.append(InputError(raw.sheet, int(rows[i]), header,
                                          _PROBLEM.get(col.kind, "not_a_number"), value=v))
@@ -295,6 +331,11 @@ def parse_table(
     Blank rows are skipped. Problems are appended to ``errors``.
     """
     found = _match_columns(spec, raw, errors)
+    for ref, r1, c1, r2, c2 in raw.merged:  # one problem per merged range in the data
+        if r2 > raw.header_row and c2 >= 0 and c1 < len(raw.header):
+            col = max(c1, 0)
+            errors.append(InputError(raw.sheet, max(r1, raw.header_row + 1),
+                                     str(raw.header[col]), "merged_cells", ref=ref))
     keep = [i for i, r in enumerate(raw.rows) if any(not _blank(v) for v in r)]
     excel_rows = np.asarray(keep, dtype=np.int64) + raw.header_row + 1
     data: dict[str, Any] = {}
@@ -362,6 +403,10 @@ def parse_inputs(
         if not spec_found:  # no header row: the first row is a setting too
             pairs.insert(0, (settings_raw.header_row, *(settings_raw.header + [None, None])[:2]))
         settings, problems = settings_from_pairs(pairs, settings_raw.sheet, parse_date)
+        if "Value" in spec_found:  # name the value column as the user's header says it
+            for p in problems:
+                if p.column == "Value":
+                    p.column = str(settings_raw.header[vi])
         errors += problems
     else:
         settings = Settings(Language=lang)
@@ -396,10 +441,20 @@ def parse_inputs(
                                          "unknown_customer", value=cid))
     rules_raw = raw.get("RFMRules")
     rules = parse_rfm_rules(rules_raw, errors) if rules_raw is not None else None
+    extra: dict[str, pd.DataFrame | None] = {}
+    for spec in (PLANS, SCRIPTS, HOLIDAYS):
+        table = raw.get(spec.key)
+        if table is None:
+            extra[spec.key] = None
+            continue
+        frame, found = parse_table(spec, table, errors, lang)
+        if spec is PLANS:
+            frame = _check_plans(frame, table.sheet, found, errors)
+        extra[spec.key] = frame
     if errors:
         raise _localised(errors, settings.Language if settings_raw is not None else lang)
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
-                  names, headers, rules)
+                  names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"])
 
 
 class LocalisedInputErrors(InputErrors):

@@ -1,0 +1,72 @@
+"""Built-in calendars and plans: what the Holidays and Plans sheets start with.
+
+Holidays are computed per year with ``lunardate`` (lunar festivals converted to solar
+dates) plus the fixed solar holidays. Official rest-day schedules change every year, so
+the workbook keeps them in an editable Holidays table; this module only pre-fills it
+(and serves books that have no Holidays sheet).
+
+The default plans encode the clinic follow-up standard from the practice guides:
+first call on day 3 after the visit; a 1–2 week course gets a call 3 days before it
+ends; a 3-week course an extra call on day 10; a 1-month course on day 15; a 2-month
+course calls on days 3, 21, 42 and 3 days before the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+__all__ = ["HOLIDAY_NAMES", "default_holidays", "default_plans"]
+
+#: (kind, month, day, 中文, English): kind "lunar" or "solar"
+HOLIDAY_NAMES = (
+    ("solar", 1, 1, "元旦", "New Year's Day"),
+    ("lunar", 1, 1, "春节", "Spring Festival"),
+    ("lunar", 1, 15, "元宵节", "Lantern Festival"),
+    ("solar", 5, 1, "劳动节", "Labour Day"),
+    ("lunar", 5, 5, "端午节", "Dragon Boat Festival"),
+    ("lunar", 7, 7, "七夕节", "Qixi Festival"),
+    ("lunar", 8, 15, "中秋节", "Mid-Autumn Festival"),
+    ("solar", 10, 1, "国庆节", "National Day"),
+    ("lunar", 9, 9, "重阳节", "Double Ninth Festival"),
+)
+
+
+def _solar(kind: str, year: int, month: int, day: int) -> dt.date:
+    if kind == "solar":
+        return dt.date(year, month, day)
+    from lunardate import LunarDate
+
+    d = LunarDate(year, month, day)
+    return d.to_solar_date() if hasattr(d, "to_solar_date") else d.toSolarDate()
+
+
+def default_holidays(years: list[int], lang: str = "zh-CN") -> pd.DataFrame:
+    """Holidays for ``years`` (columns Date, Holiday, Classes), sorted by date."""
+    rows = []
+    for year in years:
+        for kind, month, day, zh, en in HOLIDAY_NAMES:
+            rows.append({"Date": pd.Timestamp(_solar(kind, year, month, day)),
+                         "Holiday": zh if lang == "zh-CN" else en, "Classes": None})
+    return pd.DataFrame(rows).sort_values("Date", kind="stable").reset_index(drop=True)
+
+
+def default_plans(lang: str = "zh-CN") -> pd.DataFrame:
+    """Follow-up plans for the demo's products (columns of the Plans sheet)."""
+    zh = lang == "zh-CN"
+    order, end = ("下单日", "疗程结束") if zh else ("Order", "End")
+    names = (("基础护理疗程", "Basic Care Course"), ("深度护理疗程", "Deep Care Course"),
+             ("年度会员卡", "Annual Membership"), ("体检套餐", "Health Check Package"))
+    basic, deep, member, check = (n[0] if zh else n[1] for n in names)
+    rows = [
+        (basic, 3, order, 14, "首次回访：第 3 天" if zh else "first call: day 3"),
+        (basic, -3, end, 14, "疗程结束前 3 天" if zh else "3 days before the course ends"),
+        (deep, 3, order, 60, "第 3 天" if zh else "day 3"),
+        (deep, 21, order, 60, "第 21 天" if zh else "day 21"),
+        (deep, 42, order, 60, "第 42 天" if zh else "day 42"),
+        (deep, -3, end, 60, "疗程结束前 3 天" if zh else "3 days before the course ends"),
+        (member, -30, end, 365, "会员到期前 30 天续卡提醒" if zh else "renewal: 30 days before expiry"),
+        (check, 10, order, None, "体检报告解读：第 10 天" if zh else "explain the report: day 10"),
+    ]
+    return pd.DataFrame(rows, columns=["Product", "OffsetDays", "From", "CourseDays", "Note"])
