@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CustomerBookError as exc:
         print(_message(exc), file=sys.stderr)
         return 2
+    except OSError as exc:  # the file is locked (open in Excel), the disk is full …
+        err = BookError("io_error", path=exc.filename or getattr(args, "book", ""),
+                        detail=exc.strerror or type(exc).__name__)
+        print(_message(err), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130

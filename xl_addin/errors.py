@@ -66,6 +66,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "the cell holds the Excel error {value}",
         "单元格含有 Excel 错误值 {value}",
     ),
+    "merged_cells": (
+        "cells {ref} are merged; unmerge them and fill in every row",
+        "单元格 {ref} 为合并单元格；请取消合并并逐行填写",
+    ),
     "duplicate_id": (
         "customer ID {value!r} appears more than once (first at row {first_row})",
         "客户编号“{value}”重复出现（首次出现在第 {first_row} 行）",
@@ -134,6 +138,21 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "{path}: CustomerBook cannot write into this layout ({detail}); nothing was written",
         "{path}：CustomerBook 无法写入此布局（{detail}）；未写入任何内容",
     ),
+    "io_error": (
+        "{path}: {detail}; nothing was written (is the file open in another program, or "
+        "the disk full?)",
+        "{path}：{detail}；未写入任何内容（文件是否正在其他程序中打开，或磁盘已满？）",
+    ),
+    "unexpected": (
+        "CustomerBook stopped because of an unexpected problem ({detail}); nothing was "
+        "changed. Please report this message",
+        "CustomerBook 因意外问题停止（{detail}）；未做任何修改。请报告此消息",
+    ),
+    "unexpected_while_writing": (
+        "CustomerBook stopped while writing the results ({detail}); the input sheets are "
+        "as they were, some output sheets may be incomplete: run it again",
+        "CustomerBook 在写入结果时停止（{detail}）；输入表未受影响，部分结果表可能不完整：请重新运行",
+    ),
     "table_has_totals": (
         "the table {table} has a totals row; CustomerBook cannot append below it",
         "表格 {table} 含有汇总行，无法在其下方追加记录",
@@ -146,10 +165,25 @@ _WHERE = {
 }
 
 
+#: English phrases that callers pass as ``expected`` (settings checks), in Chinese
+_ZH_EXPECTED: Mapping[str, str] = {
+    "a date": "日期",
+    "a number": "数字",
+    "a whole number": "整数",
+    "zh-CN or en": "zh-CN 或 en",
+    "CN8 or EN11": "CN8 或 EN11",
+    "between 0 and 1": "在 0 与 1 之间",
+    "zero or more": "大于或等于 0",
+    "at least 1": "至少为 1",
+}
+
+
 def render_message(code: str, lang: str = "en", **params: Any) -> str:
     """Render the catalogue entry ``code`` in ``lang`` (``en`` or ``zh-CN``)."""
     en, zh = MESSAGES[code]
     template = zh if lang == "zh-CN" else en
+    if lang == "zh-CN" and isinstance(params.get("expected"), str):
+        params["expected"] = _ZH_EXPECTED.get(params["expected"], params["expected"])
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a missing field must never hide the real problem

@@ -91,6 +91,8 @@ def _udf(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (_BadArgument, btyd.BTYDInputError, ValueError, TypeError):
             return VALUE
+        except ArithmeticError:  # e.g. a cadence of 1e12 days: no such date
+            return NUM
 
     return wrapper
 

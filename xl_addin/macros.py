@@ -90,10 +90,13 @@ def _live(job: str) -> RefreshResult | None:
     from .excel.live import LiveBook
 
     live = LiveBook(xw.Book.caller())
+    writing = False
     try:
         live.status("CustomerBook …")
+        # everything is read, validated and computed before the first cell is written
         raw, calllist, contacts_table = live.read()
         result = refresh_core(raw, calllist, live.sheet_names, job)
+        writing = True
         if result.contacts_rows and raw.get("Contacts") is not None:
             live.append_contacts(raw["Contacts"], contacts_table, result.contacts_rows)
         for t in result.tables:
@@ -103,8 +106,16 @@ def _live(job: str) -> RefreshResult | None:
         lang = getattr(exc, "lang", None) or "zh-CN"
         live.alert(exc.render(lang))
         return None
+    except Exception as exc:  # a bug or Excel itself: a short message, never a traceback
+        err = CustomerBookError("unexpected_while_writing" if writing else "unexpected",
+                                detail=f"{type(exc).__name__}: {str(exc)[:200]}")
+        live.alert(f"{err.render('zh-CN')}\n\n{err.render('en')}")
+        return None
     finally:
-        live.status(None)
+        try:
+            live.status(None)
+        except Exception:  # Excel went away: nothing left to reset
+            pass
 
 
 def _entry(job: str, path: str | Path | None, out: str | Path | None,

@@ -317,8 +317,9 @@ def _convert(
                                          _PROBLEM.get(col.kind, "not_a_number"), value=v))
             continue
         if col.kind == "money" and abs(out[i]) > MAX_AMOUNT:
+            shown = v if isinstance(v, str) else f"{out[i]:,.2f}".removesuffix(".00")
             errors.append(InputError(raw.sheet, int(rows[i]), header, "number_too_large",
-                                     value=v))
+                                     value=shown))
             out[i] = None
     return out
 
@@ -331,11 +332,12 @@ def parse_table(
     Blank rows are skipped. Problems are appended to ``errors``.
     """
     found = _match_columns(spec, raw, errors)
-    for ref, r1, c1, r2, c2 in raw.merged:  # one problem per merged range in the data
-        if r2 > raw.header_row and c2 >= 0 and c1 < len(raw.header):
-            col = max(c1, 0)
+    used = sorted(found.values())
+    for ref, r1, c1, r2, c2 in raw.merged:  # one problem per merged range in read data
+        hit = next((i for i in used if c1 <= i <= c2), None)
+        if r2 > raw.header_row and hit is not None:
             errors.append(InputError(raw.sheet, max(r1, raw.header_row + 1),
-                                     str(raw.header[col]), "merged_cells", ref=ref))
+                                     str(raw.header[hit]), "merged_cells", ref=ref))
     keep = [i for i, r in enumerate(raw.rows) if any(not _blank(v) for v in r)]
     excel_rows = np.asarray(keep, dtype=np.int64) + raw.header_row + 1
     data: dict[str, Any] = {}
@@ -451,8 +453,8 @@ def parse_inputs(
         if spec is PLANS:
             frame = _check_plans(frame, table.sheet, found, errors)
         extra[spec.key] = frame
-    if errors:
-        raise _localised(errors, settings.Language if settings_raw is not None else lang)
+    if errors:  # in the language the book asks for, else that of its sheet names
+        raise _localised(errors, lang)
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
                   names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"])
 

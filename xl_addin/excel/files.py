@@ -28,6 +28,8 @@ __all__ = ["BookData", "read_book", "write_outputs"]
 _ERROR_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>'
 )
+_MERGE = re.compile(rb'<(?:[\w.\-]+:)?mergeCell\s[^>]*?(?<![\w:])ref="(\$?([A-Z]{1,3})\$?(\d+):'
+                    rb'\$?([A-Z]{1,3})\$?(\d+))"')
 
 
 @dataclass
@@ -50,14 +52,27 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def _error_cells(path: Path, part: str, first_col: int) -> dict[tuple[int, int], str]:
-    """Cells holding Excel errors (#N/A, #REF! …): calamine shows them as blanks."""
+def _cell_facts(path: Path, part: str, first_col: int
+                ) -> tuple[dict[tuple[int, int], str], list[tuple[str, int, int, int, int]]]:
+    """Cells holding Excel errors (#N/A, #REF! …: calamine shows them as blanks) and
+    merged ranges (calamine shows their hidden cells as blanks) of one sheet part."""
     with zipfile.ZipFile(path) as zf:
         data = zf.read(part)
-    if b't="e"' not in data:
-        return {}
-    return {(int(m[2]), _col_index(m[1]) - first_col): m[3].decode("utf-8", "replace")
-            for m in _ERROR_CELL.finditer(data)}
+    errors = {}
+    if b't="e"' in data:
+        errors = {(int(m[2]), _col_index(m[1]) - first_col): m[3].decode("utf-8", "replace")
+                  for m in _ERROR_CELL.finditer(data)}
+    merged = []
+    tail = data.rfind(b"</sheetData>")
+    for m in _MERGE.finditer(data, max(tail, 0)):
+        merged.append((m[1].decode("ascii").replace("$", ""), int(m[3]),
+                       _col_index(m[2]) - first_col, int(m[5]), _col_index(m[4]) - first_col))
+    return errors, merged
+
+
+def _book_lang(sheets: tuple[str, ...]) -> str:
+    """The workbook's language for a file-level message, from its sheet names."""
+    return "zh-CN" if any(re.search(r"[\u4e00-\u9fff]", s) for s in sheets) else "en"
 
 
 def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.TableInfo | None:
@@ -91,33 +106,45 @@ def read_book(path: str | Path) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file."""
     path = Path(path)
     info = ooxml.inspect_book(path)
+    try:
+        return _read(path, info)
+    except BookError as exc:  # the sheets are known: say it in the workbook's language
+        if not getattr(exc, "lang", None):
+            exc.lang = _book_lang(info.sheets)  # type: ignore[attr-defined]
+        raise
+
+
+def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     fp = ooxml.fingerprint(path)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as exc:  # calamine raises its own family for damaged parts
-        raise BookError("corrupt", path=str(path), detail=type(exc).__name__) from exc
+        raise BookError("corrupt", path=str(path),
+                        detail=f"{type(exc).__name__}: {exc}") from exc
     from ..names import INPUT_SHEETS
 
     specs = {s.key: s for s in INPUT_SHEETS}
     raw: dict[str, RawTable | None] = {}
     first_col: dict[str, int] = {}
     tables: dict[str, str | None] = {}
+    sheet = ""
     try:
         for key, sheet in input_sheets(info.sheets).items():
             if sheet is None:
                 raw[key] = None
                 continue
             table, col0, tname = _raw(wb, info, sheet, specs[key].names())
-            errs = _error_cells(path, info.sheet_parts[sheet], col0)
-            if errs:
-                table.error_cells = errs
+            errs, merged = _cell_facts(path, info.sheet_parts[sheet], col0)
+            table.error_cells, table.merged = errs or table.error_cells, merged
             raw[key], first_col[key], tables[key] = table, col0, tname
-        calls = find_sheet(info.sheets, CALLLIST)
-        call_raw = _raw(wb, info, calls, CALLLIST.names())[0] if calls else None
+        sheet = find_sheet(info.sheets, CALLLIST) or ""
+        call_raw = _raw(wb, info, sheet, CALLLIST.names())[0] if sheet else None
     except BookError:
         raise
     except Exception as exc:
-        raise BookError("corrupt", path=str(path), detail=f"{type(exc).__name__}: {exc}") from exc
+        where = f"sheet {sheet} ({info.sheet_parts.get(sheet, '?')}): " if sheet else ""
+        raise BookError("corrupt", path=str(path),
+                        detail=f"{where}{type(exc).__name__}: {exc}") from exc
     finally:
         wb.close()
     return BookData(path, info, fp, raw, call_raw, first_col, tables)

@@ -70,6 +70,12 @@ _MAX_PARTS = 10_000
 _MAX_PART_BYTES = 2 * 1024**3
 _MAX_TOTAL_BYTES = 6 * 1024**3
 _MAX_TREE_BYTES = 256 * 1024**2  # largest part we agree to parse as a tree
+# A part unpacking to more than _RATIO_FROM bytes must not be packed tighter than
+# _MAX_RATIO:1. Real sheet XML packs 5-30:1 (a million styled empty rows ~30:1); a zip
+# bomb packs ~1000:1 and makes a reader spend seconds and gigabytes on whitespace.
+_MAX_RATIO = 200
+_RATIO_FROM = 16 * 1024**2
+_TMP_SUFFIX = ".customerbook-tmp"  # documented: .<file name>.<random>.customerbook-tmp
 _HEAD_LIMIT = 64 * 1024**2  # how much of an old sheetData we keep to read row 1/2 styles
 _CHUNK = 1 << 20
 _LEVEL = 3  # deflate level for parts we write: ~10% larger than 6, half the time
@@ -444,6 +450,10 @@ class _Package:
             if i.file_size > _MAX_PART_BYTES:
                 raise _too_large(path, f"part {i.filename} unpacks to {i.file_size:,} bytes "
                                        "(limit 2 GiB)")
+            if i.file_size > _RATIO_FROM and i.file_size > _MAX_RATIO * max(i.compress_size, 1):
+                raise _too_large(path, f"part {i.filename} unpacks to {i.file_size:,} bytes "
+                                       f"from {i.compress_size:,}, a compression ratio above "
+                                       f"{_MAX_RATIO}:1 (a zip bomb?)")
             total += i.file_size
             if i.flag_bits & 0x1:
                 raise BookError("encrypted", path=str(path))
@@ -1522,7 +1532,7 @@ class _Writer:
 
         if split is None:
             prefix = _new_sheet_prefix(pkg.main_ns, pkg.rel_ns, dim, o.header and nrows > 0,
-                                       o.widths)
+                                       o.widths, data_s)
             suffix = ('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
                       'header="0.3" footer="0.3"/></worksheet>')
             open_tag = "<sheetData>"
@@ -1828,8 +1838,14 @@ def _update_table(text: str, ref: str, names: list[str] | None, path: Path, part
             + text[close_end:])
 
 
+_DEFAULT_WIDTH = 9.140625  # Excel's default column width (8.43 characters of Calibri 11)
+
+
 def _new_sheet_prefix(main_ns: str, rel_ns: str, dim: str, frozen: bool,
-                      widths: Sequence[float] | None) -> str:
+                      widths: Sequence[float] | None, styles: Sequence[int] = ()) -> str:
+    """The start of a new worksheet part. Each column's number format is written as its
+    column style too, so that the next run finds the column's format there and does not
+    take it from a cell of row 2 (which may hold, say, a date in a number column)."""
     if frozen:
         view = ('<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
                 'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
@@ -1837,11 +1853,19 @@ def _new_sheet_prefix(main_ns: str, rel_ns: str, dim: str, frozen: bool,
     else:
         view = '<sheetView workbookViewId="0"/>'
     cols = ""
-    if widths:
-        parts = [f'<col min="{j + 1}" max="{j + 1}" width="{float(w)!r}" customWidth="1"/>'
-                 for j, w in enumerate(widths) if w is not None and float(w) > 0]
-        if parts:
-            cols = "<cols>" + "".join(parts) + "</cols>"
+    parts = []
+    for j in range(max(len(widths or ()), len(styles))):
+        w = widths[j] if widths and j < len(widths) else None
+        style = styles[j] if j < len(styles) else 0
+        custom = w is not None and float(w) > 0
+        if not custom and not style:
+            continue
+        width = f'width="{float(w)!r}" customWidth="1"' if custom else (
+            f'width="{_DEFAULT_WIDTH!r}"')
+        parts.append(f'<col min="{j + 1}" max="{j + 1}" {width}'
+                     + (f' style="{style}"' if style else "") + "/>")
+    if parts:
+        cols = "<cols>" + "".join(parts) + "</cols>"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{main_ns}" xmlns:r="{rel_ns}"><dimension ref="{dim}"/>'
             f'<sheetViews>{view}</sheetViews><sheetFormatPr defaultRowHeight="15"/>{cols}')
@@ -1914,20 +1938,74 @@ _STAMP = "%Y%m%d-%H%M%S"
 
 
 def _backup(path: Path) -> Path:
+    """Copy ``path`` into the backups folder: to a temporary name first, so that a
+    backup under its final name is always complete."""
     folder = path.parent / "CustomerBook backups"
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(folder, f".{path.stem}.")
     stamp = _dt.datetime.now().strftime(_STAMP)
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     k = 2
     while target.exists():
         target = folder / f"{path.stem}.{stamp}-{k}{path.suffix}"
         k += 1
+    fd, tmp = _temp_file(folder, f".{path.stem}.")
     try:
-        shutil.copy2(path, target)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out, _CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(path, tmp)
+        os.replace(tmp, target)
     except BaseException:
-        target.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _temp_file(folder: Path, prefix: str) -> tuple[int, Path]:
+    """A new ``<prefix><random>.customerbook-tmp`` in ``folder``, open and locked while
+    this process lives (so that another run can tell it from a leftover)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=folder)
+    try:
+        import fcntl
+    except ImportError:  # Windows: an open file cannot be deleted, which is the lock
+        return fd, Path(name)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass
+    return fd, Path(name)
+
+
+def _remove_stale_temps(folder: Path, prefix: str) -> list[Path]:
+    """Delete ``<prefix>*.customerbook-tmp`` files that no running process holds: what a
+    run killed mid-write (power cut, kill -9) left behind. Returns what was removed."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None  # type: ignore[assignment]
+    gone = []
+    try:
+        found = [p for p in folder.iterdir()
+                 if p.name.startswith(prefix) and p.name.endswith(_TMP_SUFFIX)]
+    except OSError:
+        return gone
+    for p in found:
+        try:
+            if fcntl is not None:
+                fd = os.open(p, os.O_RDONLY)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer
+                except OSError:
+                    continue
+                finally:
+                    os.close(fd)
+            p.unlink()
+            gone.append(p)
+        except OSError:  # in use (Windows), gone meanwhile, or not ours to delete
+            continue
+    return gone
 
 
 def _prune_backups(path: Path, keep: int) -> list[Path]:
@@ -1976,7 +2054,9 @@ def write_book(
     Excel Table on an output sheet is resized to the new rows and its column names set
     to the header texts.
 
-    The package is built in a temporary file in ``dst``'s folder, flushed and fsynced,
+    The package is built in a temporary file in ``dst``'s folder
+    (``.<name>.<random>.customerbook-tmp``, locked while this run lives; one that a
+    killed run left behind is deleted by the next write to ``dst``), flushed and fsynced,
     then moved over ``dst`` with :func:`os.replace`; on any error the temporary file is
     deleted and ``src``/``dst`` are left as they were. When ``expect`` (a
     :func:`fingerprint` of ``src``) is given and ``src`` no longer matches it just before
@@ -2011,9 +2091,11 @@ def write_book(
         if not in_place and dst.suffix.lower() != src.suffix.lower() and (
                 _WORKBOOK_TYPES.get(pkg.main_ct) != dst.suffix.lower()):
             raise BookError("unsupported_extension", path=str(dst))
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".customerbook-tmp",
-                                        dir=dst.parent)
-        tmp = Path(tmp_name)
+        for stale in _remove_stale_temps(dst.parent, f".{dst.name}."):
+            report.notes.append(f"removed {stale.name}, left by an interrupted run")
+        fd, tmp = _temp_file(dst.parent, f".{dst.name}.")
+        # POSIX: a second descriptor keeps the temp file's lock until it is moved
+        hold = os.dup(fd) if os.name == "posix" else None
         try:
             with os.fdopen(fd, "wb") as fh:
                 _build(pkg, fh, dst.parent, outputs, appends, report)
@@ -2021,6 +2103,8 @@ def write_book(
                 os.fsync(fh.fileno())
         except BaseException:
             tmp.unlink(missing_ok=True)
+            if hold is not None:
+                os.close(hold)
             raise
     try:
         if expect is not None and fingerprint(src) != tuple(expect):
@@ -2035,6 +2119,9 @@ def write_book(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if hold is not None:
+            os.close(hold)
     _fsync_dir(dst.parent)
     if report.backup is not None:
         for gone in _prune_backups(dst, backups):
