@@ -793,3 +793,19 @@ def test_libreoffice_opens_the_result(book: Path, tmp_path: Path) -> None:
     assert analysis[1].startswith("C000,") and "2026-03-05" in analysis[1]
     contacts = (tmp_path / "csv" / "out-Contacts.csv").read_text().splitlines()
     assert contacts[3].startswith("C9,2026-01-01")
+
+
+def test_row_breaks_are_placed_in_schema_order_and_replace_old_ones():
+    from xl_addin.excel.ooxml import _set_row_breaks
+
+    suffix = ('<pageSetup orientation="landscape"/><rowBreaks count="1" manualBreakCount="1">'
+              '<brk id="5" max="16383" man="1"/></rowBreaks><drawing r:id="rId1"/>'
+              '<tableParts count="0"/></worksheet>')
+    new = _set_row_breaks(suffix, "", [21, 41])
+    assert new.index("<rowBreaks") < new.index("<drawing") and 'id="5"' not in new
+    assert new.count("<brk ") == 2 and 'count="2"' in new
+    assert "<rowBreaks" not in _set_row_breaks(suffix, "", [])
+    assert _set_row_breaks(suffix, "", None) == suffix
+    plain = _set_row_breaks("<pageMargins/></x:worksheet>", "x:", [3])
+    assert plain == ('<pageMargins/><x:rowBreaks count="1" manualBreakCount="1">'
+                     '<x:brk id="3" max="16383" man="1"/></x:rowBreaks></x:worksheet>')

@@ -193,3 +193,15 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
     assert names == evil
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert {c.data_type for c in wb["Analysis"]["B"][1:]} == {"s"}
+
+
+def test_call_list_page_breaks_follow_the_owners(tmp_path):
+    import re
+
+    out = tmp_path / "o.xlsm"
+    refresh_file(WORKBOOK, out, as_of=dt.date(2026, 12, 1))
+    owners = [r[0] for r in rows(out, "呼叫清单")[1:]]
+    expected = [i + 2 for i in range(len(owners) - 1) if owners[i] != owners[i + 1]]
+    xml = members(out)[_sheet_parts(out)["呼叫清单"]].decode("utf-8")
+    assert [int(x) for x in re.findall(r'<brk id="(\d+)"', xml)] == expected
+    assert len(expected) == len(set(owners)) - 1

@@ -48,3 +48,24 @@ def test_dashboard_and_call_list_render(tmp_path):
     assert len(pngs) == 2
     for p in pngs:
         assert p.stat().st_size > 10_000  # a page with text on it, not a blank sheet
+
+
+def test_call_list_prints_one_page_per_owner_with_the_header_repeated(tmp_path):
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    owners = [r[0] for r in openpyxl.load_workbook(SHIPPED, read_only=True)["呼叫清单"]
+              .iter_rows(min_row=2, values_only=True) if r[0]]
+    distinct = list(dict.fromkeys(owners))
+    [pdf] = render(SHIPPED, tmp_path, ["呼叫清单"], fmt="pdf")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == len(distinct) >= 2
+    for page, owner in zip(pages, distinct, strict=True):
+        assert "负责人" in page and "建议话术" in page  # header on every page
+        assert owner in page and not any(o in page for o in distinct if o != owner)

@@ -152,6 +152,36 @@ class OutputSheet:
     kinds: Sequence[str] | None = None
     widths: Sequence[float] | None = None
     header: bool = True
+    #: manual page breaks: a new printed page starts after each of these Excel rows;
+    #: None keeps the sheet's own breaks, [] removes them
+    row_breaks: Sequence[int] | None = None
+
+
+#: elements that follow ``rowBreaks`` in a worksheet (ECMA-376 CT_Worksheet order)
+_AFTER_ROW_BREAKS = ("colBreaks", "customProperties", "cellWatches", "ignoredErrors",
+                     "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+                     "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
+                     "extLst")
+
+
+def _set_row_breaks(suffix: str, p: str, breaks: Sequence[int] | None) -> str:
+    """Replace the ``rowBreaks`` element of a sheet's XML after ``sheetData``."""
+    if breaks is None:
+        return suffix
+    suffix = re.sub(rf"<{p}rowBreaks(?=[\s/>])(?:[^>]*/>|.*?</{p}rowBreaks>)", "", suffix,
+                    count=1, flags=re.S)
+    rows = sorted({int(r) for r in breaks if 1 <= int(r) < MAX_ROWS})
+    if not rows:
+        return suffix
+    xml = (f'<{p}rowBreaks count="{len(rows)}" manualBreakCount="{len(rows)}">'
+           + "".join(f'<{p}brk id="{r}" max="16383" man="1"/>' for r in rows)
+           + f"</{p}rowBreaks>")
+    for tag in _AFTER_ROW_BREAKS:
+        m = re.search(rf"<{p}{tag}(?=[\s/>])", suffix)
+        if m:
+            return suffix[:m.start()] + xml + suffix[m.start():]
+    end = suffix.rfind(f"</{p}worksheet>")
+    return suffix[:end] + xml + suffix[end:]
 
 
 @dataclass
@@ -1550,6 +1580,7 @@ class _Writer:
             open_tag = split.open_tag
             if open_tag.endswith("/>"):
                 open_tag = open_tag[:-2].rstrip() + ">"
+        suffix = _set_row_breaks(suffix, p if split is not None else "", o.row_breaks)
 
         def chunks() -> Iterator[bytes]:
             if nrows == 0:

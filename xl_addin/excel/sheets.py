@@ -52,6 +52,7 @@ class OutputTable:
     kinds: list[str]
     widths: list[float]
     header: bool = True
+    row_breaks: list[int] | None = None
 
 
 def _cell(v: Any) -> Any:
@@ -94,10 +95,18 @@ def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> lis
             tables.append(OutputTable(key, name, rows, ["text", "number", "money", "percent"],
                                       [22, 16, 14, 12]))
             continue
+        breaks = owner_page_breaks(outputs.calllist["Owner"]) if key == "CallList" else None
         tables.append(OutputTable(key, name, frame_rows(frames[key], spec, lang),
                                   [c.kind if c.kind != "outcome" else "text" for c in spec.columns],
-                                  [c.width for c in spec.columns]))
+                                  [c.width for c in spec.columns], row_breaks=breaks))
     return tables
+
+
+def owner_page_breaks(owners: pd.Series) -> list[int]:
+    """Excel rows after which a printed page ends: the last row of each owner's block
+    (row 1 is the header, repeated on every page), so each owner gets their own pages."""
+    values = owners.fillna("").tolist()
+    return [i + 2 for i in range(len(values) - 1) if values[i] != values[i + 1]]
 
 
 def contact_rows(new_contacts: pd.DataFrame, header: Sequence[Any], lang: str) -> list[list[Any]]:
