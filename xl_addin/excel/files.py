@@ -162,8 +162,8 @@ def write_outputs(
         out.suffix.lower() != book.path.suffix.lower()
     ):
         raise BookError("unsupported_extension", path=str(out))
-    sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header, t.row_breaks)
-              for t in tables]
+    sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header, t.row_breaks,
+                                t.row_height) for t in tables]
     appends = []
     if contacts_rows:
         sheet = book.raw["Contacts"].sheet  # type: ignore[union-attr]

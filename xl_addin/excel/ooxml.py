@@ -155,6 +155,8 @@ class OutputSheet:
     #: manual page breaks: a new printed page starts after each of these Excel rows;
     #: None keeps the sheet's own breaks, [] removes them
     row_breaks: Sequence[int] | None = None
+    #: height in points of every data row (None: the default height)
+    row_height: float | None = None
 
 
 #: elements that follow ``rowBreaks`` in a worksheet (ECMA-376 CT_Worksheet order)
@@ -1044,15 +1046,17 @@ def _emit_cells(row: Sequence[Any], rn: str, cols: _Columns, out: list[str]) -> 
 
 
 def _rows_xml(rows: Sequence[Sequence[Any]], first_row: int, cols: _Columns,
-              batch: int = 2000) -> Iterator[str]:
-    """``<row>`` elements for ``rows`` numbered from ``first_row``, in text chunks."""
+              batch: int = 2000, height: float | None = None) -> Iterator[str]:
+    """``<row>`` elements for ``rows`` numbered from ``first_row``, in text chunks;
+    ``height`` (points) fixes every row's height (wrapped text shows without autofit)."""
     p = cols.p
     row_open, row_close = f'<{p}row r="', f"</{p}row>"
+    tail = f'" ht="{height:g}" customHeight="1">' if height else '">'
     out: list[str] = []
     for i, row in enumerate(rows):
         rn = str(first_row + i)
         k = len(out)
-        out.append(f'{row_open}{rn}">')
+        out.append(f"{row_open}{rn}{tail}")
         _emit_cells(row, rn, cols, out)
         if len(out) == k + 1:
             out.pop()
@@ -1556,9 +1560,9 @@ class _Writer:
             if o.header and rows:
                 assert cols_h is not None
                 yield from _rows_xml(rows[:1], 1, cols_h)
-                yield from _rows_xml(rows[1:], 2, cols_d)
+                yield from _rows_xml(rows[1:], 2, cols_d, height=o.row_height)
             else:
-                yield from _rows_xml(rows, 1, cols_d)
+                yield from _rows_xml(rows, 1, cols_d, height=o.row_height)
 
         if split is None:
             prefix = _new_sheet_prefix(pkg.main_ns, pkg.rel_ns, dim, o.header and nrows > 0,

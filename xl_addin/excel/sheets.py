@@ -53,6 +53,7 @@ class OutputTable:
     widths: list[float]
     header: bool = True
     row_breaks: list[int] | None = None
+    row_height: float | None = None
 
 
 def _cell(v: Any) -> Any:
@@ -98,7 +99,9 @@ def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> lis
         breaks = owner_page_breaks(outputs.calllist["Owner"]) if key == "CallList" else None
         tables.append(OutputTable(key, name, frame_rows(frames[key], spec, lang),
                                   [c.kind if c.kind != "outcome" else "text" for c in spec.columns],
-                                  [c.width for c in spec.columns], row_breaks=breaks))
+                                  [c.width for c in spec.columns], row_breaks=breaks,
+                                  # three lines: the wrapped script shows in full
+                                  row_height=45.0 if key == "CallList" else None))
     return tables
 
 
