@@ -205,3 +205,11 @@ def test_call_list_page_breaks_follow_the_owners(tmp_path):
     xml = members(out)[_sheet_parts(out)["呼叫清单"]].decode("utf-8")
     assert [int(x) for x in re.findall(r'<brk id="(\d+)"', xml)] == expected
     assert len(expected) == len(set(owners)) - 1
+
+
+def test_cli_demo_writes_a_workbook_that_refreshes(tmp_path, capsys):
+    out = tmp_path / "demo.xlsx"
+    assert main(["demo", str(out), "--customers", "50", "--orders", "300", "--contacts",
+                 "80", "--lang", "en", "-q"]) == 0
+    assert main(["refresh", str(out), "--out", str(tmp_path / "done.xlsx")]) == 0
+    assert "Analysis 50 customers" in capsys.readouterr().out

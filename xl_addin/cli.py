@@ -2,6 +2,7 @@
 
     customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB]
     customerbook build [--lang zh-CN|en] [--out PATH]
+    customerbook demo OUT [--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]
 
 Exit codes: 0 done; 2 a problem with the input the user can fix (the message names the
 sheet, the row as Excel numbers it and the column; nothing was written); 1 anything else.
@@ -62,6 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bld = sub.add_parser("build", help="build workbook/CustomerBook.xlsm from its sources")
     bld.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
     bld.add_argument("--out", default=None)
+    sub.add_parser("demo", add_help=False,
+                   help="write a big deterministic demo workbook: customerbook demo OUT "
+                        "[--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo"]:
+        from .bigbook import main as demo_main
+
+        return demo_main(argv[1:])
     args = parser.parse_args(argv)
 
     try:
