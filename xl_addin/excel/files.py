@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,26 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
+def _read_part(zf: zipfile.ZipFile, part: str, chunk: int = 1 << 22) -> bytearray:
+    """A part's bytes, never more than the zip says it holds (a part whose data inflates
+    past its declared size is a zip bomb or damage: refused before it fills memory)."""
+    declared = zf.getinfo(part).file_size
+    out = bytearray()
+    with zf.open(part) as fh:
+        while block := fh.read(chunk):
+            out += block
+            if len(out) > declared:
+                raise zipfile.BadZipFile(f"{part} unpacks to more than the {declared:,} "
+                                         "bytes its header declares")
+    return out
+
+
 def _cell_facts(path: Path, part: str, first_col: int
                 ) -> tuple[dict[tuple[int, int], str], list[tuple[str, int, int, int, int]]]:
     """Cells holding Excel errors (#N/A, #REF! …: calamine shows them as blanks) and
     merged ranges (calamine shows their hidden cells as blanks) of one sheet part."""
     with zipfile.ZipFile(path) as zf:
-        data = zf.read(part)
+        data = _read_part(zf, part)
     errors = {}
     if b't="e"' in data:
         errors = {(int(m[2]), _col_index(m[1]) - first_col): m[3].decode("utf-8", "replace")
@@ -92,14 +107,14 @@ def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
         if table.totals_rows and rows:
             rows = rows[:-1]
         first_col = t.start[1]
-        raw = RawTable(sheet, t.start[0], list(t.columns), [list(r) for r in rows])
+        raw = RawTable(sheet, t.start[0], list(t.columns), rows)
         return raw, first_col, table.name
     s = wb.get_sheet_by_name(sheet)
     cells = s.to_python(skip_empty_area=True)
     if not cells:
         return RawTable(sheet, 1, [], []), 0, None
     start = s.start or (0, 0)
-    return RawTable(sheet, start[0] + 1, list(cells[0]), [list(r) for r in cells[1:]]), start[1], None
+    return RawTable(sheet, start[0] + 1, list(cells[0]), cells[1:]), start[1], None
 
 
 def read_book(path: str | Path) -> BookData:
@@ -128,14 +143,21 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     first_col: dict[str, int] = {}
     tables: dict[str, str | None] = {}
     sheet = ""
+    found = {k: v for k, v in input_sheets(info.sheets).items() if v is not None}
+    # the error/merge scan inflates each sheet part again: do it beside calamine's read
+    pool = ThreadPoolExecutor(max_workers=1)
+    facts = {k: pool.submit(_cell_facts, path, info.sheet_parts[v], 0) for k, v in found.items()}
     try:
         for key, sheet in input_sheets(info.sheets).items():
             if sheet is None:
                 raw[key] = None
                 continue
             table, col0, tname = _raw(wb, info, sheet, specs[key].names())
-            errs, merged = _cell_facts(path, info.sheet_parts[sheet], col0)
-            table.error_cells, table.merged = errs or table.error_cells, merged
+            errs, merged = facts[key].result()
+            table.error_cells = {(r, c - col0): e for (r, c), e in errs.items()
+                                 } or table.error_cells
+            table.merged = [(ref, r1, c1 - col0, r2, c2 - col0)
+                            for ref, r1, c1, r2, c2 in merged]
             raw[key], first_col[key], tables[key] = table, col0, tname
         sheet = find_sheet(info.sheets, CALLLIST) or ""
         call_raw = _raw(wb, info, sheet, CALLLIST.names())[0] if sheet else None
@@ -146,6 +168,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
         raise BookError("corrupt", path=str(path),
                         detail=f"{where}{type(exc).__name__}: {exc}") from exc
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         wb.close()
     return BookData(path, info, fp, raw, call_raw, first_col, tables)
 

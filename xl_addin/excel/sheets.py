@@ -74,10 +74,36 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def column_cells(series: pd.Series) -> list[Any]:
+    """``_cell`` of every value of a column, a column at a time for the common dtypes."""
+    kind = series.dtype.kind
+    numpy_dtype = isinstance(series.dtype, np.dtype)
+    if kind == "f":
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        cells = x.tolist()
+        for i in np.flatnonzero(~np.isfinite(x)):
+            cells[i] = None
+        return cells
+    if kind in "iub" and numpy_dtype:
+        return series.to_numpy().tolist()
+    if kind == "M":
+        stamps = series.dt.tz_localize(None) if series.dt.tz is not None else series
+        missing = stamps.isna().to_numpy()
+        midnight = (stamps == stamps.dt.normalize()).to_numpy() | missing
+        if midnight.all():  # dates: what nearly every date column holds
+            cells = stamps.dt.date.to_numpy(dtype=object).tolist()
+        else:
+            cells = [_cell(v) for v in stamps]
+        for i in np.flatnonzero(missing):
+            cells[i] = None
+        return cells
+    return [v if v.__class__ is str else _cell(v) for v in series.tolist()]
+
+
 def frame_rows(frame: pd.DataFrame, spec: SheetSpec, lang: str) -> list[list[Any]]:
     header = [c.label(lang) for c in spec.columns]
-    cols = [frame[c.key].tolist() for c in spec.columns]
-    body = [[_cell(v) for v in row] for row in zip(*cols, strict=True)] if len(frame) else []
+    cols = [column_cells(frame[c.key]) for c in spec.columns]
+    body = list(map(list, zip(*cols, strict=True))) if len(frame) else []
     return [header, *body]
 
 
