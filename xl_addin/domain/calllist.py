@@ -156,7 +156,9 @@ def call_list(
     per = pd.DataFrame({
         "Weight": g["Weight"].max(),
         "DaysOverdue": g["DaysOverdue"].max(),
-        "Reasons": g["Reason"].agg(lambda s: list(dict.fromkeys(s))),
+        # customers called only to reactivate them are rate-limited per owner
+        "OnlyReactivation": ~(~due["Reason"].isin(_REACTIVATION)).groupby(
+            due["CustomerID"], sort=False).any(),
         "TopReason": g["Reason"].first(),
         "TopDetail": g["Detail"].first(),
     })
@@ -172,7 +174,7 @@ def call_list(
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
     per = per.reset_index().sort_values(["Owner", "Priority", "DaysOverdue", "CustomerID"],
                                         ascending=[True, False, False, True], kind="stable")
-    only_react = per["Reasons"].map(lambda rs: set(rs) <= _REACTIVATION).astype(bool)
+    only_react = per["OnlyReactivation"].astype(bool)
     react_rank = per[only_react].groupby("Owner").cumcount() + 1
     per = per[~only_react | (react_rank.reindex(per.index).fillna(0)
                              <= settings.ReactivationPerOwnerPerDay)]
@@ -182,13 +184,16 @@ def call_list(
         per["Rank"] += per["Owner"].map(used).fillna(0).astype(int)
     per = per[per["Rank"] <= settings.CallsPerOwnerPerDay]
     per["Region"] = cust["Region"].reindex(per["CustomerID"]).to_numpy()
+    listed = due[due["CustomerID"].isin(per["CustomerID"])]  # reasons, most urgent first
+    reasons_of = listed.groupby("CustomerID", sort=False)["Reason"].agg(
+        lambda s: list(dict.fromkeys(s)))
     table = script_table(scripts)
 
     rows = []
     for r in per.itertuples(index=False):
         c = cust.loc[r.CustomerID]
         info = a.loc[r.CustomerID]
-        reasons = ", ".join(word(REASONS, x, lang) for x in r.Reasons)
+        reasons = ", ".join(word(REASONS, x, lang) for x in reasons_of[r.CustomerID])
         why = _why(r, info, lang)
         fields = {
             "Name": c["Name"], "Owner": r.Owner or "", "Detail": r.TopDetail,

@@ -162,18 +162,24 @@ def next_care_date(month: int, day: int, on_or_after: dt.date, lunar: bool = Fal
 def _care(customers: pd.DataFrame, column: str, reason: str, settings: Settings,
           as_of: dt.date) -> pd.DataFrame:
     rows = customers[customers[column].notna()]
-    ids, dues, details = [], [], []
+    dates = pd.to_datetime(rows[column])
+    lunar = (rows["LunarBirthday"].fillna(False).astype(bool).to_numpy()
+             if reason == "Birthday" and "LunarBirthday" in rows else np.zeros(len(rows), bool))
+    keys = pd.DataFrame({"m": dates.dt.month.to_numpy(), "d": dates.dt.day.to_numpy(),
+                         "l": lunar})
+    # the next date depends only on (month, day, lunar): work it out once per distinct one
+    distinct = keys.drop_duplicates().reset_index(drop=True)
+    distinct["next"] = [next_care_date(int(m), int(d), as_of, lunar=bool(lu))
+                        for m, d, lu in distinct.itertuples(index=False)]
+    day = keys.merge(distinct, on=["m", "d", "l"], how="left")["next"].to_numpy()
     horizon = as_of + dt.timedelta(days=settings.CareLeadDays + settings.UpcomingDays)
-    for cid, date, lunar in zip(rows["CustomerID"], rows[column],
-                                rows.get("LunarBirthday", pd.Series(False, index=rows.index)),
-                                strict=True):
-        lunar = bool(lunar) and reason == "Birthday"
-        day = next_care_date(date.month, date.day, as_of, lunar=lunar)
-        if day <= horizon:
-            ids.append(cid)
-            dues.append(day - dt.timedelta(days=settings.CareLeadDays))
-            details.append(day.isoformat() + (f" (农历 {date.month}/{date.day})" if lunar else ""))
-    return _items(ids, reason, dues, details)
+    soon = np.fromiter((d <= horizon for d in day), bool, len(day))
+    lead = dt.timedelta(days=settings.CareLeadDays)
+    details = [d.isoformat() + (f" (农历 {m}/{dd})" if lu else "")
+               for d, m, dd, lu in zip(day[soon], keys["m"][soon], keys["d"][soon],
+                                       keys["l"][soon], strict=True)]
+    return _items(rows["CustomerID"].to_numpy()[soon], reason,
+                  [d - lead for d in day[soon]], details)
 
 
 def _dormant(history: pd.DataFrame, last_reached: pd.Series, settings: Settings,

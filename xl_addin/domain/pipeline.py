@@ -8,6 +8,7 @@ the workbook's language with the contract's columns, plus the Contacts rows to a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,7 @@ from .loop import CallOutcomes
 from .schema import Inputs
 from .value import customer_history, predict_value
 
-__all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "run"]
+__all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "Progress", "no_progress", "run"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
@@ -122,8 +123,10 @@ def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool]
     return "；".join(parts) if lang == "zh-CN" else "; ".join(parts)
 
 
-def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, str]:
-    """The Analysis table (index CustomerID, canonical columns + helpers) and a model note."""
+def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
+            ) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """The Analysis table (index CustomerID, canonical columns + helpers), a model note
+    and the customer history it was computed from (the follow-ups reuse it)."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
     hist = customer_history(cust, inputs.orders, contacts, s, as_of)
@@ -175,23 +178,36 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date) -> tuple[pd.
                      s.Face_White_MaxMarginRate)
     out["KeyFace"] = faces.map(lambda f: word(FACES, f, lang) if f else "")
     is_cn8 = s.rfm_scheme == "CN8"
-    out["Why"] = [
-        _why_text(c, o if isinstance(o, str) and o else None,
-                  (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, s, lang,
-                  face, bool(lo))
-        for c, o, seg, fr, ff, fm, face, lo in zip(computed, override, segment, flags["R"],
-                                                   flags["F"], flags["M"], faces, loss,
-                                                   strict=True)
-    ]
+    why: dict[tuple, str] = {}  # a few hundred distinct explanations for any number of rows
+
+    def explain(c, o, seg, fr, ff, fm, face, lo) -> str:
+        key = (c, o if isinstance(o, str) and o else None,
+               (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, face, bool(lo))
+        text = why.get(key)
+        if text is None:
+            text = why[key] = _why_text(key[0], key[1], key[2], seg, s, lang, face, key[5])
+        return text
+
+    out["Why"] = list(map(explain, computed, override, segment, flags["R"], flags["F"],
+                          flags["M"], faces, loss))
     # helpers for later stages (not written)
     out["_Class"] = classes
     out["_LastProduct"] = hist["LastProduct"]
     out["_Likelihood"] = v["PurchaseLikelihood"]
     out["_Margin"] = hist["Margin"]
-    return out, value.note
+    return out, value.note, hist
 
 
-def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None = None) -> Outputs:
+#: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
+Progress = Callable[[str, str | None], None]
+
+
+def no_progress(step: str, lang: str | None) -> None:
+    """The default ``progress``: say nothing."""
+
+
+def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None = None,
+        progress: Progress = no_progress) -> Outputs:
     """Compute every output table. ``calls``: the outcomes taken from the old call list."""
     s, lang = inputs.settings, inputs.settings.Language
     as_of = s.as_of(today)
@@ -199,10 +215,11 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     contacts = inputs.contacts
     if len(new_contacts):
         contacts = pd.concat([contacts, new_contacts.assign(_row=0)], ignore_index=True)
-    analysis, note = analyse(inputs, contacts, as_of)
-    items = follow_ups(inputs.customers, contacts,
-                       customer_history(inputs.customers, inputs.orders, contacts, s, as_of),
-                       analysis["_Class"], s, as_of, orders=inputs.orders,
+    progress("analyse", lang)
+    analysis, note, hist = analyse(inputs, contacts, as_of)
+    progress("followups", lang)
+    items = follow_ups(inputs.customers, contacts, hist, analysis["_Class"], s, as_of,
+                       orders=inputs.orders,
                        plans=inputs.plans, holidays=inputs.holidays)
     info = inputs.customers.set_index("CustomerID")
     fu = pd.DataFrame({
@@ -223,6 +240,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "RFMSegment": analysis["RFMSegment"],
     })
     pending = calls.pending if calls is not None and len(calls.pending) else None
+    progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
                           inputs.scripts)
     dash = dashboard(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
