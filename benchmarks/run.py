@@ -109,8 +109,6 @@ STAGES = [
     ("xl_addin.excel.ooxml", "inspect_book", "inspect_book (zip structure)"),
     ("xl_addin.excel.ooxml", "fingerprint", "fingerprint (sha256 of the file)"),
     ("xl_addin.excel.files", "_raw", "calamine table -> lists (_raw)"),
-    ("xl_addin.excel.files", "_cell_facts", "error/merge scan (inflates the sheet part)"),
-    ("xl_addin.excel.files", "_error_cells", "error scan (inflates the sheet part)"),
     ("xl_addin.macros", "parse_inputs", "parse_inputs (schema)"),
     ("xl_addin.macros", "take_call_outcomes", "take_call_outcomes"),
     ("xl_addin.macros", "run", "run (engine)"),

@@ -213,3 +213,39 @@ def test_cli_demo_writes_a_workbook_that_refreshes(tmp_path, capsys):
                  "80", "--lang", "en", "-q"]) == 0
     assert main(["refresh", str(out), "--out", str(tmp_path / "done.xlsx")]) == 0
     assert "Analysis 50 customers" in capsys.readouterr().out
+
+
+def test_progress_names_every_step_in_order_and_changes_nothing(tmp_path, capsys):
+    quiet, shown = tmp_path / "quiet.xlsm", tmp_path / "shown.xlsm"
+    assert main(["refresh", str(WORKBOOK), "--out", str(quiet), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["refresh", str(WORKBOOK), "--out", str(shown), "--progress"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    # not a terminal: one line per step, numbered, in the workbook's language once known
+    assert [line.split("] ")[1].split(" ")[0] for line in err] == [
+        f"{n}/7" for n in range(1, 8)]
+    assert "读取工作簿 / Reading the workbook" in err[0]  # the language is not known yet
+    for line, label in zip(err[1:], ["检查输入", "客户分类与价值", "回访提醒", "呼叫清单",
+                                     "整理输出表", "写入工作簿"], strict=True):
+        assert label in line and "Reading" not in line and " / " not in line
+    assert members(quiet) == members(shown)
+
+
+def test_refresh_file_reports_steps_and_leaves_garbage_collection_as_it_was(tmp_path):
+    import gc
+
+    seen: list[tuple[str, str | None]] = []
+    gc.disable()
+    try:
+        refresh_file(WORKBOOK, tmp_path / "a.xlsm", progress=lambda s, lang: seen.append(
+            (s, lang, gc.isenabled())))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    refresh_file(WORKBOOK, tmp_path / "b.xlsm", progress=lambda s, lang: seen.append(
+        (s, lang, gc.isenabled())))
+    assert gc.isenabled()  # switched off while working, back on afterwards
+    steps = [s for s, _lang, _gc in seen]
+    assert steps == ["read", "check", "analyse", "followups", "calllist", "shape", "write"] * 2
+    assert all(not on for _s, _lang, on in seen)
+    assert {lang for s, lang, _gc in seen if s != "read"} == {"zh-CN"}

@@ -1,6 +1,6 @@
 """``customerbook`` — the headless command line.
 
-    customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB]
+    customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB] [--[no-]progress]
     customerbook build [--lang zh-CN|en] [--out PATH]
     customerbook demo OUT [--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]
 
@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 from collections.abc import Sequence
+from typing import TextIO
 
 from .domain.pipeline import JOBS
 from .errors import BookError, CustomerBookError
+from .names import STEPS, step_label
 
 __all__ = ["main"]
 
@@ -51,6 +54,38 @@ def _summary(result, lang: str) -> str:
     return text + f" ({result.seconds:.1f} s)"
 
 
+class _ProgressBar:
+    """The refresh's steps on stderr: a bar redrawn in place on a terminal, one line per
+    step otherwise (logs, CI)."""
+
+    WIDTH = 24
+
+    def __init__(self, stream: TextIO, in_place: bool) -> None:
+        self.stream, self.in_place = stream, in_place
+        self.steps = list(STEPS)
+        self.start = time.perf_counter()
+        self.drawn = False
+
+    def __call__(self, step: str, lang: str | None) -> None:
+        n = self.steps.index(step) + 1
+        total = len(self.steps)
+        done = self.WIDTH * (n - 1) // total
+        elapsed = time.perf_counter() - self.start
+        text = (f"[{'#' * done}{'-' * (self.WIDTH - done)}] {n}/{total} "
+                f"{step_label(step, lang)} … {elapsed:.1f}s")
+        if self.in_place:
+            self.stream.write("\r\x1b[K" + text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.in_place and self.drawn:  # leave the terminal line clean for the summary
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="customerbook", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ref.add_argument("--as-of", dest="as_of", help="analysis date YYYY-MM-DD (default: "
                      "Settings AsOfDate, else today)")
     ref.add_argument("--job", choices=sorted(JOBS), default="refresh_all")
+    ref.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show the steps on stderr (default: when stderr is a terminal)")
     bld = sub.add_parser("build", help="build workbook/CustomerBook.xlsm from its sources")
     bld.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
     bld.add_argument("--out", default=None)
@@ -83,7 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .macros import refresh_file
 
         as_of = _as_of(args.as_of) if args.as_of else None
-        result = refresh_file(args.book, args.out, job=args.job, as_of=as_of)
+        tty = sys.stderr.isatty()
+        bar = _ProgressBar(sys.stderr, tty) if (args.progress or (
+            args.progress is None and tty)) else None
+        try:
+            result = refresh_file(args.book, args.out, job=args.job, as_of=as_of, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         print(_summary(result, result.outputs.lang))
         return 0
     except CustomerBookError as exc:

@@ -13,17 +13,21 @@ shown in a message box in Excel and as a message + exit 2 on the command line.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .domain.loop import take_call_outcomes
-from .domain.pipeline import JOBS, Outputs, run
-from .domain.schema import RawTable, parse_inputs
+from .domain.pipeline import JOBS, Outputs, Progress, no_progress, run
+from .domain.schema import RawTable, book_language, parse_inputs
 from .errors import CustomerBookError
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
+from .names import STEPS, step_label
 
 __all__ = ["RefreshResult", "call_list", "classify", "follow_ups", "refresh_all",
            "refresh_core", "refresh_file"]
@@ -40,6 +44,23 @@ class RefreshResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a refresh builds millions of cell objects.
+
+    Reading a full sheet creates a Python object per cell and none of them form cycles;
+    the collector would walk them all again and again (a fifth of the reading time at a
+    million rows). It is switched back on (if it was on) when the refresh ends.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def refresh_core(
     raw: dict[str, RawTable | None],
     calllist: RawTable | None,
@@ -47,15 +68,28 @@ def refresh_core(
     job: str = "refresh_all",
     as_of: dt.date | None = None,
     today: dt.date | None = None,
+    *,
+    progress: Progress = no_progress,
+    release_rows: bool = False,
 ) -> RefreshResult:
-    """Validate, compute and shape the outputs of ``job``; nothing is written here."""
+    """Validate, compute and shape the outputs of ``job``; nothing is written here.
+
+    ``release_rows``: empty the raw tables' rows once they are parsed (the caller no
+    longer needs them; at a million rows they are the largest thing a refresh holds).
+    """
+    progress("check", book_language(raw))
     inputs = parse_inputs(raw, as_of=as_of)
     lang = inputs.settings.Language
+    if release_rows:
+        for table in raw.values():
+            if table is not None:
+                table.rows = []
     calls = None
     if "CallList" in JOBS[job]:
         day = inputs.settings.as_of(today)
         calls = take_call_outcomes(calllist, set(inputs.customers["CustomerID"]), lang, day)
-    outputs = run(inputs, calls, today)
+    outputs = run(inputs, calls, today, progress)
+    progress("shape", lang)
     tables = output_tables(outputs, job, sheet_names)
     contacts_header = raw["Contacts"].header if raw.get("Contacts") else []
     rows = contact_rows(outputs.new_contacts, contacts_header, lang)
@@ -72,13 +106,22 @@ def refresh_file(
     job: str = "refresh_all",
     as_of: dt.date | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> RefreshResult:
-    """Headless refresh of a workbook file (in place when ``out`` is None)."""
+    """Headless refresh of a workbook file (in place when ``out`` is None).
+
+    ``progress(step, lang)`` is told as each step starts (:data:`~xl_addin.names.STEPS`).
+    """
     start = time.perf_counter()
-    book = files.read_book(path)
-    result = refresh_core(book.raw, book.calllist, list(book.info.sheets), job, as_of, today)
-    target = Path(out) if out else book.path
-    result.report = files.write_outputs(book, target, result.tables, result.contacts_rows)
+    tell = progress or no_progress
+    with _bulk():
+        tell("read", None)
+        book = files.read_book(path)
+        result = refresh_core(book.raw, book.calllist, list(book.info.sheets), job, as_of,
+                              today, progress=tell, release_rows=True)
+        tell("write", result.outputs.lang)
+        target = Path(out) if out else book.path
+        result.report = files.write_outputs(book, target, result.tables, result.contacts_rows)
     result.written = target
     result.seconds = time.perf_counter() - start
     return result
@@ -91,11 +134,19 @@ def _live(job: str) -> RefreshResult | None:
 
     live = LiveBook(xw.Book.caller())
     writing = False
+    steps = list(STEPS)
+
+    def show(step: str, lang: str | None) -> None:  # Excel's status bar: "3/7 …"
+        live.status(f"CustomerBook {steps.index(step) + 1}/{len(steps)}: "
+                    f"{step_label(step, lang)} …")
+
     try:
-        live.status("CustomerBook …")
         # everything is read, validated and computed before the first cell is written
-        raw, calllist, contacts_table = live.read()
-        result = refresh_core(raw, calllist, live.sheet_names, job)
+        with _bulk():
+            show("read", None)
+            raw, calllist, contacts_table = live.read()
+            result = refresh_core(raw, calllist, live.sheet_names, job, progress=show)
+        show("write", result.outputs.lang)
         writing = True
         if result.contacts_rows and raw.get("Contacts") is not None:
             live.append_contacts(raw["Contacts"], contacts_table, result.contacts_rows)

@@ -335,6 +335,24 @@ VALUE_TIERS: dict[str, str] = {
 }
 
 
+#: the steps of a refresh, as progress shows them (CLI bar, Excel status bar)
+STEPS: dict[str, tuple[str, str]] = {
+    "read": ("读取工作簿", "Reading the workbook"),
+    "check": ("检查输入", "Checking the inputs"),
+    "analyse": ("客户分类与价值", "Classifying customers and their value"),
+    "followups": ("回访提醒", "Follow-ups"),
+    "calllist": ("呼叫清单", "Call list"),
+    "shape": ("整理输出表", "Preparing the output sheets"),
+    "write": ("写入工作簿", "Writing the workbook"),
+}
+
+
+def step_label(key: str, lang: str | None) -> str:
+    """A refresh step in the workbook's language (both while the language is unknown)."""
+    zh, en = STEPS[key]
+    return zh if lang == "zh-CN" else en if lang else f"{zh} / {en}"
+
+
 def word(table: dict[str, str], key: str, lang: str) -> str:
     """A canonical word in the workbook's language."""
     return table.get(key, key) if lang == "zh-CN" else key
