@@ -222,3 +222,27 @@ def test_output_columns_become_the_same_cells_column_wise(data):
     for s in series:
         got, want = column_cells(s), _cells_one_by_one(s)
         assert _typed(got) == _typed(want), s.dtype
+
+
+# --- worksheet functions: a column of arguments read at once ------------------------
+UDF_CELLS = st.one_of(
+    st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
+    st.booleans(), st.sampled_from(["", " ", "12", " 3.5 ", "abc", "1e400", "nan", "-inf"]),
+    st.dates(), st.datetimes(), st.builds(np.float64, st.floats(-1e6, 1e6)),
+    st.builds(np.int64, st.integers(-1000, 1000)),
+)
+
+
+@HYP
+@given(st.lists(UDF_CELLS, max_size=30))
+def test_udf_numbers_read_the_same_column_wise(values):
+    from xl_addin import functions as F
+
+    arr, ok = F._numbers(values)
+    for i, v in enumerate(values):
+        try:
+            want = F._num(v)
+        except F._BadArgument:
+            assert not ok[i] and math.isnan(arr[i]), (v, arr[i])
+            continue
+        assert ok[i] and arr[i] == want, (v, arr[i], want)

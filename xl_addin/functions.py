@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -39,6 +40,9 @@ def _column(x: Any) -> tuple[list[Any], bool]:
         x = x.tolist()
     if not isinstance(x, list | tuple):
         return [x], True
+    kinds = set(map(type, x))
+    if not kinds & {list, tuple}:  # a column of cells: what a 1-column range sends
+        return list(x), False
     out: list[Any] = []
     for v in x:
         if isinstance(v, list | tuple):
@@ -67,13 +71,26 @@ def _num(v: Any) -> float:
 
 def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     """Floats (NaN where blank or not a number) and a mask of the usable rows."""
-    arr = np.full(len(values), np.nan)
-    for i, v in enumerate(values):
+    n = len(values)
+    kinds = np.fromiter(map(_KIND.__getitem__, map(type, values)), np.int8, n)
+    arr = np.full(n, np.nan)
+    plain = kinds == 1  # float or int cells (not bool): the whole column at once
+    if plain.any():
+        obj = np.empty(n, dtype=object)
+        obj[:] = values
+        with np.errstate(invalid="ignore", over="ignore"):
+            arr[plain] = obj[plain].astype(np.float64)
+    for i in np.flatnonzero(kinds == 0):  # text, dates, numpy scalars …: one by one
         try:
-            arr[i] = _num(v)
+            arr[i] = _num(values[i])
         except _BadArgument:
             pass
+    arr[~np.isfinite(arr)] = np.nan
     return arr, ~np.isnan(arr)
+
+
+# 1: a float or int cell; 0: anything else (bool, text, dates, blanks are not numbers)
+_KIND: dict[type, int] = defaultdict(int, {float: 1, int: 1})
 
 
 def _shape(values: list[Any], scalar: bool) -> Any:
@@ -226,10 +243,9 @@ def _history(frequency: Any, recency_days: Any, age_days: Any):
 
 
 def _spread(values: np.ndarray, ok: np.ndarray, scalar: bool) -> Any:
-    out: list[Any] = [VALUE] * len(ok)
-    for i, v in zip(np.flatnonzero(ok), values, strict=True):
-        out[i] = float(v)
-    return _shape(out, scalar)
+    out = np.full(len(ok), VALUE, dtype=object)
+    out[ok] = np.asarray(values, dtype=np.float64).tolist()
+    return _shape(out.tolist(), scalar)
 
 
 @xw.func
