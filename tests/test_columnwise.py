@@ -246,3 +246,23 @@ def test_udf_numbers_read_the_same_column_wise(values):
             assert not ok[i] and math.isnan(arr[i]), (v, arr[i])
             continue
         assert ok[i] and arr[i] == want, (v, arr[i], want)
+
+
+@HYP
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "C", ""]),
+                          st.floats(allow_nan=True).filter(lambda x: str(x) != "-0.0")),
+                max_size=40))
+def test_map_distinct_is_map_called_once_per_value(values):
+    from xl_addin.domain.vector import map_distinct
+
+    s = pd.Series(values, dtype=object, index=np.arange(len(values)) * 3)
+    calls: list[Any] = []
+
+    def f(v: Any) -> str:
+        calls.append(v)
+        return f"<{v}>"
+
+    got = map_distinct(s, f)
+    assert got.index.equals(s.index)
+    assert got.tolist() == [f"<{v}>" for v in values]
+    assert len(calls) == len(pd.unique(s))

@@ -43,6 +43,7 @@ import pandas as pd
 from ..names import fold
 from ..settings import Settings, parse_classes
 from .calendar import default_holidays
+from .vector import map_distinct
 
 __all__ = ["ITEM_COLUMNS", "REASON_WEIGHTS", "days_overdue", "follow_ups", "next_care_date"]
 
@@ -115,10 +116,11 @@ def _cadence(classes: pd.Series, history: pd.DataFrame, last_reached: pd.Series,
     ids = classes.index
     base = pd.concat([history["LastOrderDate"].reindex(ids), last_reached.reindex(ids)],
                      axis=1).max(axis=1)
-    days = classes.map(lambda k: settings.cadence_days(k or "C")).astype(float)
+    days = map_distinct(classes, lambda k: settings.cadence_days(k or "C")).astype(float)
     has = base.notna()
     due = base[has] + pd.to_timedelta(days[has], unit="D")
-    detail = classes[has].map(lambda k: f"{k or 'C'}:{settings.cadence_days(k or 'C')}")
+    detail = map_distinct(classes[has],
+                          lambda k: f"{k or 'C'}:{settings.cadence_days(k or 'C')}")
     return _items(ids[has], "Cadence", due, detail.to_numpy())
 
 

@@ -43,6 +43,7 @@ from .followups import follow_ups
 from .loop import CallOutcomes
 from .schema import Inputs
 from .value import customer_history, predict_value
+from .vector import map_distinct
 
 __all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "Progress", "no_progress", "run"]
 
@@ -158,9 +159,9 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
         out[k] = scores[k]
     out["RFMSegment"] = segment
     out["ABCClass"] = classes
-    out["ValueTier"] = tiers.map(lambda t: word(VALUE_TIERS, t, lang) if t else "")
+    out["ValueTier"] = map_distinct(tiers, lambda t: word(VALUE_TIERS, t, lang) if t else "")
     out["Profit"] = hist["Profit"].round(2)
-    out["Dormant"] = dorm.map(lambda t: word(DORMANCY, t, lang))
+    out["Dormant"] = map_distinct(dorm, lambda t: word(DORMANCY, t, lang))
     out["PAlive"] = v["PAlive"]
     out["ExpectedPurchases"] = v["ExpectedPurchases"]
     out["CLV"] = v["CLV"].round(2)
@@ -176,7 +177,7 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
                      info["Strategic"].reindex(hist.index).fillna(False),
                      s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
                      s.Face_White_MaxMarginRate)
-    out["KeyFace"] = faces.map(lambda f: word(FACES, f, lang) if f else "")
+    out["KeyFace"] = map_distinct(faces, lambda f: word(FACES, f, lang) if f else "")
     is_cn8 = s.rfm_scheme == "CN8"
     why: dict[tuple, str] = {}  # a few hundred distinct explanations for any number of rows
 
@@ -226,10 +227,10 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "CustomerID": items["CustomerID"],
         "Name": items["CustomerID"].map(info["Name"]),
         "Owner": items["CustomerID"].map(info["Owner"]),
-        "Reason": items["Reason"].map(lambda r: word(REASONS, r, lang)),
+        "Reason": map_distinct(items["Reason"], lambda r: word(REASONS, r, lang)),
         "DueDate": items["DueDate"],
         "DaysOverdue": items["DaysOverdue"].astype(int),
-        "Status": items["Status"].map(lambda r: word(STATUSES, r, lang)),
+        "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
         "ABCClass": items["CustomerID"].map(analysis["_Class"]),
         "Detail": items["Detail"],
     })
