@@ -13,7 +13,6 @@ import os
 import re
 import struct
 import zipfile
-import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
+from broken.make_broken import png
 from python_calamine import CalamineWorkbook
 
 from xl_addin.errors import BookError
@@ -36,18 +36,6 @@ SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshee
 
 
 # --------------------------------------------------------------------------- fixtures
-def _png() -> bytes:
-    """A 1x1 green PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00\xff\x00")) + chunk(b"IEND", b""))
-
-
 def _vba_project() -> bytes:
     """A real vbaProject.bin (xlwings ships one); any OLE-looking bytes otherwise."""
     try:
@@ -92,7 +80,7 @@ def build_book(folder: Path, name: str = "book.xlsm", *, calc: str | None = None
     """The decorated test workbook. Sheet ids: Customers 1, Contacts 2, Analysis 3,
     Dashboard 4 (and FollowUps 5 with ``output_table``)."""
     path = folder / name
-    (folder / "img.png").write_bytes(_png())
+    (folder / "img.png").write_bytes(png())
     (folder / "vbaProject.bin").write_bytes(_vba_project())
     wb = xlsxwriter.Workbook(str(path), {"date_1904": date_1904})
     if name.endswith(".xlsm"):
