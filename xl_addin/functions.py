@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,6 +22,7 @@ import xlwings as xw
 from .domain import btyd
 from .domain.classify import abc_class, rfm_scores, rfm_segment_cn8, rfm_segment_en11
 from .domain.schema import parse_date
+from .domain.vector import FLOAT, INT, NONE, object_array, type_codes
 
 __all__ = ["CB_ABC", "CB_AVG_SPEND", "CB_CLV", "CB_DAYS_OVERDUE", "CB_EXPECTED_PURCHASES",
            "CB_NEXT_FOLLOWUP", "CB_PALIVE", "CB_RFM_SEGMENT"]
@@ -72,25 +72,19 @@ def _num(v: Any) -> float:
 def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     """Floats (NaN where blank or not a number) and a mask of the usable rows."""
     n = len(values)
-    kinds = np.fromiter(map(_KIND.__getitem__, map(type, values)), np.int8, n)
+    kinds = type_codes(values)
     arr = np.full(n, np.nan)
-    plain = kinds == 1  # float or int cells (not bool): the whole column at once
+    plain = (kinds == FLOAT) | (kinds == INT)  # not bool: the whole column at once
     if plain.any():
-        obj = np.empty(n, dtype=object)
-        obj[:] = values
         with np.errstate(invalid="ignore", over="ignore"):
-            arr[plain] = obj[plain].astype(np.float64)
-    for i in np.flatnonzero(kinds == 0):  # text, dates, numpy scalars …: one by one
+            arr[plain] = object_array(values)[plain].astype(np.float64)
+    for i in np.flatnonzero(~plain & (kinds != NONE)):  # text, dates, numpy scalars …
         try:
             arr[i] = _num(values[i])
         except _BadArgument:
             pass
     arr[~np.isfinite(arr)] = np.nan
     return arr, ~np.isnan(arr)
-
-
-# 1: a float or int cell; 0: anything else (bool, text, dates, blanks are not numbers)
-_KIND: dict[type, int] = defaultdict(int, {float: 1, int: 1})
 
 
 def _shape(values: list[Any], scalar: bool) -> Any:

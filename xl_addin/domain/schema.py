@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ from ..names import (
     fold,
 )
 from ..settings import Settings, is_language_setting, settings_from_pairs
+from .vector import DATE, DATETIME, FLOAT, NONE, OTHER, STR, object_array, type_codes
 
 __all__ = [
     "Inputs",
@@ -284,11 +284,6 @@ def _match_columns(
 _NUMERIC = frozenset({"number", "money", "int", "percent"})
 _TEXT = frozenset({"id", "text"})
 _SEEN_AS_TEXT = object()  # memo marker: the value did not parse
-# the type of each cell as a small code (exact types: a subclass is OTHER)
-NONE, STR, FLOAT, DATE, DATETIME, INT, BOOL, OTHER = range(8)
-_CODES: dict[type, int] = defaultdict(lambda: OTHER, {
-    type(None): NONE, str: STR, float: FLOAT, dt.date: DATE, dt.datetime: DATETIME,
-    int: INT, bool: BOOL})
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
@@ -302,16 +297,6 @@ def _columns(raw: RawTable) -> tuple[list[Sequence[Any]], int]:
     if lengths != {width}:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     return list(zip(*rows, strict=True)), len(rows)
-
-
-def _type_codes(values: Sequence[Any]) -> np.ndarray:
-    return np.fromiter(map(_CODES.__getitem__, map(type, values)), np.int8, len(values))
-
-
-def _objects(values: Sequence[Any]) -> np.ndarray:
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    return arr
 
 
 def _blank_mask(arr: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -469,8 +454,8 @@ def parse_table(
     blank_all = np.ones(n_rows, dtype=bool)
     cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for i, values in enumerate(columns):
-        arr = _objects(values)
-        types = _type_codes(values)
+        arr = object_array(values)
+        types = type_codes(values)
         blank = _blank_mask(arr, types)
         blank_all &= blank
         if i in used:

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["map_distinct"]
+__all__ = ["BOOL", "DATE", "DATETIME", "FLOAT", "INT", "NONE", "OTHER", "STR", "map_distinct",
+           "object_array", "type_codes"]
+
+#: the type of a cell value as a small code (exact types: a subclass, e.g. a numpy
+#: float64, is OTHER and takes the one-by-one path of whoever reads the codes)
+NONE, STR, FLOAT, DATE, DATETIME, INT, BOOL, OTHER = range(8)
+_CODES: dict[type, int] = defaultdict(lambda: OTHER, {
+    type(None): NONE, str: STR, float: FLOAT, dt.date: DATE, dt.datetime: DATETIME,
+    int: INT, bool: BOOL})
+
+
+def type_codes(values: Sequence[Any]) -> np.ndarray:
+    """The type code (:data:`NONE` … :data:`OTHER`) of every value, as int8."""
+    return np.fromiter(map(_CODES.__getitem__, map(type, values)), np.int8, len(values))
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """``values`` as a 1-D object array (never split into a 2-D array, whatever they hold)."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
 
 
 def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
