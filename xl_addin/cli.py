@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .domain.pipeline import JOBS
 from .errors import BookError, CustomerBookError
-from .names import STEPS, step_label
+from .names import step_label, step_number
 
 __all__ = ["main"]
 
@@ -62,13 +62,11 @@ class _ProgressBar:
 
     def __init__(self, stream: TextIO, in_place: bool) -> None:
         self.stream, self.in_place = stream, in_place
-        self.steps = list(STEPS)
         self.start = time.perf_counter()
         self.drawn = False
 
     def __call__(self, step: str, lang: str | None) -> None:
-        n = self.steps.index(step) + 1
-        total = len(self.steps)
+        n, total = step_number(step)
         done = self.WIDTH * (n - 1) // total
         elapsed = time.perf_counter() - self.start
         text = (f"[{'#' * done}{'-' * (self.WIDTH - done)}] {n}/{total} "

@@ -27,7 +27,7 @@ from .domain.schema import RawTable, book_language, parse_inputs
 from .errors import CustomerBookError
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
-from .names import STEPS, step_label
+from .names import step_label, step_number
 
 __all__ = ["RefreshResult", "call_list", "classify", "follow_ups", "refresh_all",
            "refresh_core", "refresh_file"]
@@ -134,11 +134,10 @@ def _live(job: str) -> RefreshResult | None:
 
     live = LiveBook(xw.Book.caller())
     writing = False
-    steps = list(STEPS)
 
     def show(step: str, lang: str | None) -> None:  # Excel's status bar: "3/7 …"
-        live.status(f"CustomerBook {steps.index(step) + 1}/{len(steps)}: "
-                    f"{step_label(step, lang)} …")
+        n, total = step_number(step)
+        live.status(f"CustomerBook {n}/{total}: {step_label(step, lang)} …")
 
     try:
         # everything is read, validated and computed before the first cell is written

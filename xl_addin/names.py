@@ -347,6 +347,11 @@ STEPS: dict[str, tuple[str, str]] = {
 }
 
 
+def step_number(key: str) -> tuple[int, int]:
+    """(n, total): the step's place among :data:`STEPS`, counted from 1."""
+    return list(STEPS).index(key) + 1, len(STEPS)
+
+
 def step_label(key: str, lang: str | None) -> str:
     """A refresh step in the workbook's language (both while the language is unknown)."""
     zh, en = STEPS[key]

@@ -157,8 +157,8 @@ def call_list(
         "Weight": g["Weight"].max(),
         "DaysOverdue": g["DaysOverdue"].max(),
         # customers called only to reactivate them are rate-limited per owner
-        "OnlyReactivation": ~(~due["Reason"].isin(_REACTIVATION)).groupby(
-            due["CustomerID"], sort=False).any(),
+        "OnlyReactivation": due["Reason"].isin(_REACTIVATION).groupby(
+            due["CustomerID"], sort=False).all(),
         "TopReason": g["Reason"].first(),
         "TopDetail": g["Detail"].first(),
     })

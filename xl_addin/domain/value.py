@@ -50,15 +50,13 @@ def customer_history(
     gp = pos.groupby("_at", sort=False)
     where = pd.RangeIndex(len(ids))
 
-    def per_customer(s: pd.Series) -> np.ndarray:
-        return s.reindex(where).to_numpy()
+    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
+        return s.reindex(where, fill_value=fill).to_numpy()
 
     out = pd.DataFrame(index=ids)
-    out["Revenue"] = per_customer(g["Amount"].sum())
-    out["Revenue"] = out["Revenue"].fillna(0.0)
-    out["Margin"] = per_customer(g["MarginAmt"].sum())
-    out["Margin"] = out["Margin"].fillna(0.0)
-    out["Orders"] = np.nan_to_num(per_customer(gp.size()).astype(float)).astype(int)
+    out["Revenue"] = per_customer(g["Amount"].sum(), 0.0)
+    out["Margin"] = per_customer(g["MarginAmt"].sum(), 0.0)
+    out["Orders"] = per_customer(gp.size(), 0).astype(int)
     out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
     out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
     out["LastProduct"] = per_customer(gp["Product"].last())

@@ -143,12 +143,13 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     first_col: dict[str, int] = {}
     tables: dict[str, str | None] = {}
     sheet = ""
-    found = {k: v for k, v in input_sheets(info.sheets).items() if v is not None}
+    found = input_sheets(info.sheets)
     # the error/merge scan inflates each sheet part again: do it beside calamine's read
     pool = ThreadPoolExecutor(max_workers=1)
-    facts = {k: pool.submit(_cell_facts, path, info.sheet_parts[v], 0) for k, v in found.items()}
+    facts = {k: pool.submit(_cell_facts, path, info.sheet_parts[v], 0)
+             for k, v in found.items() if v is not None}
     try:
-        for key, sheet in input_sheets(info.sheets).items():
+        for key, sheet in found.items():
             if sheet is None:
                 raw[key] = None
                 continue
