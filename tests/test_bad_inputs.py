@@ -1,4 +1,4 @@
-"""The bad-input matrix: every case of tests/broken/make_broken.py through the real CLI.
+"""The bad-input matrix: every case of tests/support/broken.py through the real CLI.
 
 Each workbook is written into tmp_path and refreshed by ``python -m xl_addin.cli`` in
 its own process (two at a time). A refused case runs in place and must exit 2 with a
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from broken.make_broken import CASES, Case, make_cases
 from python_calamine import CalamineWorkbook
+from support.broken import CASES, Case, make_cases
 
 from xl_addin.names import ANALYSIS, CALLLIST, CONTACTS, DASHBOARD, FOLLOWUPS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import AS_OF, contact, customer, order, raw_book
+from support.books import AS_OF, contact, customer, order, raw_book
 
 from xl_addin.domain.calllist import render_script
 from xl_addin.domain.pipeline import run

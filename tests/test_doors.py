@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import AS_OF, write_book
+from support.books import AS_OF, write_book
 
 from xl_addin.excel.files import read_book
 from xl_addin.excel.live import excel_safe, rows_from_values

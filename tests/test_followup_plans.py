@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from helpers import contact, customer, order, raw_book
+from support.books import contact, customer, order, raw_book
 
 from xl_addin.domain.calendar import default_holidays, default_plans
 from xl_addin.domain.pipeline import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import AS_OF, contact, customer, order, raw_book
+from support.books import AS_OF, contact, customer, order, raw_book
 
 from xl_addin.domain.followups import next_care_date
 from xl_addin.domain.pipeline import run

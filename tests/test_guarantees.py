@@ -29,11 +29,19 @@ from typing import Any
 
 import pytest
 import xlsxwriter
-from broken.make_broken import AS_OF, EN_CONTACTS, EN_CUSTOMERS, EN_ORDERS, EN_SETTINGS, png
-from helpers import write_book
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
+from support import fakexl
+from support.books import (
+    AS_OF,
+    EN_CONTACTS,
+    EN_CUSTOMERS,
+    EN_ORDERS,
+    EN_SETTINGS,
+    png,
+    write_book,
+)
 
 from xl_addin import macros
 from xl_addin.cli import main
@@ -526,7 +534,7 @@ def test_a_temp_file_in_use_is_not_removed(tmp_path: Path) -> None:
 
 
 def _en_sheets() -> dict[str, list[list[Any]]]:
-    from broken.make_broken import en_sheets
+    from support.books import en_sheets
 
     return en_sheets()
 
@@ -715,118 +723,6 @@ def test_no_personal_data_in_logs(tmp_path: Path, caplog, capsys) -> None:
 
 
 # =========================================================================== 5. Excel side
-class FakeRange:
-    def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int | None = None,
-                 c2: int | None = None) -> None:
-        self.sheet, self.row, self.column = sheet, r1, c1
-        self.r2 = r2 if r2 is not None else r1
-        self.c2 = c2 if c2 is not None else c1
-
-    def options(self, **_kw: Any) -> FakeRange:
-        return self
-
-    @property
-    def value(self) -> list[list[Any]]:
-        self.sheet.book.log.append(("read", self.sheet.name))
-        return [row[self.column - 1:self.c2] for row in
-                self.sheet.cells[self.row - 1:self.r2]]
-
-    @value.setter
-    def value(self, rows: list[list[Any]]) -> None:
-        self.sheet.book.write(("write", self.sheet.name, self.row, rows))
-
-    @property
-    def rows(self) -> Any:
-        return type("N", (), {"count": self.r2 - self.row + 1})()
-
-    @property
-    def columns(self) -> Any:
-        return type("N", (), {"count": self.c2 - self.column + 1})()
-
-    def clear_contents(self) -> None:
-        self.sheet.book.write(("clear", self.sheet.name))
-
-
-class FakeTable:
-    def __init__(self, sheet: FakeSheet, name: str) -> None:
-        self.sheet, self.name = sheet, name
-
-    @property
-    def range(self) -> FakeRange:
-        return FakeRange(self.sheet, 1, 1, len(self.sheet.cells), len(self.sheet.cells[0]))
-
-    def resize(self, rng: FakeRange) -> None:
-        self.sheet.book.write(("resize", self.sheet.name, rng.r2))
-
-
-class FakeSheet:
-    def __init__(self, book: FakeBook, name: str, cells: list[list[Any]], table: bool) -> None:
-        self.book, self.name = book, name
-        width = max((len(r) for r in cells), default=0)
-        self.cells = [list(r) + [None] * (width - len(r)) for r in cells]
-        self.tables = [FakeTable(self, name)] if table else []
-
-    @property
-    def used_range(self) -> FakeRange:
-        return FakeRange(self, 1, 1, max(len(self.cells), 1), max(len(self.cells[0]), 1)
-                         if self.cells else 1)
-
-    def range(self, a: Any, b: Any = None) -> FakeRange:
-        if a == "A1":
-            return FakeRange(self, 1, 1)
-        if b is None:
-            return FakeRange(self, a[0], a[1])
-        return FakeRange(self, a[0], a[1], b[0], b[1])
-
-
-class FakeSheets(list):
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return next(s for s in self if s.name == key)
-        return super().__getitem__(key)
-
-    def add(self, name: str, after: Any = None) -> FakeSheet:
-        sheet = FakeSheet(self.book, name, [], False)
-        self.book.write(("add", name))
-        self.append(sheet)
-        return sheet
-
-
-class FakeApp:
-    def __init__(self) -> None:
-        self.alerts: list[str] = []
-        self.status_bar: Any = False
-
-    def alert(self, text: str, title: str = "") -> None:
-        self.alerts.append(text)
-
-
-class FakeBook:
-    """The few xlwings calls the live door makes (NOT Excel: a unit test of our adapter)."""
-
-    def __init__(self, sheets: dict[str, list[list[Any]]], fail_on_write: int = 0) -> None:
-        self.log: list[tuple] = []
-        self.app = FakeApp()
-        self.fail_on_write = fail_on_write
-        self.sheets = FakeSheets()
-        self.sheets.book = self  # type: ignore[attr-defined]
-        for name, cells in sheets.items():
-            self.sheets.append(FakeSheet(self, name, cells, name != "Settings"))
-
-    def write(self, entry: tuple) -> None:
-        self.log.append(entry)
-        if self.fail_on_write and sum(e[0] != "read" for e in self.log) >= self.fail_on_write:
-            raise OSError("Excel is busy (the user is editing a cell)")
-
-
-def _fake(monkeypatch, sheets: dict[str, list[list[Any]]], **kw: Any) -> FakeBook:
-    import xlwings
-
-    book = FakeBook(sheets, **kw)
-    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book))
-    return book
-
-
 def _live_sheets() -> dict[str, list[list[Any]]]:
     return {k: [[v.isoformat() if isinstance(v, dt.date) else v for v in r] for r in rows]
             for k, rows in _en_sheets().items()}
@@ -837,7 +733,7 @@ def test_live_macro_computes_everything_before_the_first_write(monkeypatch) -> N
     sheets["CallList"] = [[c.key for c in CALLLIST.columns],
                           ["Ann", 1, "C1", None, None, None, None, None, None, None, None,
                            "Reached", None, "=EVIL()", None]]
-    book = _fake(monkeypatch, sheets)
+    book = fakexl.install(monkeypatch, sheets)
     result = macros.refresh_all()
     assert result is not None and book.app.alerts == []
     kinds = [e[0] for e in book.log]
@@ -854,7 +750,7 @@ def test_live_macro_computes_everything_before_the_first_write(monkeypatch) -> N
 def test_live_macro_with_bad_input_shows_the_message_and_writes_nothing(monkeypatch) -> None:
     sheets = _live_sheets()
     sheets["Orders"][3][3] = "abc"
-    book = _fake(monkeypatch, sheets)
+    book = fakexl.install(monkeypatch, sheets)
     assert macros.refresh_all() is None
     assert [e for e in book.log if e[0] != "read"] == []
     assert len(book.app.alerts) == 1
@@ -863,7 +759,7 @@ def test_live_macro_with_bad_input_shows_the_message_and_writes_nothing(monkeypa
 
 
 def test_live_macro_unexpected_error_is_a_short_message(monkeypatch) -> None:
-    book = _fake(monkeypatch, _live_sheets())
+    book = fakexl.install(monkeypatch, _live_sheets())
 
     def boom(*_a: Any, **_k: Any) -> None:
         raise ZeroDivisionError("division by zero")
@@ -877,7 +773,7 @@ def test_live_macro_unexpected_error_is_a_short_message(monkeypatch) -> None:
 
 
 def test_live_macro_excel_failing_mid_write_is_a_short_message(monkeypatch) -> None:
-    book = _fake(monkeypatch, _live_sheets(), fail_on_write=3)
+    book = fakexl.install(monkeypatch, _live_sheets(), fail_on_write=3)
     assert macros.refresh_all() is None
     (msg,) = book.app.alerts
     assert "while writing" in msg and "OSError" in msg and "Traceback" not in msg

@@ -21,8 +21,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from broken.make_broken import png
 from python_calamine import CalamineWorkbook
+from support.books import png
 
 from xl_addin.errors import BookError
 from xl_addin.excel import ooxml

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import AS_OF, contact, small_book
+from support.books import AS_OF, contact, small_book
 
 from xl_addin.cli import main
 from xl_addin.macros import refresh_file
@@ -174,7 +174,7 @@ def test_chinese_workbook_messages_are_chinese(tmp_path, capsys):
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
-    from helpers import CUSTOMER_HEADER, customer, order, write_book
+    from support.books import CUSTOMER_HEADER, customer, order, write_book
 
     evil = ['=HYPERLINK("http://example.invalid","click")', "+cmd|' /C calc'!A0", "@SUM(A1)",
             "-2+3"]

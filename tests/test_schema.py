@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
+from support.books import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
 
 from xl_addin.domain.schema import RawTable, parse_date, parse_inputs
 from xl_addin.errors import InputErrors

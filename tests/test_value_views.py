@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import AS_OF, contact, customer, order, raw_book
+from support.books import AS_OF, contact, customer, order, raw_book
 
 from xl_addin.domain.classify import (
     en11_grid,

@@ -1,6 +1,6 @@
 """Broken (and oddly made) workbooks, each with what CustomerBook must do with it.
 
-    python tests/broken/make_broken.py OUTDIR     # writes every case, prints the list
+    python tests/support/broken.py OUTDIR     # writes every case, prints the list
 
 :func:`make_cases` writes each case into a folder and returns :class:`Case` records:
 ``refused`` cases must end with exit code 2, a message naming the place (sheet, Excel
@@ -25,10 +25,33 @@ from typing import Any
 
 import xlsxwriter
 
+if __package__ in (None, ""):  # run as a script: python tests/support/broken.py OUTDIR
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from support.books import (  # noqa: E402
+    AS_OF,
+    ZH_CONTACTS,
+    ZH_CUSTOMERS,
+    ZH_ORDERS,
+    F,
+    en_sheets,
+    png,
+    revenue,
+    rezip,
+    write_book,
+    zh_sheets,
+)
+from support.books import member as _member  # noqa: E402
+
 __all__ = ["AS_OF", "CASES", "Case", "make_cases"]
 
-AS_OF = dt.date(2026, 6, 30)
 D = dt.date
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], *, tables: bool = True,
+               merges: dict[str, list[tuple[int, int, int, int]]] | None = None) -> Path:
+    """The cases' books: Tables on the three input sheets (see :func:`write_book`)."""
+    return write_book(path, sheets, tables="inputs" if tables else False, merges=merges)
 
 
 @dataclass
@@ -48,153 +71,6 @@ class Case:
     as_of: str | None = None  # passed as --as-of
     bomb: bool = False  # must be refused quickly with bounded memory
     note: str = ""
-
-
-@dataclass(frozen=True)
-class F:
-    """A formula cell with its cached value (a value Excel computed and saved)."""
-
-    formula: str
-    cached: Any
-
-
-# --------------------------------------------------------------------------- the data
-EN_CUSTOMERS = [
-    ["CustomerID", "Name", "Owner", "Phone", "Region", "Birthday", "DoNotContact", "Notes"],
-    ["C1", "Alpha Ltd", "Ann", "13800000001", "East", D(1980, 7, 2), None, "VIP"],
-    ["C2", "Beta Co", "Ann", "13800000002", "West", None, None, None],
-    ["C3", "Gamma", "Bob", "13800000003", "East", None, "Y", None],
-    ["C4", "Delta Trading", "Bob", "13800000004", "North", D(1975, 12, 24), None, None],
-    ["C5", "Epsilon", "Ann", "13800000005", None, None, None, "likes email"],
-    ["C6", "Zeta Prospect", "Bob", "13800000006", "West", None, None, None],
-]
-EN_ORDERS = [
-    ["OrderID", "CustomerID", "OrderDate", "Amount", "Cost", "Product"],
-    ["O1", "C1", D(2025, 9, 10), 800.0, 500.0, "Kit"],
-    ["O2", "C1", D(2026, 1, 10), 1200.0, None, "Kit"],
-    ["O3", "C1", D(2026, 3, 10), 200.0, None, "Serum"],
-    ["O4", "C2", D(2025, 12, 1), 150.0, None, "Serum"],
-    ["O5", "C3", D(2026, 6, 1), 50.0, None, "Mask"],
-    ["O6", "C4", D(2025, 2, 3), 3000.0, 2000.0, "Device"],
-    ["O7", "C4", D(2025, 8, 19), 450.0, None, "Kit"],
-    ["O8", "C5", D(2026, 5, 28), 99.5, None, "Mask"],
-]
-EN_CONTACTS = [
-    ["CustomerID", "ContactDate", "Channel", "Staff", "Outcome", "NextFollowUp", "Notes"],
-    ["C1", D(2026, 4, 1), "Phone", "Ann", "Reached", None, None],
-    ["C2", D(2026, 6, 1), "Phone", "Ann", "Reached", D(2026, 6, 20), "call again"],
-    ["C4", D(2026, 5, 5), "Visit", "Bob", "Complaint", None, "late delivery"],
-]
-EN_SETTINGS = [["Key", "Value"], ["Language", "en"], ["AsOfDate", AS_OF]]
-
-ZH_CUSTOMERS = [
-    ["客户编号", "客户名称", "负责人", "电话", "区域", "生日", "免打扰", "备注"],
-    ["K001", "华夏贸易", "张伟", "13900000001", "华东", D(1982, 7, 3), None, "老客户"],
-    ["K002", "东方美业", "张伟", "13900000002", "华南", None, None, None],
-    ["K003", "李娜", "王芳", "13900000003", "华北", None, "是", None],
-    ["K004", "星辰科技", "王芳", "13900000004", "华东", None, None, None],
-]
-ZH_ORDERS = [
-    ["订单号", "客户编号", "下单日期", "金额", "成本", "产品"],
-    ["D1", "K001", D(2025, 10, 8), 1800.0, None, "礼盒"],
-    ["D2", "K001", D(2026, 2, 14), 600.0, None, "面膜"],
-    ["D3", "K002", D(2026, 5, 20), 320.0, None, "精华"],
-    ["D4", "K004", D(2025, 6, 1), 5000.0, 3500.0, "仪器"],
-]
-ZH_CONTACTS = [
-    ["客户编号", "联系日期", "方式", "联系人", "结果", "下次跟进", "备注"],
-    ["K001", D(2026, 5, 2), "电话", "张伟", "已接通", None, None],
-    ["K002", D(2026, 6, 3), "微信", "张伟", "投诉", None, "包装破损"],
-]
-ZH_SETTINGS = [["键", "值"], ["Language", "zh-CN"], ["AsOfDate", AS_OF]]
-
-
-def en_sheets() -> dict[str, list[list[Any]]]:
-    return {"Customers": _copy(EN_CUSTOMERS), "Orders": _copy(EN_ORDERS),
-            "Contacts": _copy(EN_CONTACTS), "Settings": _copy(EN_SETTINGS)}
-
-
-def zh_sheets() -> dict[str, list[list[Any]]]:
-    return {"客户": _copy(ZH_CUSTOMERS), "订单": _copy(ZH_ORDERS), "联系记录": _copy(ZH_CONTACTS),
-            "设置": _copy(ZH_SETTINGS)}
-
-
-def _copy(rows: list[list[Any]]) -> list[list[Any]]:
-    return [list(r) for r in rows]
-
-
-def revenue(cid: str) -> float:
-    return sum(r[3] for r in EN_ORDERS[1:] if r[1] == cid)
-
-
-# --------------------------------------------------------------------------- writing
-def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], *, tables: bool = True,
-               merges: dict[str, list[tuple[int, int, int, int]]] | None = None) -> Path:
-    """A real workbook. Row 0 of each sheet is its header; Excel Tables on input sheets."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
-    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
-    for t, (name, rows) in enumerate(sheets.items()):
-        ws = wb.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                _cell(ws, r, c, v, datef)
-        for (r1, c1, r2, c2) in (merges or {}).get(name, []):
-            ws.merge_range(r1, c1, r2, c2, rows[r1][c1])
-        if tables and len(rows) > 1 and t < 3:
-            width = max(len(r) for r in rows)
-            ws.add_table(0, 0, len(rows) - 1, width - 1, {
-                "name": f"Input{t + 1}", "autofilter": False,
-                "columns": [{"header": str(h)} for h in rows[0]]})
-    wb.close()
-    return path
-
-
-def _cell(ws: Any, r: int, c: int, v: Any, datef: Any) -> None:
-    if v is None:
-        return
-    if isinstance(v, F):
-        ws.write_formula(r, c, v.formula, datef if isinstance(v.cached, D) else None,
-                         v.cached)
-    elif isinstance(v, dt.date):
-        ws.write_datetime(r, c, v, datef)
-    elif isinstance(v, str):
-        ws.write_string(r, c, v)
-    else:
-        ws.write_number(r, c, v)
-
-
-def rezip(src: Path, dst: Path, edit: dict[str, bytes | None] | None = None,
-          add: dict[str, bytes] | None = None) -> Path:
-    """Copy a zip with members replaced (bytes) or dropped (None)."""
-    edit = edit or {}
-    with zipfile.ZipFile(src) as z:
-        members = [(i, z.read(i)) for i in z.infolist()]
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in members:
-            if info.filename in edit:
-                if edit[info.filename] is None:
-                    continue
-                data = edit[info.filename]  # type: ignore[assignment]
-            z.writestr(info, data)
-        for name, data in (add or {}).items():
-            z.writestr(name, data)
-    return dst
-
-
-def _member(path: Path, name: str) -> bytes:
-    with zipfile.ZipFile(path) as z:
-        return z.read(name)
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00\xff\x00")) + chunk(b"IEND", b""))
 
 
 def _deflate_blocks(data: bytes, repeat: int = 1, final: bool = True) -> bytes:
