@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import python_calamine as pc
 
+from tools.libreoffice import convert, find_soffice
 from xl_addin.bigbook import main, write_demo_book, write_input_book
 from xl_addin.demo import DEFAULT_ANCHOR, make_demo
 from xl_addin.excel.files import read_book
-from xl_addin.excel.libreoffice import convert, find_soffice
 from xl_addin.macros import refresh_file
 from xl_addin.names import CONTACTS, CUSTOMERS, ORDERS, SETTINGS_SHEET
 

@@ -43,6 +43,7 @@ from support.books import (
     write_book,
 )
 
+from tools.vba import build_vba_project, load_vba_sources
 from xl_addin import macros
 from xl_addin.cli import main
 from xl_addin.errors import BookError
@@ -50,7 +51,6 @@ from xl_addin.excel import ooxml
 from xl_addin.excel.live import excel_safe
 from xl_addin.macros import refresh_file
 from xl_addin.names import ANALYSIS, CALLLIST, FOLLOWUPS, OUTCOMES
-from xl_addin.vba import build_vba_project, load_vba_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 VBA_DIR = ROOT / "workbook" / "vba"
@@ -320,7 +320,7 @@ def big_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, flo
     """A workbook large enough that writing takes a measurable time, and one complete,
     undisturbed in-place refresh of it: (book, seconds to the write, write seconds,
     refreshed copy)."""
-    from xl_addin.build import build_workbook
+    from tools.build import build_workbook
 
     folder = tmp_path_factory.mktemp("big")
     book = build_workbook("en", folder / "src" / "Big.xlsm", customers=3000)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import xlsxwriter
 
-from xl_addin.excel.libreoffice import (
+from tools.libreoffice import (
     LibreOfficeError,
     convert,
     find_soffice,
@@ -30,7 +30,7 @@ from xl_addin.excel.libreoffice import (
     vba_compile_report,
     vba_module_sources,
 )
-from xl_addin.vba import build_vba_project, load_vba_sources
+from tools.vba import build_vba_project, load_vba_sources
 
 pytestmark = [
     pytest.mark.skipif(

@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 from oletools.olevba import decompress_stream
 
-from xl_addin.vba import (
+from tools.vba import (
     build_vba_project,
     load_vba_sources,
     normalize_vba_source,

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
+from tools.build import BUTTONS, WORKBOOK_DIR, build_workbook, workbook_path
+from tools.vba import load_vba_sources, read_vba_modules
 from xl_addin import macros
-from xl_addin.build import BUTTONS, WORKBOOK_DIR, build_workbook, workbook_path
-from xl_addin.vba import load_vba_sources, read_vba_modules
 
 SHIPPED = workbook_path("zh-CN")
 
@@ -46,7 +46,7 @@ def test_committed_workbook_equals_a_fresh_build(fresh):
         assert len(old[sheet]) == len(new[sheet]), sheet
         for r, (ra, rb) in enumerate(zip(old[sheet], new[sheet], strict=True)):
             assert len(ra) == len(rb) and all(_same(a, b) for a, b in zip(ra, rb, strict=True)), (
-                f"{sheet} row {r + 1} differs: rebuild with `python -m xl_addin.build`")
+                f"{sheet} row {r + 1} differs: rebuild with `python -m tools.build`")
     assert read_vba_modules(SHIPPED) == read_vba_modules(fresh)
 
 

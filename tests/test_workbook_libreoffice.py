@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xl_addin.build import BUTTONS, workbook_path
-from xl_addin.excel.libreoffice import (
+from tools.build import BUTTONS, workbook_path
+from tools.libreoffice import (
     find_soffice,
     list_buttons,
     list_vba_modules,

@@ -1,7 +1,6 @@
 """``customerbook`` — the headless command line.
 
     customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB] [--[no-]progress]
-    customerbook build [--lang zh-CN|en] [--out PATH]
     customerbook demo OUT [--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]
 
 Exit codes: 0 done; 2 a problem with the input the user can fix (the message names the
@@ -95,9 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ref.add_argument("--job", choices=sorted(JOBS), default="refresh_all")
     ref.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the steps on stderr (default: when stderr is a terminal)")
-    bld = sub.add_parser("build", help="build workbook/CustomerBook.xlsm from its sources")
-    bld.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
-    bld.add_argument("--out", default=None)
     sub.add_parser("demo", add_help=False,
                    help="write a big deterministic demo workbook: customerbook demo OUT "
                         "[--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]")
@@ -109,12 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        if args.command == "build":
-            from .build import build_workbook
-
-            path = build_workbook(lang=args.lang, out=args.out)
-            print(path)
-            return 0
         from .macros import refresh_file
 
         as_of = _as_of(args.as_of) if args.as_of else None

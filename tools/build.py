@@ -1,7 +1,7 @@
 """Build ``workbook/CustomerBook.xlsm`` from the text sources kept in the repo.
 
-    python -m xl_addin.build            # Chinese workbook (the shipped one)
-    python -m xl_addin.build --lang en  # English: workbook/CustomerBook-en.xlsm
+    python -m tools.build            # Chinese workbook (the shipped one)
+    python -m tools.build --lang en  # English: workbook/CustomerBook-en.xlsm
 
 Sources: the VBA modules in ``workbook/vba/*.bas``, the sheet layout below (driven by
 the contract in :mod:`xl_addin.names`), and the deterministic demo data of
@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from .demo import DEFAULT_ANCHOR, make_demo
-from .domain.calendar import default_holidays, default_plans
-from .domain.calllist import DEFAULT_SCRIPTS
-from .domain.classify import en11_grid
-from .names import (
+from tools.vba import build_vba_project, load_vba_sources
+from xl_addin.demo import DEFAULT_ANCHOR, make_demo
+from xl_addin.domain.calendar import default_holidays, default_plans
+from xl_addin.domain.calllist import DEFAULT_SCRIPTS
+from xl_addin.domain.classify import en11_grid
+from xl_addin.names import (
     ANALYSIS,
     CALLLIST,
     CONTACTS,
@@ -47,8 +48,7 @@ from .names import (
     SheetSpec,
     word,
 )
-from .settings import SETTING_DOCS, Settings
-from .vba import build_vba_project, load_vba_sources
+from xl_addin.settings import SETTING_DOCS, Settings
 
 __all__ = ["BUTTONS", "REPO", "build_workbook", "workbook_path"]
 
@@ -277,7 +277,7 @@ def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
 
 def _charts(wb, ws, lang: str) -> None:
     """Native charts over the Dashboard's fixed blocks (refresh rewrites the cells)."""
-    from .domain.pipeline import DASHBOARD_ROWS
+    from xl_addin.domain.pipeline import DASHBOARD_ROWS
 
     name = ws.get_name()
     zh = lang == "zh-CN"
@@ -342,7 +342,7 @@ def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
 def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
                    anchor: dt.date = DEFAULT_ANCHOR, customers: int = 200) -> Path:
     """Build the workbook for ``lang`` and fill its outputs as of ``anchor``."""
-    from .macros import refresh_file
+    from xl_addin.macros import refresh_file
 
     target = Path(out) if out else workbook_path(lang)
     target.parent.mkdir(parents=True, exist_ok=True)

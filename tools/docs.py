@@ -1,6 +1,6 @@
 """Render the README's screenshots from the shipped workbook with LibreOffice.
 
-    python -m xl_addin.docs            # writes docs/dashboard.png and docs/calllist.png
+    python -m tools.docs            # writes docs/dashboard.png and docs/calllist.png
 
 Needs LibreOffice (``libreoffice-calc-nogui``, ``python3-uno``, ``poppler-utils``,
 ``fonts-noto-cjk``). The Dashboard is printed with its buttons.
@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import REPO, workbook_path
-from .excel.libreoffice import render
-from .names import CALLLIST, DASHBOARD
+from tools.build import REPO, workbook_path
+from tools.libreoffice import render
+from xl_addin.names import CALLLIST, DASHBOARD
 
 __all__ = ["render_docs"]
 
