@@ -1,0 +1,73 @@
+"""Buy-'til-you-die models: BG/NBD purchase counts, Gamma-Gamma spend, and CLV.
+
+Pure numpy/scipy (pandas only for :func:`summary_from_transactions`); no Excel code.
+
+Models and equations
+--------------------
+* **BG/NBD** -- Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005), "'Counting Your
+  Customers' the Easy Way: An Alternative to the Pareto/NBD Model", *Marketing
+  Science* 24(2), 275-284 ("FHL 2005"). The likelihood is eq. (6) of the paper, written
+  as ``A1 * A2 * (A3 + [x > 0] * A4)`` following Fader & Hardie's note "Implementing
+  the BG/NBD Model for Customer Base Analysis in Excel" (2005, note 004). The
+  conditional expectation is eq. (10) of the paper and P(alive) is eq. (2) of
+  Fader, Hardie & Lee, "Computing P(alive) Using the BG/NBD Model" (note 021).
+* **Gamma-Gamma** -- Fader, P. S. and Hardie, B. G. S. (2013), "The Gamma-Gamma Model
+  of Monetary Value" (note 025): likelihood eq. (1a) and conditional expected
+  average spend eq. (5). The paper's ``gamma`` is called ``v`` here.
+* **CLV** -- discounted expected margin over a monthly grid, the structure of the
+  ``lifetimes`` package's ``customer_lifetime_value`` with an annual discount rate
+  converted to a monthly one (see :func:`clv`).
+
+Data conventions (the BTYD / ``lifetimes`` ones): ``frequency`` (x) is the number of
+*repeat* purchases, ``recency`` (t_x) the time from the first to the last purchase,
+``T`` the time from the first purchase to the end of the calibration period, all in one
+time unit of your choice; ``monetary_value`` is the mean value of the repeat purchases
+(0 when x = 0).
+
+Numerical choices
+-----------------
+* Times are divided by ``max(T)`` before fitting (alpha is rescaled afterwards) and
+  spends by their median, so the optimiser sees well-scaled numbers whatever the unit.
+* The data are compressed: every term that depends on x only (gammaln, digamma,
+  betaln) is evaluated once per distinct x, ln A3 once per distinct T, and the only
+  per-row term (the A4 mixture) runs over the distinct (x, t_x, T) repeat buyers,
+  weighted by their counts. Inner products avoid BLAS (see :func:`_dot`).
+* The log-likelihoods have analytic gradients and are maximised by L-BFGS-B over the
+  log-parameters inside generous bounds, starting from the best of a few heuristic
+  points. If the optimiser fails, the best point it evaluated is returned with
+  ``converged=False`` and an explanatory ``message``; predictions stay finite.
+* Eq. (10) contains ``2F1(r+x, b+x; a+b+x-1; z)``, which overflows for large x and is
+  meaningless when ``a+b+x-1 <= 0`` (the ``lifetimes`` issue #302). It is evaluated
+  here through Euler's transformation
+  ``(1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)``,
+  whose upper parameters do not grow with x; any value that is not finite or falls
+  outside the exact bounds of the expectation is recomputed by quadrature over the
+  posterior Beta distribution of the dropout probability.
+
+Package layout
+--------------
+``utils`` (input checks, compression, the shared optimiser), ``bgnbd``, ``gamma_gamma``,
+``lifetime_value`` (:func:`clv`) and ``summary`` (:func:`summary_from_transactions`).
+"""
+
+from __future__ import annotations
+
+from .bgnbd import BGNBDFit, bgnbd_expected_purchases, bgnbd_p_alive, fit_bgnbd
+from .gamma_gamma import GammaGammaFit, fit_gamma_gamma, gamma_gamma_expected_spend
+from .lifetime_value import clv
+from .summary import CustomerSummary, summary_from_transactions
+from .utils import BTYDInputError
+
+__all__ = [
+    "BGNBDFit",
+    "BTYDInputError",
+    "CustomerSummary",
+    "GammaGammaFit",
+    "bgnbd_expected_purchases",
+    "bgnbd_p_alive",
+    "clv",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "gamma_gamma_expected_spend",
+    "summary_from_transactions",
+]
