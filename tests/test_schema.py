@@ -9,6 +9,7 @@ from support.books import CONTACT_HEADER, ORDER_HEADER, contact, customer, order
 
 from xl_addin.domain.schema import RawTable, parse_date, parse_inputs
 from xl_addin.errors import InputErrors
+from xl_addin.excel.reading import EPOCH_1900, EPOCH_1904, mark_unreadable
 
 D = dt.date
 
@@ -23,13 +24,20 @@ D = dt.date
     (46086.0, D(2026, 3, 5)),  # Excel serial number
 ], ids=["datetime", "date", "iso", "slash", "chinese", "dots", "serial"])
 def test_parse_date_accepts_the_forms_users_type(value, expected):
-    assert parse_date(value) == expected
+    assert parse_date(value, EPOCH_1900) == expected
+
+
+def test_day_numbers_count_from_the_workbooks_epoch():
+    # Excel: 2026-03-05 is day 46086 in the 1900 date system and 44624 in the 1904 one
+    assert parse_date(46086.0, EPOCH_1900) == parse_date(44624, EPOCH_1904) == D(2026, 3, 5)
+    with pytest.raises(ValueError):  # a source without day numbers: a number is no date
+        parse_date(46086.0)
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "next week", "3/5", -5.0, True, "1899-01-01"])
 def test_parse_date_refuses_nonsense(value):
     with pytest.raises(ValueError):
-        parse_date(value)
+        parse_date(value, EPOCH_1900)
 
 
 def test_chinese_and_odd_case_headers_are_matched():
@@ -89,8 +97,8 @@ def test_blank_rows_inside_a_table_are_skipped_but_rows_keep_their_excel_numbers
 
 def test_error_values_in_cells_are_reported():
     raw = raw_book([customer("C1")], [order("C1", D(2026, 1, 1), None)])
-    raw["Orders"].rows[0][ORDER_HEADER.index("Amount")] = ""
-    raw["Orders"].error_cells = {(2, ORDER_HEADER.index("Amount")): "#N/A"}
+    raw["Orders"].rows[0][ORDER_HEADER.index("Amount")] = None  # as calamine shows it
+    mark_unreadable(raw["Orders"], {(2, ORDER_HEADER.index("Amount")): "#N/A"}, ())
     with pytest.raises(InputErrors) as info:
         parse_inputs(raw)
     assert [(e.row, e.code, e.params["value"]) for e in info.value.errors] == [

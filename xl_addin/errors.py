@@ -1,17 +1,25 @@
-"""One exception family for everything a user can get wrong.
+"""One exception family for everything a user can get wrong, with reason codes.
 
-Every error is a :class:`CustomerBookError` (a ``ValueError``) and renders itself in
-the workbook's language with :meth:`CustomerBookError.render`. The doors catch this
-family once: the CLI prints the message and exits 2, a macro shows it, a UDF returns an
-Excel-style error string. Nothing else is ever shown to a user as a traceback.
+Every error is a :class:`CustomerBookError` (a ``ValueError``) carrying a
+:class:`Reason` and the values that fill its message, and renders itself in the
+workbook's language with :meth:`CustomerBookError.render` (``str()`` uses the language
+the error was raised in, when the raiser knew it). The doors catch this family once:
+the CLI prints the message and exits 2, a macro shows it, a UDF returns an Excel-style
+error string. Nothing else is ever shown to a user as a traceback.
 
-Messages are keyed by a code so that tests can match the code and both languages stay
-in step; ``MESSAGES`` holds the catalogue.
+Problems found while reading the inputs are gathered by one :class:`Problems`
+collector, so that a user sees every problem of a run at once (pandera's lazy
+validation: ``SchemaErrors`` collected by an error handler).
+
+Messages are keyed by :class:`Reason` so that tests can match the code and both
+languages stay in step; :data:`MESSAGES` holds the catalogue. User text only ever fills
+a placeholder of a template written here; it is never itself used as a template.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
@@ -20,142 +28,199 @@ __all__ = [
     "CustomerBookError",
     "InputError",
     "InputErrors",
+    "Problems",
+    "Reason",
     "render_message",
 ]
 
-#: code -> (English, 简体中文). Placeholders are ``str.format`` fields.
-MESSAGES: Mapping[str, tuple[str, str]] = {
+
+class Reason(StrEnum):
+    """Why something was refused (or noted); the key of its message in :data:`MESSAGES`."""
+
+    # cells and columns
+    MISSING_SHEET = "missing_sheet"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    NO_HEADER = "no_header"
+    REQUIRED_BLANK = "required_blank"
+    NOT_A_NUMBER = "not_a_number"
+    NOT_A_DATE = "not_a_date"
+    NOT_YES_NO = "not_yes_no"
+    NOT_IN_CHOICES = "not_in_choices"
+    ERROR_VALUE = "error_value"
+    MERGED_CELLS = "merged_cells"
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    NUMBER_TOO_LARGE = "number_too_large"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
+    MISSING_RFM_ROWS = "missing_rfm_rows"
+    # settings
+    UNKNOWN_SETTING_VALUE = "unknown_setting_value"
+    SETTING_OUT_OF_RANGE = "setting_out_of_range"
+    SETTINGS_INCONSISTENT = "settings_inconsistent"
+    # the file
+    FILE_NOT_FOUND = "file_not_found"
+    NOT_A_WORKBOOK = "not_a_workbook"
+    ENCRYPTED = "encrypted"
+    CORRUPT = "corrupt"
+    TOO_LARGE = "too_large"
+    CHANGED_ON_DISK = "changed_on_disk"
+    UNSUPPORTED_EXTENSION = "unsupported_extension"
+    BAD_AS_OF = "bad_as_of"
+    UNSUPPORTED_LAYOUT = "unsupported_layout"
+    IO_ERROR = "io_error"
+    UNEXPECTED = "unexpected"
+    UNEXPECTED_WHILE_WRITING = "unexpected_while_writing"
+    TABLE_HAS_TOTALS = "table_has_totals"
+    # the call list loop (the Message column of a row that could not be logged)
+    CALL_UNKNOWN_OUTCOME = "call_unknown_outcome"
+    CALL_BAD_DATE = "call_bad_date"
+    CALL_UNKNOWN_CUSTOMER = "call_unknown_customer"
+
+
+#: code -> (English, 简体中文). Placeholders are ``str.format`` fields of these templates.
+MESSAGES: Mapping[Reason, tuple[str, str]] = {
     # --- cell and column problems -------------------------------------------------
-    "missing_sheet": (
+    Reason.MISSING_SHEET: (
         "the sheet is missing (expected a sheet named {expected})",
         "缺少工作表（应有名为 {expected} 的工作表）",
     ),
-    "missing_column": (
+    Reason.MISSING_COLUMN: (
         "required column is missing (expected one of {expected}; found {found})",
         "缺少必填列（应为 {expected} 之一；实际列为 {found}）",
     ),
-    "duplicate_column": (
+    Reason.DUPLICATE_COLUMN: (
         "the column appears twice (columns {first} and {second})",
         "该列出现了两次（第 {first} 列和第 {second} 列）",
     ),
-    "no_header": (
+    Reason.NO_HEADER: (
         "the sheet has no header row",
         "工作表没有标题行",
     ),
-    "required_blank": (
+    Reason.REQUIRED_BLANK: (
         "a value is required here but the cell is blank",
         "此处必须填写，但单元格为空",
     ),
-    "not_a_number": (
+    Reason.NOT_A_NUMBER: (
         "expected a number, found {value!r}",
         "应为数字，实际为“{value}”",
     ),
-    "not_a_date": (
+    Reason.NOT_A_DATE: (
         "expected a date (an Excel date, 2026-03-05, 2026/3/5 or 2026年3月5日), found {value!r}",
         "应为日期（Excel 日期、2026-03-05、2026/3/5 或 2026年3月5日），实际为“{value}”",
     ),
-    "not_yes_no": (
+    Reason.NOT_YES_NO: (
         "expected Y or N, found {value!r}",
         "应为 Y 或 N（是/否），实际为“{value}”",
     ),
-    "not_in_choices": (
+    Reason.NOT_IN_CHOICES: (
         "expected one of {choices}, found {value!r}",
         "应为 {choices} 之一，实际为“{value}”",
     ),
-    "error_value": (
+    Reason.ERROR_VALUE: (
         "the cell holds the Excel error {value}",
         "单元格含有 Excel 错误值 {value}",
     ),
-    "merged_cells": (
+    Reason.MERGED_CELLS: (
         "cells {ref} are merged; unmerge them and fill in every row",
         "单元格 {ref} 为合并单元格；请取消合并并逐行填写",
     ),
-    "duplicate_id": (
+    Reason.DUPLICATE_ID: (
         "customer ID {value!r} appears more than once (first at row {first_row})",
         "客户编号“{value}”重复出现（首次出现在第 {first_row} 行）",
     ),
-    "unknown_customer": (
+    Reason.UNKNOWN_CUSTOMER: (
         "customer ID {value!r} is not on the Customers sheet",
         "客户编号“{value}”不在客户表中",
     ),
-    "number_too_large": (
+    Reason.NUMBER_TOO_LARGE: (
         "the number {value} is too large for an amount",
         "数值 {value} 过大，不是有效金额",
     ),
-    "date_out_of_range": (
+    Reason.DATE_OUT_OF_RANGE: (
         "the date {value} is outside the years 1900-2200",
         "日期 {value} 超出 1900–2200 年范围",
     ),
-    "missing_rfm_rows": (
+    Reason.MISSING_RFM_ROWS: (
         "the RFM rules grid needs one row for each R score 1-5; missing: {rows}",
         "RFM 规则表需要 R 分 1–5 各一行；缺少：{rows}",
     ),
     # --- settings ----------------------------------------------------------------
-    "unknown_setting_value": (
+    Reason.UNKNOWN_SETTING_VALUE: (
         "setting {key} expects {expected}, found {value!r}",
         "设置项 {key} 应为 {expected}，实际为“{value}”",
     ),
-    "setting_out_of_range": (
+    Reason.SETTING_OUT_OF_RANGE: (
         "setting {key} must be {expected}, found {value!r}",
         "设置项 {key} 必须{expected}，实际为“{value}”",
     ),
-    "settings_inconsistent": (
+    Reason.SETTINGS_INCONSISTENT: (
         "settings {key} and {other} are inconsistent: {expected}",
         "设置项 {key} 与 {other} 不一致：{expected}",
     ),
     # --- the file ----------------------------------------------------------------
-    "file_not_found": ("the file {path} does not exist", "文件 {path} 不存在"),
-    "not_a_workbook": (
+    Reason.FILE_NOT_FOUND: ("the file {path} does not exist", "文件 {path} 不存在"),
+    Reason.NOT_A_WORKBOOK: (
         "{path} is not an Excel workbook (.xlsx or .xlsm)",
         "{path} 不是 Excel 工作簿（.xlsx 或 .xlsm）",
     ),
-    "encrypted": (
+    Reason.ENCRYPTED: (
         "{path} is password-protected; remove the password in Excel and try again",
         "{path} 设有密码保护；请先在 Excel 中取消密码再试",
     ),
-    "corrupt": (
+    Reason.CORRUPT: (
         "{path} is damaged or incomplete ({detail})",
         "{path} 已损坏或不完整（{detail}）",
     ),
-    "too_large": (
+    Reason.TOO_LARGE: (
         "{path} is too large to read safely ({detail})",
         "{path} 过大，无法安全读取（{detail}）",
     ),
-    "changed_on_disk": (
+    Reason.CHANGED_ON_DISK: (
         "{path} was changed by someone else while CustomerBook was working; nothing was "
         "written. Close it in Excel and run again",
         "CustomerBook 运行期间 {path} 被其他程序修改；未写入任何内容。请在 Excel 中关闭后重试",
     ),
-    "unsupported_extension": (
+    Reason.UNSUPPORTED_EXTENSION: (
         "{path}: output must be .xlsx or .xlsm, matching the input",
         "{path}：输出文件须为 .xlsx 或 .xlsm，并与输入一致",
     ),
-    "bad_as_of": (
+    Reason.BAD_AS_OF: (
         "--as-of expects a date like 2026-03-05, found {value!r}",
         "--as-of 应为 2026-03-05 形式的日期，实际为“{value}”",
     ),
-    "unsupported_layout": (
+    Reason.UNSUPPORTED_LAYOUT: (
         "{path}: CustomerBook cannot write into this layout ({detail}); nothing was written",
         "{path}：CustomerBook 无法写入此布局（{detail}）；未写入任何内容",
     ),
-    "io_error": (
+    Reason.IO_ERROR: (
         "{path}: {detail}; nothing was written (is the file open in another program, or "
         "the disk full?)",
         "{path}：{detail}；未写入任何内容（文件是否正在其他程序中打开，或磁盘已满？）",
     ),
-    "unexpected": (
+    Reason.UNEXPECTED: (
         "CustomerBook stopped because of an unexpected problem ({detail}); nothing was "
         "changed. Please report this message",
         "CustomerBook 因意外问题停止（{detail}）；未做任何修改。请报告此消息",
     ),
-    "unexpected_while_writing": (
+    Reason.UNEXPECTED_WHILE_WRITING: (
         "CustomerBook stopped while writing the results ({detail}); the input sheets are "
         "as they were, some output sheets may be incomplete: run it again",
         "CustomerBook 在写入结果时停止（{detail}）；输入表未受影响，部分结果表可能不完整：请重新运行",
     ),
-    "table_has_totals": (
+    Reason.TABLE_HAS_TOTALS: (
         "the table {table} has a totals row; CustomerBook cannot append below it",
         "表格 {table} 含有汇总行，无法在其下方追加记录",
+    ),
+    # --- the call list loop ------------------------------------------------------
+    Reason.CALL_UNKNOWN_OUTCOME: (
+        "Unknown outcome {value!r}: use one of {choices}",
+        "无法识别的结果“{value}”：请使用 {choices}",
+    ),
+    Reason.CALL_BAD_DATE: ("NextFollowUp {value!r} is not a date", "下次跟进“{value}”不是日期"),
+    Reason.CALL_UNKNOWN_CUSTOMER: (
+        "Customer {value!r} is not on the Customers sheet",
+        "客户“{value}”不在客户表中",
     ),
 }
 
@@ -178,9 +243,9 @@ _ZH_EXPECTED: Mapping[str, str] = {
 }
 
 
-def render_message(code: str, lang: str = "en", **params: Any) -> str:
+def render_message(code: Reason | str, lang: str = "en", **params: Any) -> str:
     """Render the catalogue entry ``code`` in ``lang`` (``en`` or ``zh-CN``)."""
-    en, zh = MESSAGES[code]
+    en, zh = MESSAGES[Reason(code)]
     template = zh if lang == "zh-CN" else en
     if lang == "zh-CN" and isinstance(params.get("expected"), str):
         params["expected"] = _ZH_EXPECTED.get(params["expected"], params["expected"])
@@ -191,17 +256,32 @@ def render_message(code: str, lang: str = "en", **params: Any) -> str:
 
 
 class CustomerBookError(ValueError):
-    """Base of every error a user can cause. ``render(lang)`` gives the message."""
+    """Base of every error a user can cause. ``render(lang)`` gives the message.
 
-    code: str = "corrupt"
+    ``lang`` is the workbook's language when the raiser knew it (``None``: not yet known,
+    e.g. a file that cannot be opened; the CLI then prints both languages).
+    """
 
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
+    code: Reason = Reason.CORRUPT
+    lang: str | None = None
+
+    def __init__(self, code: Reason | str, *, lang: str | None = None, **params: Any) -> None:
+        self.code = Reason(code)
         self.params = params
+        self.lang = lang
         super().__init__(self.render("en"))
 
-    def render(self, lang: str = "en") -> str:
-        return render_message(self.code, lang, **self.params)
+    def render(self, lang: str | None = None) -> str:
+        return render_message(self.code, lang or self.lang or "en", **self.params)
+
+    def localise(self, lang: str) -> CustomerBookError:
+        """Say it in ``lang`` from now on, unless the raiser already chose a language."""
+        if self.lang is None:
+            self.lang = lang
+        return self
+
+    def __str__(self) -> str:
+        return self.render(self.lang or "en")
 
 
 class BookError(CustomerBookError):
@@ -220,7 +300,7 @@ class InputError(CustomerBookError):
         sheet: str,
         row: int | None,
         column: str | None,
-        code: str,
+        code: Reason | str,
         **params: Any,
     ) -> None:
         self.sheet = sheet
@@ -228,7 +308,8 @@ class InputError(CustomerBookError):
         self.column = column
         super().__init__(code, **params)
 
-    def render(self, lang: str = "en") -> str:
+    def render(self, lang: str | None = None) -> str:
+        lang = lang or self.lang or "en"
         sheet_t, row_t, col_t = _WHERE["zh-CN" if lang == "zh-CN" else "en"]
         where = [sheet_t.format(sheet=self.sheet)]
         if self.row is not None:
@@ -242,11 +323,12 @@ class InputError(CustomerBookError):
 class InputErrors(CustomerBookError):
     """Every problem found in one run, so a user can fix them all at once."""
 
-    def __init__(self, errors: Iterable[InputError]) -> None:
+    def __init__(self, errors: Iterable[InputError], lang: str | None = None) -> None:
         self.errors = list(errors)
-        super().__init__("corrupt")
+        super().__init__(Reason.CORRUPT, lang=lang)
 
-    def render(self, lang: str = "en") -> str:
+    def render(self, lang: str | None = None) -> str:
+        lang = lang or self.lang or "en"
         if not self.errors:
             return ""
         head = (
@@ -255,3 +337,44 @@ class InputErrors(CustomerBookError):
             else f"{len(self.errors)} problem(s) found; nothing was written:"
         )
         return "\n".join([head, *("  - " + e.render(lang) for e in self.errors)])
+
+
+class Problems:
+    """The one collector of a run's input problems (in the order they were found).
+
+    Readers ``add`` what they find and go on; the run then calls :meth:`raise_if_any`,
+    which raises one :class:`InputErrors` holding them all in the book's language.
+    """
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = lang
+        self._found: list[InputError] = []
+
+    def add(self, sheet: str, row: int | None, column: str | None, code: Reason | str,
+            **params: Any) -> InputError:
+        err = InputError(sheet, row, column, code, **params)
+        self._found.append(err)
+        return err
+
+    def append(self, err: InputError) -> None:
+        self._found.append(err)
+
+    def extend(self, errs: Iterable[InputError]) -> None:
+        self._found.extend(errs)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __iter__(self) -> Iterator[InputError]:
+        return iter(self._found)
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
+    def since(self, mark: int) -> list[InputError]:
+        """What was added after ``len(self)`` was ``mark``."""
+        return self._found[mark:]
+
+    def raise_if_any(self) -> None:
+        if self._found:
+            raise InputErrors(self._found, self.lang)

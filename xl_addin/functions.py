@@ -23,6 +23,7 @@ from .domain import btyd
 from .domain.classify import abc_class, rfm_scores, rfm_segment_cn8, rfm_segment_en11
 from .domain.schema import parse_date
 from .domain.vector import FLOAT, INT, NONE, object_array, type_codes
+from .excel.reading import EPOCH_1900
 
 __all__ = ["CB_ABC", "CB_AVG_SPEND", "CB_CLV", "CB_DAYS_OVERDUE", "CB_EXPECTED_PURCHASES",
            "CB_NEXT_FOLLOWUP", "CB_PALIVE", "CB_RFM_SEGMENT"]
@@ -165,7 +166,7 @@ def CB_RFM_SEGMENT(recency_days: Any, frequency: Any, monetary: Any, scheme: Any
 def _date_or_none(v: Any) -> dt.date | None:
     if _blank(v):
         return None
-    return parse_date(v)
+    return parse_date(v, EPOCH_1900)  # a number in a cell: Excel's day number
 
 
 @xw.func

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .domain.loop import take_call_outcomes
 from .domain.pipeline import JOBS, Outputs, Progress, no_progress, run
-from .domain.schema import RawTable, book_language, parse_inputs
+from .domain.schema import RawTable, parse_inputs, raw_language
 from .errors import CustomerBookError
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
@@ -77,7 +77,7 @@ def refresh_core(
     ``release_rows``: empty the raw tables' rows once they are parsed (the caller no
     longer needs them; at a million rows they are the largest thing a refresh holds).
     """
-    progress("check", book_language(raw))
+    progress("check", raw_language(raw))
     inputs = parse_inputs(raw, as_of=as_of)
     lang = inputs.settings.Language
     if release_rows:

@@ -8,15 +8,16 @@ default. Every number the domain rules use is here, so a user can change it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .errors import InputError
+from .errors import Problems, Reason
 from .names import fold
 
-__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "parse_classes",
-           "settings_from_pairs"]
+__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "book_language",
+           "parse_classes", "settings_from_pairs"]
 
 LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN",
              "en": "en", "english": "en", "英文": "en", "enus": "en", "engb": "en"}
@@ -133,17 +134,17 @@ def _number(raw: Any) -> float | None:
 
 def settings_from_pairs(
     pairs: Iterable[tuple[int, Any, Any]],
+    problems: Problems,
     sheet: str = "Settings",
     parse_date: Any = None,
-) -> tuple[Settings, list[InputError]]:
+) -> Settings:
     """Build Settings from ``(excel_row, key, value)`` triples.
 
-    Unknown keys are ignored (users keep their own notes there). Returns the settings
-    and the problems found; the caller decides whether problems stop the run.
+    Unknown keys are ignored (users keep their own notes there). Problems go to
+    ``problems``; the caller decides whether they stop the run.
     ``parse_date`` converts a cell value to a date or raises ``ValueError``.
     """
     values: dict[str, Any] = {}
-    errors: list[InputError] = []
     rows: dict[str, int] = {}
     for row, key, raw in pairs:
         name = _ZH_KEYS.get(str(key).strip()) if key is not None else None
@@ -155,42 +156,42 @@ def settings_from_pairs(
             try:
                 values[f.name] = parse_date(raw) if parse_date else raw
             except ValueError:
-                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
-                                         key=f.name, expected="a date", value=raw))
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="a date", value=raw)
         elif f.name == "Language":
             lang = LANGUAGES.get(fold(raw))
             if lang is None:
-                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
-                                         key=f.name, expected="zh-CN or en", value=raw))
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="zh-CN or en", value=raw)
             else:
                 values[f.name] = lang
         elif f.name == "HolidayClasses":
             classes = parse_classes(raw)
             if classes is None:
-                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
-                                         key=f.name, expected="letters A, B, C (e.g. A,B)",
-                                         value=raw))
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="letters A, B, C (e.g. A,B)",
+                             value=raw)
             else:
                 values[f.name] = ",".join(classes)
         elif f.name == "RFMScheme":
             scheme = RFM_SCHEMES.get(fold(raw))
             if scheme is None:
-                errors.append(InputError(sheet, row, "Value", "unknown_setting_value",
-                                         key=f.name, expected="CN8 or EN11", value=raw))
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="CN8 or EN11", value=raw)
             else:
                 values[f.name] = scheme
         else:
             num = _number(raw)
             is_int = f.type in (int, "int")
             if num is None or (is_int and num != int(num)):
-                errors.append(InputError(sheet, row, "Value", "unknown_setting_value", key=f.name,
-                                         expected="a whole number" if is_int else "a number",
-                                         value=raw))
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE, key=f.name,
+                             expected="a whole number" if is_int else "a number",
+                             value=raw)
                 continue
             if num < 0 or (f.name in _SHARES and num > 1):
-                errors.append(InputError(sheet, row, "Value", "setting_out_of_range", key=f.name,
-                                         expected="between 0 and 1" if f.name in _SHARES
-                                         else "zero or more", value=raw))
+                problems.add(sheet, row, "Value", Reason.SETTING_OUT_OF_RANGE, key=f.name,
+                             expected="between 0 and 1" if f.name in _SHARES
+                             else "zero or more", value=raw)
                 continue
             values[f.name] = int(num) if is_int else num
     settings = replace(Settings(), **values)
@@ -198,14 +199,14 @@ def settings_from_pairs(
                       ("Tier_Key_Share", "Tier_Important_Share"),
                       ("Tier_Important_Share", "Tier_Ordinary_Share")):
         if getattr(settings, low) > getattr(settings, high):
-            errors.append(InputError(sheet, rows.get(high, rows.get(low)), "Value",
-                                     "settings_inconsistent", key=low, other=high,
-                                     expected=f"{low} ≤ {high}"))
+            problems.add(sheet, rows.get(high, rows.get(low)), "Value",
+                         Reason.SETTINGS_INCONSISTENT, key=low, other=high,
+                         expected=f"{low} ≤ {high}")
     if settings.CallsPerOwnerPerDay < 1:
-        errors.append(InputError(sheet, rows.get("CallsPerOwnerPerDay"), "Value",
-                                 "setting_out_of_range", key="CallsPerOwnerPerDay",
-                                 expected="at least 1", value=settings.CallsPerOwnerPerDay))
-    return settings, errors
+        problems.add(sheet, rows.get("CallsPerOwnerPerDay"), "Value",
+                     Reason.SETTING_OUT_OF_RANGE, key="CallsPerOwnerPerDay",
+                     expected="at least 1", value=settings.CallsPerOwnerPerDay)
+    return settings
 
 
 def parse_classes(raw: Any) -> tuple[str, ...] | None:
@@ -217,6 +218,19 @@ def parse_classes(raw: Any) -> tuple[str, ...] | None:
     if not letters or any(c not in "ABC" for c in letters):
         return None
     return tuple(sorted(set(letters)))
+
+
+def book_language(sheet_names: Iterable[str], language: Any = None) -> str:
+    """The workbook's language, for messages before the Settings are validated: its
+    Language setting when that names a known language, else ``zh-CN`` when a sheet name
+    holds Chinese characters, else ``en``."""
+    lang = LANGUAGES.get(fold(language)) if language is not None else None
+    if lang:
+        return lang
+    return "zh-CN" if any(_HAN.search(str(s)) for s in sheet_names) else "en"
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def is_language_setting(key: Any) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import xlsxwriter
 
 from xl_addin.domain.schema import RawTable
+from xl_addin.excel.reading import EPOCH_1900
 from xl_addin.names import CONTACTS, CUSTOMERS, ORDERS
 
 __all__ = ["AS_OF", "CONTACT_HEADER", "CUSTOMER_HEADER", "EN_CONTACTS", "EN_CUSTOMERS",
@@ -55,11 +56,14 @@ def raw_book(customers: Sequence[list[Any]], orders: Sequence[list[Any]] = (),
              contacts: Sequence[list[Any]] = (), settings: dict[str, Any] | None = None
              ) -> dict[str, RawTable | None]:
     pairs = [["Language", "en"], *([k, v] for k, v in (settings or {}).items())]
+    day0 = EPOCH_1900  # as a workbook in Excel's 1900 date system gives them
     return {
-        "Customers": RawTable("Customers", 1, list(CUSTOMER_HEADER), [list(r) for r in customers]),
-        "Orders": RawTable("Orders", 1, list(ORDER_HEADER), [list(r) for r in orders]),
-        "Contacts": RawTable("Contacts", 1, list(CONTACT_HEADER), [list(r) for r in contacts]),
-        "Settings": RawTable("Settings", 1, ["Key", "Value"], pairs),
+        "Customers": RawTable("Customers", 1, list(CUSTOMER_HEADER), [list(r) for r in customers],
+                              day0),
+        "Orders": RawTable("Orders", 1, list(ORDER_HEADER), [list(r) for r in orders], day0),
+        "Contacts": RawTable("Contacts", 1, list(CONTACT_HEADER), [list(r) for r in contacts],
+                             day0),
+        "Settings": RawTable("Settings", 1, ["Key", "Value"], pairs, day0),
     }
 
 

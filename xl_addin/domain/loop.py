@@ -15,18 +15,13 @@ import datetime as dt
 
 import pandas as pd
 
+from ..errors import Reason, render_message
 from ..names import CALLLIST, OUTCOMES, fold, word
-from .schema import RawTable, _blank, _parse_text, parse_date
+from .schema import RawTable, blank, parse_date, parse_text
 
 __all__ = ["CallOutcomes", "take_call_outcomes"]
 
 _OUTCOME_KEYS = {fold(k): k for k in OUTCOMES} | {fold(v): k for k, v in OUTCOMES.items()}
-_MESSAGES = {
-    "outcome": ("Unknown outcome {value!r}: use one of {choices}",
-                "无法识别的结果“{value}”：请使用 {choices}"),
-    "date": ("NextFollowUp {value!r} is not a date", "下次跟进“{value}”不是日期"),
-    "customer": ("Customer {value!r} is not on the Customers sheet", "客户“{value}”不在客户表中"),
-}
 
 
 class CallOutcomes:
@@ -40,11 +35,6 @@ class CallOutcomes:
     @property
     def logged(self) -> int:
         return len(self.contacts)
-
-
-def _msg(key: str, lang: str, **kw: object) -> str:
-    en, zh = _MESSAGES[key]
-    return (zh if lang == "zh-CN" else en).format(**kw)
 
 
 def take_call_outcomes(
@@ -68,30 +58,32 @@ def take_call_outcomes(
     for r in raw.rows:
         row = {k: (r[i] if i < len(r) else None) for k, i in idx.items()}
         typed = [row.get(k) for k in ("Outcome", "NextFollowUp", "Notes")]
-        if all(_blank(v) for v in typed) or _blank(row.get("CustomerID")):
+        if all(blank(v) for v in typed) or blank(row.get("CustomerID")):
             continue
-        cid = _parse_text(row["CustomerID"])
+        cid = parse_text(row["CustomerID"])
         problems = []
         outcome = None
-        if not _blank(row.get("Outcome")):
+        if not blank(row.get("Outcome")):
             outcome = _OUTCOME_KEYS.get(fold(row["Outcome"]))
             if outcome is None:
-                problems.append(_msg("outcome", lang, value=row["Outcome"], choices=choices))
+                problems.append(render_message(Reason.CALL_UNKNOWN_OUTCOME, lang,
+                                                value=row["Outcome"], choices=choices))
         nxt = None
-        if not _blank(row.get("NextFollowUp")):
+        if not blank(row.get("NextFollowUp")):
             try:
-                nxt = parse_date(row["NextFollowUp"])
+                nxt = parse_date(row["NextFollowUp"], raw.epoch)
             except ValueError:
-                problems.append(_msg("date", lang, value=row["NextFollowUp"]))
+                problems.append(render_message(Reason.CALL_BAD_DATE, lang,
+                                                value=row["NextFollowUp"]))
         if cid not in known_ids:
-            problems.append(_msg("customer", lang, value=cid))
+            problems.append(render_message(Reason.CALL_UNKNOWN_CUSTOMER, lang, value=cid))
         if problems:
             keep = {k: row.get(k) for k in idx}
             keep["CustomerID"] = cid
             keep["Message"] = "; ".join(problems)
             pending.append(keep)
             continue
-        owner = None if _blank(row.get("Owner")) else _parse_text(row["Owner"])
+        owner = None if blank(row.get("Owner")) else parse_text(row["Owner"])
         contacts.append({
             "CustomerID": cid,
             "ContactDate": pd.Timestamp(as_of),
@@ -101,6 +93,6 @@ def take_call_outcomes(
             "NextFollowUp": pd.Timestamp(nxt) if nxt else pd.NaT,
             "Promise": None,
             "PromiseDue": pd.NaT,
-            "Notes": None if _blank(row.get("Notes")) else _parse_text(row["Notes"]),
+            "Notes": None if blank(row.get("Notes")) else parse_text(row["Notes"]),
         })
     return CallOutcomes(pd.DataFrame(contacts), pd.DataFrame(pending))

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InputErrors
+from ..errors import InputError, Problems, Reason
 from ..names import (
     CONTACTS,
     CUSTOMERS,
@@ -37,20 +37,22 @@ from ..names import (
     SheetSpec,
     fold,
 )
-from ..settings import Settings, is_language_setting, settings_from_pairs
+from ..settings import Settings, book_language, is_language_setting, settings_from_pairs
 from .vector import DATE, DATETIME, FLOAT, NONE, OTHER, STR, object_array, type_codes
 
 __all__ = [
     "Inputs",
-    "book_language",
     "RawTable",
+    "Unreadable",
+    "blank",
     "parse_date",
     "parse_inputs",
     "parse_table",
+    "parse_text",
+    "raw_language",
 ]
 
 MAX_AMOUNT = 1e12
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_RE = re.compile(
     r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
@@ -61,22 +63,34 @@ _OUTCOME_WORDS = {fold(k): k for k in OUTCOMES} | {fold(v): k for k, v in OUTCOM
 _NUMBER_JUNK = re.compile(r"[,\s¥￥$元€£]|RMB|CNY", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A cell whose value the door that read it could not give: an Excel error such as
+    ``#N/A`` (``code`` ERROR_VALUE, ``value`` the error's text) or a hidden cell of a merged
+    range (``code`` MERGED_CELLS, ``value`` the range, ``row`` its first row). The door
+    puts these in place of the cell's value; reading a column that holds one is a problem
+    named with the cell (a merged range once)."""
+
+    code: Reason
+    value: str = ""
+    row: int = 0
+
+
 @dataclass
 class RawTable:
     """One input sheet as found in the workbook.
 
-    ``rows[i]`` sits on Excel row ``header_row + 1 + i``. ``error_cells`` maps
-    ``(excel_row, index into header)`` to an Excel error such as ``#N/A``. ``merged``
-    lists merged ranges as ``(ref, first_row, first_index, last_row, last_index)``
-    (Excel rows, indexes into header): only the first cell of a range holds a value.
+    ``rows[i]`` sits on Excel row ``header_row + 1 + i``; cells the door could not read
+    hold an :class:`Unreadable`. ``epoch`` is the day that a day number counts from
+    (the workbook's date system: a number typed in a date column is that many days
+    after it); ``None`` when the source has no day numbers, so numbers are not dates.
     """
 
     sheet: str
     header_row: int
     header: list[Any]
     rows: list[list[Any]]
-    error_cells: Mapping[tuple[int, int], str] = field(default_factory=dict)
-    merged: Sequence[tuple[str, int, int, int, int]] = ()
+    epoch: dt.date | None = None
 
 
 @dataclass
@@ -104,46 +118,46 @@ PLAN_FROM = {fold(w): k for k, words in {
 
 
 def _check_plans(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
-                 errors: list[InputError]) -> pd.DataFrame:
+                 problems: Problems) -> pd.DataFrame:
     """Normalise ``From`` to Order/End; an End plan needs CourseDays."""
     base = []
     for value, days, row in zip(frame["From"], frame["CourseDays"], frame["_row"], strict=True):
-        key = "Order" if _blank(value) else PLAN_FROM.get(fold(value))
+        key = "Order" if blank(value) else PLAN_FROM.get(fold(value))
         if key is None:
-            errors.append(InputError(sheet, int(row), headers.get("From", "From"),
-                                     "not_in_choices", choices="下单日 / 疗程结束 (Order / End)",
-                                     value=value))
+            problems.add(sheet, int(row), headers.get("From", "From"), Reason.NOT_IN_CHOICES,
+                         choices="下单日 / 疗程结束 (Order / End)", value=value)
         elif key == "End" and pd.isna(days):
-            errors.append(InputError(sheet, int(row), headers.get("CourseDays", "CourseDays"),
-                                     "required_blank"))
+            problems.add(sheet, int(row), headers.get("CourseDays", "CourseDays"),
+                         Reason.REQUIRED_BLANK)
         base.append(key)
     return frame.assign(From=base)
 
 
-def parse_rfm_rules(raw: RawTable, errors: list[InputError]) -> dict[int, tuple[str, ...]] | None:
+def parse_rfm_rules(raw: RawTable, problems: Problems) -> dict[int, tuple[str, ...]] | None:
     """The RFM rules grid: rows R = 1..5 each exactly once, five non-blank labels each."""
-    before = len(errors)
-    frame, headers = parse_table(RFM_RULES, raw, errors)
+    before = len(problems)
+    frame, headers = parse_table(RFM_RULES, raw, problems)
     if frame.empty or any(c.key not in headers for c in RFM_RULES.columns):
         return None
     grid: dict[int, tuple[str, ...]] = {}
     for rec in frame.to_dict("records"):
         r = rec["R"]
         if pd.isna(r) or r not in (1, 2, 3, 4, 5) or int(r) in grid:
-            errors.append(InputError(raw.sheet, int(rec["_row"]), headers["R"], "not_in_choices",
-                                     choices="1 / 2 / 3 / 4 / 5, each once", value=r))
+            problems.add(raw.sheet, int(rec["_row"]), headers["R"], Reason.NOT_IN_CHOICES,
+                         choices="1 / 2 / 3 / 4 / 5, each once", value=r)
             continue
         labels = tuple(rec[f"FM{i}"] for i in range(1, 6))
         if all(isinstance(x, str) and x for x in labels):
             grid[int(r)] = labels
     missing = sorted({1, 2, 3, 4, 5} - set(grid))
-    if missing and len(errors) == before:
-        errors.append(InputError(raw.sheet, None, headers["R"], "missing_rfm_rows",
-                                 rows=", ".join(map(str, missing))))
+    if missing and len(problems) == before:
+        problems.add(raw.sheet, None, headers["R"], Reason.MISSING_RFM_ROWS,
+                     rows=", ".join(map(str, missing)))
     return grid if len(grid) == 5 else None
 
 
-def _blank(v: Any) -> bool:
+def blank(v: Any) -> bool:
+    """Whether a cell value counts as empty (None, NaN, NaT, blank text)."""
     if v is None:
         return True
     if isinstance(v, float):
@@ -153,8 +167,10 @@ def _blank(v: Any) -> bool:
     return v is pd.NaT or v is pd.NA
 
 
-def parse_date(v: Any) -> dt.date:
-    """A cell value as a date: Excel date, serial number, ISO/slash/Chinese text.
+def parse_date(v: Any, epoch: dt.date | None = None) -> dt.date:
+    """A cell value as a date: a date or datetime, ISO/slash/Chinese text, or a day
+    number counted from ``epoch`` (the source's date system: the door that read the cell
+    says which; without one a number is not a date).
 
     Raises ``ValueError`` for anything else (and for years outside 1900-2200).
     """
@@ -168,9 +184,9 @@ def parse_date(v: Any) -> dt.date:
         raise ValueError(v)
     elif isinstance(v, int | float | np.integer | np.floating):
         f = float(v)
-        if not (1 <= f < 2958466):
+        if epoch is None or not (1 <= f < 2958466):
             raise ValueError(v)
-        d = _EXCEL_EPOCH + dt.timedelta(days=int(f))
+        d = epoch + dt.timedelta(days=int(f))
     elif isinstance(v, str):
         m = _DATE_RE.match(v)
         if not m:
@@ -198,7 +214,8 @@ def _parse_number(v: Any) -> float:
     return f
 
 
-def _parse_text(v: Any) -> str:
+def parse_text(v: Any) -> str:
+    """A cell value as text (whole numbers without ".0": phone numbers, IDs)."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))  # phone numbers and IDs typed as numbers
     if isinstance(v, dt.datetime):
@@ -226,13 +243,13 @@ def _parse_abc(v: Any) -> str:
 
 def _parse_outcome(v: Any) -> str:
     """Known outcome words become canonical; other words are kept as typed."""
-    text = _parse_text(v)
+    text = parse_text(v)
     return _OUTCOME_WORDS.get(fold(text), text)
 
 
 _PARSERS = {
-    "id": _parse_text,
-    "text": _parse_text,
+    "id": parse_text,
+    "text": parse_text,
     "date": parse_date,
     "number": _parse_number,
     "money": _parse_number,
@@ -243,19 +260,17 @@ _PARSERS = {
     "outcome": _parse_outcome,
 }
 _PROBLEM = {
-    "date": "not_a_date",
-    "number": "not_a_number",
-    "money": "not_a_number",
-    "int": "not_a_number",
-    "percent": "not_a_number",
-    "yn": "not_yes_no",
-    "abc": "not_in_choices",
+    "date": Reason.NOT_A_DATE,
+    "number": Reason.NOT_A_NUMBER,
+    "money": Reason.NOT_A_NUMBER,
+    "int": Reason.NOT_A_NUMBER,
+    "percent": Reason.NOT_A_NUMBER,
+    "yn": Reason.NOT_YES_NO,
+    "abc": Reason.NOT_IN_CHOICES,
 }
 
 
-def _match_columns(
-    spec: SheetSpec, raw: RawTable, errors: list[InputError]
-) -> dict[str, int]:
+def _match_columns(spec: SheetSpec, raw: RawTable, problems: Problems) -> dict[str, int]:
     """Map each spec column key to its index in the raw header."""
     wanted = {name: col for col in spec.columns for name in col.names()}
     found: dict[str, int] = {}
@@ -264,20 +279,16 @@ def _match_columns(
         if col is None:
             continue
         if col.key in found:
-            errors.append(
-                InputError(raw.sheet, raw.header_row, str(h), "duplicate_column",
-                           first=found[col.key] + 1, second=i + 1)
-            )
+            problems.add(raw.sheet, raw.header_row, str(h), Reason.DUPLICATE_COLUMN,
+                         first=found[col.key] + 1, second=i + 1)
             continue
         found[col.key] = i
     for col in spec.columns:
         if col.required and col.key not in found:
-            shown = [str(h) for h in raw.header if not _blank(h)]
-            errors.append(
-                InputError(raw.sheet, raw.header_row, None, "missing_column",
-                           expected=" / ".join(dict.fromkeys([col.key, col.zh, *col.aliases[:1]])),
-                           found=", ".join(shown) or "—")
-            )
+            shown = [str(h) for h in raw.header if not blank(h)]
+            problems.add(raw.sheet, raw.header_row, None, Reason.MISSING_COLUMN,
+                         expected=" / ".join(dict.fromkeys([col.key, col.zh, *col.aliases[:1]])),
+                         found=", ".join(shown) or "—")
     return found
 
 
@@ -301,17 +312,17 @@ def _columns(raw: RawTable) -> tuple[list[Sequence[Any]], int]:
 
 def _blank_mask(arr: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``_blank`` of every cell of a column, vectorised for the common cell types."""
-    blank = codes == NONE
+    out = codes == NONE
     strs = codes == STR
     if strs.any():
         s = arr[strs]
-        blank[strs] = (s == "") | np.fromiter(map(str.isspace, s), bool, len(s))
+        out[strs] = (s == "") | np.fromiter(map(str.isspace, s), bool, len(s))
     floats = codes == FLOAT
     if floats.any():
-        blank[floats] = np.isnan(arr[floats].astype(np.float64))
+        out[floats] = np.isnan(arr[floats].astype(np.float64))
     for i in np.flatnonzero(codes == OTHER):  # NaT, pd.NA, numpy scalars …: rare
-        blank[i] = _blank(arr[i])
-    return blank
+        out[i] = blank(arr[i])
+    return out
 
 
 def _days(dates: np.ndarray) -> np.ndarray:
@@ -322,11 +333,11 @@ def _days(dates: np.ndarray) -> np.ndarray:
 
 def _cell_problem(col: Col, raw: RawTable, row: int, header: str, v: Any) -> InputError:
     if col.kind == "abc":
-        return InputError(raw.sheet, row, header, "not_in_choices", choices="A / B / C", value=v)
+        return InputError(raw.sheet, row, header, Reason.NOT_IN_CHOICES, choices="A / B / C", value=v)
     if col.kind == "date" and isinstance(v, int | float) and not isinstance(v, bool):
         shown = int(v) if isinstance(v, float) and v.is_integer() else v
-        return InputError(raw.sheet, row, header, "date_out_of_range", value=shown)
-    return InputError(raw.sheet, row, header, _PROBLEM.get(col.kind, "not_a_number"), value=v)
+        return InputError(raw.sheet, row, header, Reason.DATE_OUT_OF_RANGE, value=shown)
+    return InputError(raw.sheet, row, header, _PROBLEM.get(col.kind, Reason.NOT_A_NUMBER), value=v)
 
 
 def _empty_column(kind: str, n: int) -> np.ndarray:
@@ -341,45 +352,30 @@ def _empty_column(kind: str, n: int) -> np.ndarray:
 
 def _convert(
     col: Col, arr: np.ndarray, types: np.ndarray, blank: np.ndarray, rows: np.ndarray,
-    raw: RawTable, header: str, idx: int, errors: list[InputError],
+    raw: RawTable, header: str, problems: Problems,
 ) -> np.ndarray:
     """One column's kept cells as a typed array (float64, datetime64[ns], bool, object).
 
     The common cell types (numbers as numbers, dates as dates, text) are converted a
     column at a time; every other value is parsed once per distinct value. Problems are
-    appended to ``errors`` in row order.
+    added to ``problems`` in row order. Unreadable cells are never parsed and never
+    "required but blank": an Excel error is named at its cell; a hidden cell of a merged
+    range was named once per range by :func:`parse_table`.
     """
     n = len(arr)
     out = _empty_column(col.kind, n)
     found: list[tuple[int, InputError]] = []
-    # cells calamine shows as blanks that are Excel errors or hidden parts of a merge
-    special: dict[int, str | None] = {}
-    if raw.error_cells or raw.merged:
-        for (r, c), err in raw.error_cells.items():
-            if c == idx:
-                special[int(r)] = err
-        for _ref, r1, c1, r2, c2 in raw.merged:
-            if c1 <= idx <= c2:
-                for r in range(r1, r2 + 1):
-                    if (r, idx) != (r1, c1):
-                        special.setdefault(r, None)
-    if special:
-        at = np.searchsorted(rows, list(special))
-        ok = at < n
-        at, excel = at[ok], np.asarray(list(special), dtype=np.int64)[ok]
-        hit = rows[at] == excel
-        for i, r in zip(at[hit], excel[hit], strict=True):
-            err = special[int(r)]
-            if err is not None:
-                found.append((int(i), InputError(raw.sheet, int(r), header, "error_value",
-                                                 value=err)))
-            if err is not None or blank[i]:  # reported, or merged (said once): never
-                blank[i] = False  # "required blank" and never parsed
-                types[i] = NONE
+    for i in np.flatnonzero(types == OTHER):  # Unreadable cells are OTHER: rare, one by one
+        v = arr[i]
+        if type(v) is Unreadable:
+            if v.code != Reason.MERGED_CELLS:
+                found.append((int(i), InputError(raw.sheet, int(rows[i]), header, v.code,
+                                                 value=v.value)))
+            types[i] = NONE
     if col.required:
         for i in np.flatnonzero(blank):
             found.append((int(i), InputError(raw.sheet, int(rows[i]), header,
-                                             "required_blank")))
+                                             Reason.REQUIRED_BLANK)))
     todo = ~blank & (types != NONE)
     fast = np.zeros(n, dtype=bool)
     if col.kind in _NUMERIC:
@@ -406,6 +402,12 @@ def _convert(
             out[fast] = np.fromiter(map(str.strip, arr[fast]), object, int(fast.sum()))
     # everything else: parse each distinct value once
     parse = _PARSERS[col.kind]
+    if col.kind == "date":
+        epoch = raw.epoch
+
+        def parse(v: Any) -> dt.date:
+            return parse_date(v, epoch)
+
     memo: dict[Any, Any] = {}
     rest = np.flatnonzero(todo & ~fast)
     for i in rest:
@@ -428,28 +430,49 @@ def _convert(
             v = arr[i]
             shown = v if isinstance(v, str) else f"{out[i]:,.2f}".removesuffix(".00")
             found.append((int(i), InputError(raw.sheet, int(rows[i]), header,
-                                             "number_too_large", value=shown)))
+                                             Reason.NUMBER_TOO_LARGE, value=shown)))
         out[big] = np.nan
     found.sort(key=lambda p: p[0])
-    errors.extend(e for _i, e in found)
+    problems.extend(e for _i, e in found)
     return out
 
 
+def _hidden_by_merge(arr: np.ndarray, types: np.ndarray) -> np.ndarray | bool:
+    """Cells hidden by a merged range: blank as far as the row is concerned."""
+    other = np.flatnonzero(types == OTHER)
+    hidden = [i for i in other if type(arr[i]) is Unreadable
+              and arr[i].code == Reason.MERGED_CELLS]
+    if not hidden:
+        return False
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[hidden] = True
+    return mask
+
+
+def _merged_ranges(cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   used: list[int]) -> dict[str, tuple[int, int]]:
+    """The merged ranges whose hidden cells lie in the columns read: ref -> (first row,
+    first column read). One problem each, however many cells they hide."""
+    seen: dict[str, tuple[int, int]] = {}
+    for idx in used:
+        arr, types, _blank = cells[idx]
+        for i in np.flatnonzero(types == OTHER):
+            v = arr[i]
+            if type(v) is Unreadable and v.code == Reason.MERGED_CELLS and v.value not in seen:
+                seen[v.value] = (v.row, idx)
+    return seen
+
+
 def parse_table(
-    spec: SheetSpec, raw: RawTable, errors: list[InputError], lang: str = "en"
+    spec: SheetSpec, raw: RawTable, problems: Problems
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Typed DataFrame of one input sheet (canonical columns + ``_row``).
 
-    Blank rows are skipped. Problems are appended to ``errors``. Works a column at a
+    Blank rows are skipped. Problems are added to ``problems``. Works a column at a
     time: a million order rows take seconds, not minutes.
     """
-    found = _match_columns(spec, raw, errors)
+    found = _match_columns(spec, raw, problems)
     used = sorted(found.values())
-    for ref, r1, c1, r2, c2 in raw.merged:  # one problem per merged range in read data
-        hit = next((i for i in used if c1 <= i <= c2), None)
-        if r2 > raw.header_row and hit is not None:
-            errors.append(InputError(raw.sheet, max(r1, raw.header_row + 1),
-                                     str(raw.header[hit]), "merged_cells", ref=ref))
     columns, n_rows = _columns(raw)
     blank_all = np.ones(n_rows, dtype=bool)
     cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -457,10 +480,14 @@ def parse_table(
         arr = object_array(values)
         types = type_codes(values)
         blank = _blank_mask(arr, types)
-        blank_all &= blank
+        blank_all &= blank | _hidden_by_merge(arr, types)
         if i in used:
             cells[i] = arr, types, blank
     del columns
+    # one problem per merged range in the columns read, before the cell problems
+    for ref, (first, idx) in _merged_ranges(cells, used).items():
+        problems.add(raw.sheet, max(first, raw.header_row + 1), str(raw.header[idx]),
+                     Reason.MERGED_CELLS, ref=ref)
     keep = np.flatnonzero(~blank_all)
     excel_rows = keep.astype(np.int64) + raw.header_row + 1
     data: dict[str, pd.Series] = {}
@@ -472,7 +499,7 @@ def parse_table(
             idx = found[col.key]
             arr, types, blank = cells.pop(idx)
             values = _convert(col, arr[keep], types[keep], blank[keep], excel_rows, raw,
-                              str(raw.header[idx]), idx, errors)
+                              str(raw.header[idx]), problems)
         if values.dtype == object and any(v is not None for v in values):
             values[pd.isna(values)] = np.nan  # text columns: blanks read as NaN
         data[col.key] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
@@ -482,19 +509,13 @@ def parse_table(
     return frame, headers
 
 
-def book_language(raw: Mapping[str, RawTable | None]) -> str:
-    """The workbook's language for messages, before Settings are validated."""
+def raw_language(raw: Mapping[str, RawTable | None]) -> str:
+    """The workbook's language for messages, before Settings are validated: the
+    Language row of the Settings sheet, else the language of the input sheets' names."""
     settings = raw.get("Settings")
-    if settings is not None:
-        for r in settings.rows:
-            if len(r) >= 2 and is_language_setting(r[0]):
-                from ..settings import LANGUAGES
-
-                lang = LANGUAGES.get(fold(r[1]))
-                if lang:
-                    return lang
-    names = " ".join(t.sheet for t in raw.values() if t is not None)
-    return "zh-CN" if re.search(r"[\u4e00-\u9fff]", names) else "en"
+    typed = next((r[1] for r in (settings.rows if settings is not None else ())
+                  if len(r) >= 2 and is_language_setting(r[0])), None)
+    return book_language([t.sheet for t in raw.values() if t is not None], typed)
 
 
 def parse_inputs(
@@ -509,11 +530,11 @@ def parse_inputs(
     sheet found in the workbook, or ``None`` when it is missing (Settings may be).
     ``as_of`` (the CLI's ``--as-of``) overrides Settings ``AsOfDate``.
     """
-    lang = book_language(raw)
-    errors: list[InputError] = []
+    lang = raw_language(raw)
+    problems = Problems(lang)
     settings_raw = raw.get("Settings")
     if settings_raw is not None:
-        spec_found = _match_columns(SETTINGS_SHEET, settings_raw, [])
+        spec_found = _match_columns(SETTINGS_SHEET, settings_raw, Problems())
         ki, vi = spec_found.get("Key", 0), spec_found.get("Value", 1)
         pairs = [
             (settings_raw.header_row + 1 + n, r[ki] if ki < len(r) else None,
@@ -522,12 +543,14 @@ def parse_inputs(
         ]
         if not spec_found:  # no header row: the first row is a setting too
             pairs.insert(0, (settings_raw.header_row, *(settings_raw.header + [None, None])[:2]))
-        settings, problems = settings_from_pairs(pairs, settings_raw.sheet, parse_date)
+        mark = len(problems)
+        epoch = settings_raw.epoch
+        settings = settings_from_pairs(pairs, problems, settings_raw.sheet,
+                                       lambda v: parse_date(v, epoch))
         if "Value" in spec_found:  # name the value column as the user's header says it
-            for p in problems:
+            for p in problems.since(mark):
                 if p.column == "Value":
                     p.column = str(settings_raw.header[vi])
-        errors += problems
     else:
         settings = Settings(Language=lang)
     if as_of is not None:
@@ -540,69 +563,53 @@ def parse_inputs(
         table = raw.get(spec.key)
         if table is None:
             label = (sheet_labels or {}).get(spec.key, f"{spec.key} / {spec.zh}")
-            errors.append(InputError(label, None, None, "missing_sheet",
-                                     expected=f"{spec.key} / {spec.zh}"))
+            problems.add(label, None, None, Reason.MISSING_SHEET,
+                         expected=f"{spec.key} / {spec.zh}")
             frames[spec.key] = _empty(spec)
             continue
         names[spec.key] = table.sheet
-        frames[spec.key], headers[spec.key] = parse_table(spec, table, errors, lang)
+        frames[spec.key], headers[spec.key] = parse_table(spec, table, problems)
 
     customers = frames["Customers"]
     if len(customers):
         _check_ids(customers, names.get("Customers", "Customers"),
-                   headers.get("Customers", {}).get("CustomerID", "CustomerID"), errors)
+                   headers.get("Customers", {}).get("CustomerID", "CustomerID"), problems)
         known = set(customers["CustomerID"].dropna())
         for key in ("Orders", "Contacts"):
             frame = frames[key]
             bad = frame["CustomerID"].notna() & ~frame["CustomerID"].isin(known)
             header = headers.get(key, {}).get("CustomerID", "CustomerID")
             for cid, row in zip(frame.loc[bad, "CustomerID"], frame.loc[bad, "_row"], strict=True):
-                errors.append(InputError(names.get(key, key), int(row), header,
-                                         "unknown_customer", value=cid))
+                problems.add(names.get(key, key), int(row), header, Reason.UNKNOWN_CUSTOMER,
+                             value=cid)
     rules_raw = raw.get("RFMRules")
-    rules = parse_rfm_rules(rules_raw, errors) if rules_raw is not None else None
+    rules = parse_rfm_rules(rules_raw, problems) if rules_raw is not None else None
     extra: dict[str, pd.DataFrame | None] = {}
     for spec in (PLANS, SCRIPTS, HOLIDAYS):
         table = raw.get(spec.key)
         if table is None:
             extra[spec.key] = None
             continue
-        frame, found = parse_table(spec, table, errors, lang)
+        frame, found = parse_table(spec, table, problems)
         if spec is PLANS:
-            frame = _check_plans(frame, table.sheet, found, errors)
+            frame = _check_plans(frame, table.sheet, found, problems)
         extra[spec.key] = frame
-    if errors:  # in the language the book asks for, else that of its sheet names
-        raise _localised(errors, lang)
+    problems.raise_if_any()  # in the language the book asks for, else that of its sheets
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
                   names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"])
 
 
-class LocalisedInputErrors(InputErrors):
-    """InputErrors that remember the workbook's language for ``str()``."""
-
-    def __init__(self, errors: Sequence[InputError], lang: str) -> None:
-        self.lang = lang
-        super().__init__(errors)
-
-    def __str__(self) -> str:
-        return self.render(self.lang)
-
-
-def _localised(errors: list[InputError], lang: str) -> LocalisedInputErrors:
-    return LocalisedInputErrors(errors, lang)
-
-
-def _check_ids(frame: pd.DataFrame, sheet: str, header: str, errors: list[InputError]) -> None:
+def _check_ids(frame: pd.DataFrame, sheet: str, header: str, problems: Problems) -> None:
     ids = frame["CustomerID"]
     dup = ids.notna() & ids.duplicated(keep="first")
     if dup.any():
         first = frame.loc[ids.notna()].drop_duplicates("CustomerID").set_index("CustomerID")["_row"]
         for cid, row in zip(ids[dup], frame.loc[dup, "_row"], strict=True):
-            errors.append(InputError(sheet, int(row), header, "duplicate_id", value=cid,
-                                     first_row=int(first[cid])))
+            problems.add(sheet, int(row), header, Reason.DUPLICATE_ID, value=cid,
+                         first_row=int(first[cid]))
 
 
 def _empty(spec: SheetSpec) -> pd.DataFrame:
     raw = RawTable(spec.key, 1, [c.key for c in spec.columns], [])
-    frame, _ = parse_table(spec, raw, [])
+    frame, _ = parse_table(spec, raw, Problems())
     return frame

@@ -21,7 +21,9 @@ import python_calamine as pc
 from ..domain.schema import RawTable
 from ..errors import BookError
 from ..names import CALLLIST, fold
+from ..settings import book_language
 from . import ooxml
+from .reading import epoch, mark_unreadable
 from .sheets import find_sheet, input_sheets
 
 __all__ = ["BookData", "read_book", "write_outputs"]
@@ -85,11 +87,6 @@ def _cell_facts(path: Path, part: str, first_col: int
     return errors, merged
 
 
-def _book_lang(sheets: tuple[str, ...]) -> str:
-    """The workbook's language for a file-level message, from its sheet names."""
-    return "zh-CN" if any(re.search(r"[\u4e00-\u9fff]", s) for s in sheets) else "en"
-
-
 def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.TableInfo | None:
     on_sheet = [t for t in info.tables if t.sheet == sheet]
     for t in on_sheet:
@@ -100,6 +97,7 @@ def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.Table
 
 def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
          names: set[str]) -> tuple[RawTable, int, str | None]:
+    day0 = epoch(info.date1904)
     table = _table_for(info, sheet, names)
     if table is not None and table.header_rows:
         t = wb.get_table_by_name(table.name)
@@ -107,14 +105,14 @@ def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
         if table.totals_rows and rows:
             rows = rows[:-1]
         first_col = t.start[1]
-        raw = RawTable(sheet, t.start[0], list(t.columns), rows)
+        raw = RawTable(sheet, t.start[0], list(t.columns), rows, day0)
         return raw, first_col, table.name
     s = wb.get_sheet_by_name(sheet)
     cells = s.to_python(skip_empty_area=True)
     if not cells:
-        return RawTable(sheet, 1, [], []), 0, None
+        return RawTable(sheet, 1, [], [], day0), 0, None
     start = s.start or (0, 0)
-    return RawTable(sheet, start[0] + 1, list(cells[0]), cells[1:]), start[1], None
+    return RawTable(sheet, start[0] + 1, list(cells[0]), cells[1:], day0), start[1], None
 
 
 def read_book(path: str | Path) -> BookData:
@@ -124,8 +122,7 @@ def read_book(path: str | Path) -> BookData:
     try:
         return _read(path, info)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
-        if not getattr(exc, "lang", None):
-            exc.lang = _book_lang(info.sheets)  # type: ignore[attr-defined]
+        exc.localise(book_language(info.sheets))
         raise
 
 
@@ -155,10 +152,9 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
                 continue
             table, col0, tname = _raw(wb, info, sheet, specs[key].names())
             errs, merged = facts[key].result()
-            table.error_cells = {(r, c - col0): e for (r, c), e in errs.items()
-                                 } or table.error_cells
-            table.merged = [(ref, r1, c1 - col0, r2, c2 - col0)
-                            for ref, r1, c1, r2, c2 in merged]
+            mark_unreadable(table, {(r, c - col0): e for (r, c), e in errs.items()},
+                            [(ref, r1, c1 - col0, r2, c2 - col0)
+                             for ref, r1, c1, r2, c2 in merged])
             raw[key], first_col[key], tables[key] = table, col0, tname
         sheet = find_sheet(info.sheets, CALLLIST) or ""
         call_raw = _raw(wb, info, sheet, CALLLIST.names())[0] if sheet else None

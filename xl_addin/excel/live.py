@@ -16,6 +16,7 @@ from typing import Any
 
 from ..domain.schema import RawTable
 from ..names import CALLLIST, INPUT_SHEETS, fold
+from .reading import epoch, mark_unreadable
 from .sheets import find_sheet, input_sheets
 
 __all__ = ["LiveBook", "excel_safe", "rows_from_values"]
@@ -54,6 +55,11 @@ class LiveBook:
     def __init__(self, book: Any) -> None:
         self.book = book
         self.sheet_names = [s.name for s in book.sheets]
+        try:  # Excel's Workbook.Date1904 (old Mac workbooks count days from 1904)
+            date1904 = bool(book.api.Date1904)
+        except Exception:  # not Excel's COM object (macOS, a stand-in): the 1900 system
+            date1904 = False
+        self.epoch = epoch(date1904)
 
     def _read(self, name: str, names: set[str]) -> tuple[RawTable, Any]:
         sheet = self.book.sheets[name]
@@ -63,12 +69,13 @@ class LiveBook:
         rng = table.range if table is not None else sheet.used_range
         values = rng.options(ndim=2, err_to_str=True).value
         raw, _ = rows_from_values(name, rng.row, values)
+        raw.epoch = self.epoch
         errors = {
             (raw.header_row + 1 + i, j): v
             for i, r in enumerate(raw.rows) for j, v in enumerate(r)
             if isinstance(v, str) and v in _EXCEL_ERRORS
         }
-        raw.error_cells = errors
+        mark_unreadable(raw, errors, ())
         return raw, table
 
     def read(self) -> tuple[dict[str, RawTable | None], RawTable | None, Any]:

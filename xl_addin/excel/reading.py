@@ -1,0 +1,63 @@
+"""What both doors do to cells before the core reads them: Excel's cell semantics.
+
+A door reads a sheet into a :class:`~xl_addin.domain.schema.RawTable`. What only a
+spreadsheet knows is settled here, so that the core sees plain values:
+
+* **date system** — a number typed in a date column is a day number counted from the
+  workbook's epoch: 1899-12-30 in the 1900 system (Windows Excel, LibreOffice), 1904-01-01
+  in the 1904 system (old Mac workbooks). The table's ``epoch`` says which.
+* **error cells** (``#N/A``, ``#REF!`` …, which calamine shows as blanks) and the hidden
+  cells of **merged ranges** (blank but for the first) become
+  :class:`~xl_addin.domain.schema.Unreadable` values in place, so that the core names
+  them wherever it reads them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from ..domain.schema import RawTable, Unreadable
+from ..errors import Reason
+
+__all__ = ["EPOCH_1900", "EPOCH_1904", "epoch", "mark_unreadable"]
+
+#: the day a day number counts from, in Excel's two date systems
+EPOCH_1900 = dt.date(1899, 12, 30)
+EPOCH_1904 = dt.date(1904, 1, 1)
+
+
+def epoch(date1904: bool) -> dt.date:
+    """The epoch of a workbook's date system."""
+    return EPOCH_1904 if date1904 else EPOCH_1900
+
+
+def mark_unreadable(table: RawTable, errors: Mapping[tuple[int, int], str],
+                    merged: Iterable[tuple[str, int, int, int, int]]) -> RawTable:
+    """Put :class:`Unreadable` values into ``table`` where its cells hold an Excel error
+    (``errors``: (Excel row, index into the header) -> the error's text) or are hidden by
+    a merged range (``merged``: (ref, first row, first index, last row, last index), Excel
+    rows: whatever a hidden cell holds is out of sight); only the data rows below the
+    header count. Returns ``table``."""
+    rows, first = table.rows, table.header_row + 1
+    for (r, c), text in errors.items():
+        i = r - first
+        if i < 0 or c < 0:
+            continue
+        while len(rows) <= i:  # an error cell below the last row with a value
+            rows.append([])
+        _put(rows[i], c, Unreadable(Reason.ERROR_VALUE, text))
+    for ref, r1, c1, r2, c2 in merged:
+        mark = Unreadable(Reason.MERGED_CELLS, ref, r1)
+        for r in range(max(r1, first), min(r2, first + len(rows) - 1) + 1):
+            row = rows[r - first]
+            for c in range(max(c1, 0), c2 + 1):
+                if (r, c) != (r1, c1):
+                    _put(row, c, mark)
+    return table
+
+
+def _put(row: list, c: int, value: Unreadable) -> None:
+    if c >= len(row):
+        row.extend([None] * (c + 1 - len(row)))
+    row[c] = value
