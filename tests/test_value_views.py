@@ -19,9 +19,10 @@ from xl_addin.domain.classify import (
     rfm_segment_en11,
     share_of_customers_for,
 )
-from xl_addin.domain.pipeline import DASHBOARD_ROWS, run
+from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import RawTable, parse_inputs
 from xl_addin.errors import InputErrors
+from xl_addin.excel.dashboard import DASHBOARD_ROWS, dashboard_rows
 
 D = dt.date
 
@@ -90,7 +91,7 @@ def test_rfm_rules_sheet_is_read_and_used():
     assert set(out.analysis["RFMSegment"]) <= {f"S{r}{i}" for r in range(1, 6)
                                                for i in range(1, 6)}
     first, _ = DASHBOARD_ROWS["segments"]
-    assert out.dashboard[first - 1][0] == "S51"
+    assert dashboard_rows(out.dashboard, "en")[first - 1][0] == "S51"
 
 
 def test_rfm_rules_sheet_with_a_gap_is_refused():
@@ -105,7 +106,7 @@ def test_rfm_rules_sheet_with_a_gap_is_refused():
 def test_dashboard_blocks_keep_their_place():
     raw = raw_book([customer(f"C{i}") for i in range(5)],
                    [order(f"C{i}", D(2026, 5, 1), 10.0 * (i + 1)) for i in range(5)])
-    dash = run(parse_inputs(raw, as_of=AS_OF)).dashboard
+    dash = dashboard_rows(run(parse_inputs(raw, as_of=AS_OF)).dashboard, "en")
     first, count = DASHBOARD_ROWS["classes"]
     assert [dash[first - 1 + i][0] for i in range(count)] == ["A", "B", "C", "Prospects"]
     first, count = DASHBOARD_ROWS["pareto"]
@@ -120,7 +121,7 @@ def test_dashboard_owner_and_reason_blocks():
     raw = raw_book([customer("C1", owner="Ann"), customer("C2", owner="Bob")], [],
                    [contact("C1", D(2026, 6, 1), NextFollowUp=D(2026, 6, 10)),
                     contact("C2", D(2026, 6, 20), Outcome="Complaint")])
-    dash = run(parse_inputs(raw, as_of=AS_OF)).dashboard
+    dash = dashboard_rows(run(parse_inputs(raw, as_of=AS_OF)).dashboard, "en")
     first, count = DASHBOARD_ROWS["owners"]
     block = [r[:3] for r in dash[first - 1:first - 1 + count]]
     assert block[:2] == [["Ann", 1, 1], ["Bob", 1, 1]] and block[2] == [None, None, None]

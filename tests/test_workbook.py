@@ -111,7 +111,7 @@ def test_english_workbook_builds_and_refreshes(tmp_path):
 
 
 def test_dashboard_charts_point_at_the_fixed_blocks():
-    from xl_addin.domain.pipeline import DASHBOARD_ROWS
+    from xl_addin.excel.dashboard import DASHBOARD_ROWS
 
     with zipfile.ZipFile(SHIPPED) as zf:
         charts = [zf.read(n).decode("utf-8") for n in sorted(zf.namelist())

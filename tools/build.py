@@ -277,7 +277,7 @@ def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
 
 def _charts(wb, ws, lang: str) -> None:
     """Native charts over the Dashboard's fixed blocks (refresh rewrites the cells)."""
-    from xl_addin.domain.pipeline import DASHBOARD_ROWS
+    from xl_addin.excel.dashboard import DASHBOARD_ROWS
 
     name = ws.get_name()
     zh = lang == "zh-CN"

@@ -45,12 +45,8 @@ from .schema import Inputs
 from .value import customer_history, predict_value
 from .vector import map_distinct
 
-__all__ = ["DASHBOARD_ROWS", "JOBS", "Outputs", "Progress", "no_progress", "run"]
-
-#: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
-DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
-                  "pareto": (37, 20), "owners": (59, 10), "reasons": (71, 12)}
-OWNER_ROWS = DASHBOARD_ROWS["owners"][1]
+__all__ = ["JOBS", "DashboardData", "Outputs", "Progress", "dashboard_data", "no_progress",
+           "run"]
 
 #: which output tables each button refreshes
 JOBS = {
@@ -71,7 +67,7 @@ class Outputs:
     followups: pd.DataFrame
     calllist: pd.DataFrame
     new_contacts: pd.DataFrame
-    dashboard: list[list[object]]
+    dashboard: DashboardData
     notes: list[str] = field(default_factory=list)
 
 
@@ -244,7 +240,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
                           inputs.scripts)
-    dash = dashboard(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
+    dash = dashboard_data(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),
@@ -255,99 +251,86 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
 
 
 def _segment_order(s, rules: dict[int, tuple[str, ...]] | None) -> list[str]:
+    """The RFM segment labels of the scheme in use, in the order a person reads them."""
     lang = s.Language
     if s.rfm_scheme == "CN8":
         return [zh if lang == "zh-CN" else en for zh, en in CN8_LABELS.values()]
     if rules:
         labels = [x for r in (5, 4, 3, 2, 1) for x in rules[r]]
-        return list(dict.fromkeys(labels))[: DASHBOARD_ROWS["segments"][1]]
+        return list(dict.fromkeys(labels))
     return [EN11_ZH[k] if lang == "zh-CN" else k for k in EN11_ZH]
 
 
-def dashboard(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
-              as_of: dt.date, note: str,
-              rules: dict[int, tuple[str, ...]] | None = None) -> list[list[object]]:
-    """The Dashboard's cells (A:D), top-left first, in fixed blocks (:data:`DASHBOARD_ROWS`):
-    headline figures, customers and revenue by class, by RFM segment, the Pareto curve
-    (cumulative revenue and profit share by customer rank), then calls per owner and the
-    model note. The fixed blocks keep their size whatever the data, so charts over them
-    stay valid after every refresh.
-    """
-    zh = s.Language == "zh-CN"
+@dataclass
+class DashboardData:
+    """What the Dashboard shows, as data (the doors lay it out; see
+    :mod:`xl_addin.excel.dashboard`). Counts are ints, money and shares floats."""
 
-    def t(a: str, b: str) -> str:
-        return a if zh else b
+    as_of: dt.date
+    #: headline figures by key: customers, buyers, revenue, profit, clv, overdue,
+    #: due_today, calls_today, revenue_80_share, profit_80_share, loss_making,
+    #: bottom_30_profit
+    figures: dict[str, float | int]
+    #: one row per class "A", "B", "C" and "" (prospects): customers, revenue, share
+    classes: list[tuple[str, int, float, float]]
+    #: one row per RFM segment of the scheme in use, in reading order: customers, revenue
+    segments: list[tuple[str, int, float]]
+    #: cumulative revenue and profit share held by the top customers, by customer share
+    pareto: pd.DataFrame  # CustomerShare, RevenueShare, ProfitShare
+    #: per owner ("" = unassigned), busiest first: calls today, overdue follow-ups
+    owners: list[tuple[str, int, int]]
+    #: per reason word (canonical): overdue, due today
+    reasons: list[tuple[str, int, int]]
+    #: how the purchase models went, in words
+    note: str
 
+
+def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
+                   as_of: dt.date, note: str,
+                   rules: dict[int, tuple[str, ...]] | None = None) -> DashboardData:
+    """The Dashboard's figures and tables: headline figures, customers and revenue by
+    class and by RFM segment, the Pareto curve (cumulative revenue and profit share by
+    customer rank), calls and overdue items per owner and per reason, the model note."""
     rev, profit = analysis["Revenue"], analysis["Profit"]
     n = len(analysis)
-    by_profit = profit.sort_values()
-    bottom = by_profit.iloc[: int(round(0.3 * n))]
-    figures = [
-        [t("客户数", "Customers"), n],
-        [t("有购买客户", "Buyers"), int((analysis["Orders"] > 0).sum())],
-        [t("销售额合计", "Revenue"), float(rev.sum())],
-        [t("利润合计（扣除服务成本）", "Profit after cost to serve"), float(profit.sum())],
-        [t("预测客户终身价值合计", "Predicted CLV"), float(np.nansum(analysis["CLV"]))],
-        [t("逾期回访", "Overdue follow-ups"), int((items["DaysOverdue"] > 0).sum())],
-        [t("今日到期", "Due today"), int((items["DaysOverdue"] == 0).sum())],
-        [t("今日呼叫", "Calls today"), len(calls)],
-        [t("贡献 80% 销售额的客户占比", "Share of customers making 80% of revenue"),
-         None, None, share_of_customers_for(rev)],
-        [t("贡献 80% 利润的客户占比", "Share of customers making 80% of profit"),
-         None, None, share_of_customers_for(profit)],
-        [t("亏损客户数", "Loss-making customers"), int((analysis["LossMaking"] != "").sum())],
-        [t("利润最低 30% 客户的利润合计", "Profit of the bottom 30% of customers"),
-         float(bottom.sum())],
-    ]
-    rows: list[list[object]] = [
-        [t("CustomerBook 客户管理", "CustomerBook")],
-        [t("基准日", "As of"), as_of],
-        [None],
-        *figures,
-        [None],
-        [t("等级", "Class"), t("客户数", "Customers"), t("销售额", "Revenue"),
-         t("销售额占比", "Revenue share")],
-    ]
+    bottom = profit.sort_values().iloc[: int(round(0.3 * n))]
+    figures: dict[str, float | int] = {
+        "customers": n,
+        "buyers": int((analysis["Orders"] > 0).sum()),
+        "revenue": float(rev.sum()),
+        "profit": float(profit.sum()),
+        "clv": float(np.nansum(analysis["CLV"])),
+        "overdue": int((items["DaysOverdue"] > 0).sum()),
+        "due_today": int((items["DaysOverdue"] == 0).sum()),
+        "calls_today": len(calls),
+        "revenue_80_share": share_of_customers_for(rev),
+        "profit_80_share": share_of_customers_for(profit),
+        "loss_making": int((analysis["LossMaking"] != "").sum()),
+        "bottom_30_profit": float(bottom.sum()),
+    }
     total = float(rev.clip(lower=0).sum()) or 1.0
+    classes = []
     for k in ("A", "B", "C", ""):
         mask = analysis["_Class"] == k
-        rows.append([k or t("潜在客户", "Prospects"), int(mask.sum()), float(rev[mask].sum()),
-                     float(rev[mask].clip(lower=0).sum()) / total])
-    rows += [[None], [t("RFM 分群", "RFM segment"), t("客户数", "Customers"),
-                      t("销售额", "Revenue")]]
-    segs = _segment_order(s, rules)
-    for label in segs + [None] * (DASHBOARD_ROWS["segments"][1] - len(segs)):
+        classes.append((k, int(mask.sum()), float(rev[mask].sum()),
+                        float(rev[mask].clip(lower=0).sum()) / total))
+    segments = []
+    for label in _segment_order(s, rules):
         mask = analysis["RFMSegment"] == label
-        rows.append([label, int(mask.sum()) if label else None,
-                     float(rev[mask].sum()) if label else None])
-    rows += [[None], [t("客户占比（按价值排序）", "Share of customers (by value)"),
-                      t("累计销售额占比", "Cumulative revenue share"),
-                      t("累计利润占比", "Cumulative profit share")]]
+        segments.append((label, int(mask.sum()), float(rev[mask].sum())))
     pr, pp = pareto(rev), pareto(profit)
-    for a, b, c in zip(pr["CustomerShare"], pr["ValueShare"], pp["ValueShare"], strict=True):
-        rows.append([float(a), float(b), float(c)])
-    rows += [[None], [t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue")]]
+    curve = pd.DataFrame({"CustomerShare": pr["CustomerShare"], "RevenueShare": pr["ValueShare"],
+                          "ProfitShare": pp["ValueShare"]})
     owners = analysis["Owner"].fillna("")
     item_owner = items["CustomerID"].map(owners).fillna("")
     over = item_owner[items["DaysOverdue"] > 0].value_counts()
     calls_by = calls["Owner"].fillna("").value_counts()
     names = sorted(set(owners) | set(calls_by.index),
                    key=lambda o: (-int(calls_by.get(o, 0)), -int(over.get(o, 0)), o))
-    shown, rest = names[: OWNER_ROWS - 1], names[OWNER_ROWS - 1:]
-    if len(rest) == 1:
-        shown, rest = shown + rest, []
-    for owner in shown:
-        rows.append([owner or t("（未分配）", "(unassigned)"), int(calls_by.get(owner, 0)),
-                     int(over.get(owner, 0))])
-    if rest:
-        rows.append([t("其他", "Others"), int(sum(calls_by.get(o, 0) for o in rest)),
-                     int(sum(over.get(o, 0) for o in rest))])
-    rows += [[None]] * (OWNER_ROWS - len(shown) - bool(rest))
-    rows += [[None], [t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today")]]
+    per_owner = [(o, int(calls_by.get(o, 0)), int(over.get(o, 0))) for o in names]
+    reasons = []
     for key in REASONS:
         mine = items[items["Reason"] == key]
-        rows.append([word(REASONS, key, s.Language), int((mine["DaysOverdue"] > 0).sum()),
-                     int((mine["DaysOverdue"] == 0).sum())])
-    rows += [[None], [t("模型说明", "Model note"), note]]
-    width = 4
-    return [list(r) + [None] * (width - len(r)) for r in rows]
+        reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
+                        int((mine["DaysOverdue"] == 0).sum())))
+    return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note)

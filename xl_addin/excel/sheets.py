@@ -25,6 +25,7 @@ from ..names import (
     fold,
     word,
 )
+from .dashboard import dashboard_rows
 
 __all__ = ["OutputTable", "contact_rows", "find_sheet", "output_tables"]
 
@@ -117,7 +118,7 @@ def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> lis
         spec = _OUTPUT_SPECS[key]
         name = find_sheet(sheet_names, spec) or spec.label(lang)
         if key == "Dashboard":
-            rows = [[_cell(v) for v in r] for r in outputs.dashboard]
+            rows = [[_cell(v) for v in r] for r in dashboard_rows(outputs.dashboard, lang)]
             # row 1 is the title: it keeps the style the sheet gives it, like a header
             tables.append(OutputTable(key, name, rows, ["text", "number", "money", "percent"],
                                       [22, 16, 14, 12]))
