@@ -67,3 +67,46 @@ def test_btyd_udf_bad_rows_get_an_error_string_not_an_exception():
 def test_every_udf_has_a_bilingual_short_description(name):
     doc = getattr(F, name).__doc__
     assert doc and len(doc) <= 255 and "/" in doc
+
+
+def test_a_bad_row_spoils_only_its_own_cell():
+    # row 2: no repeat purchase but a recency; row 3: a fractional frequency; row 5: text
+    freq = [1.0, 0.0, 1.5, 3.0, "x", 2.0]
+    rec = [30.0, 12.0, 40.0, 100.0, 5.0, 200.0]
+    age = [300.0, 90.0, 300.0, 400.0, 20.0, 300.0]
+    got = F.CB_PALIVE(freq, rec, age)
+    assert [v[0] for v in got].count("#VALUE!") == 3
+    assert [i for i, v in enumerate(got) if v[0] == "#VALUE!"] == [1, 2, 4]
+    good = [i for i in (0, 3, 5)]
+    assert all(0 < got[i][0] <= 1 for i in good)
+    # the good rows get what a fit on the good rows alone gives
+    alone = F.CB_PALIVE([freq[i] for i in good], [rec[i] for i in good], [age[i] for i in good])
+    assert [got[i][0] for i in good] == pytest.approx([v[0] for v in alone], rel=1e-12)
+
+
+def test_options_take_a_column_as_long_as_the_data():
+    freq, rec, age = [2.0, 2.0, 2.0, 2.0], [100.0] * 4, [300.0] * 4
+    horizons = [30.0, 90.0, "soon", 365.0]
+    got = [v[0] for v in F.CB_EXPECTED_PURCHASES(freq, rec, age, horizons)]
+    assert got[2] == "#VALUE!"  # that row's horizon is not a number
+    assert 0 < got[0] < got[1] < got[3]  # same customer, longer horizon, more purchases
+    one = F.CB_EXPECTED_PURCHASES(freq, rec, age, 90.0)
+    assert one[1][0] == pytest.approx(got[1], rel=1e-12)
+    margins = [0.1, 0.2, 0.4, 2.0]  # 2.0 is no margin rate
+    clv = [v[0] for v in F.CB_CLV(freq, rec, age, [50.0] * 4, None, None, margins)]
+    assert clv[3] == "#VALUE!"
+    assert clv[1] == pytest.approx(2 * clv[0]) and clv[2] == pytest.approx(4 * clv[0])
+    assert F.CB_EXPECTED_PURCHASES(freq, rec, age, [30.0, 60.0]) == "#VALUE!"  # 2 for 4 rows
+
+
+def test_defaults_are_the_settings_defaults():
+    from xl_addin.settings import Settings
+
+    s = Settings()
+    revenue = [50.0, 30.0, 10.0, 6.0, 4.0]
+    assert F.CB_ABC(revenue) == F.CB_ABC(revenue, s.ABC_A_Share, s.ABC_B_Share)
+    day = dt.datetime(2026, 1, 1)
+    assert F.CB_NEXT_FOLLOWUP(day, "B") == day + dt.timedelta(days=s.Cadence_B_Days)
+    freq, rec, age, spend = [1.0, 3.0], [30.0, 100.0], [300.0, 400.0], [40.0, 60.0]
+    assert F.CB_CLV(freq, rec, age, spend) == F.CB_CLV(
+        freq, rec, age, spend, s.CLV_HorizonMonths, s.DiscountRateAnnual, s.DefaultMarginRate)
