@@ -3,25 +3,62 @@
 The pure engine behind ``customerbook import BOOK EXPORT`` and the Dashboard's import
 button; it reads files and plans, and never writes a workbook:
 
-* :func:`normalise_phone` (:mod:`.phones`) — a phone number as a matching key.
+* :func:`read_export` (:mod:`.exports`) — a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or
+  .xlsx export as a header and rows numbered as the user sees them;
+* :mod:`.mapping` — which export column is which Orders column: built-in layouts of
+  common systems, and the Mapping sheet (导入映射) that overrides them;
+* :func:`normalise_phone` (:mod:`.phones`) — a phone number as a matching key;
 
 Messages are in both languages (:mod:`.messages`), keyed by code.
 """
 
 from __future__ import annotations
 
+from .exports import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, ExportTable, read_export, table_from_rows
+from .mapping import (
+    GENERIC,
+    MAPPING_SHEET,
+    SYSTEMS,
+    TARGETS,
+    ImportMapping,
+    MappingRow,
+    Resolution,
+    System,
+    builtin_rows,
+    detect_system,
+    mapping_sheet_rows,
+    read_mapping_sheet,
+)
 from .messages import CATALOGUE, Both, ImportFileError, RowIssue, render
 from .phones import Phone, find_phone_in_text, mask_matches, normalise_phone, phone_keys
 
 __all__ = [
     "CATALOGUE",
+    "GENERIC",
+    "MAPPING_SHEET",
+    "MAX_BYTES",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "SYSTEMS",
+    "TARGETS",
     "Both",
+    "ExportTable",
     "ImportFileError",
+    "ImportMapping",
+    "MappingRow",
     "Phone",
+    "Resolution",
     "RowIssue",
+    "System",
+    "builtin_rows",
+    "detect_system",
     "find_phone_in_text",
     "mask_matches",
+    "mapping_sheet_rows",
     "normalise_phone",
     "phone_keys",
+    "read_export",
+    "read_mapping_sheet",
     "render",
+    "table_from_rows",
 ]
