@@ -8,6 +8,8 @@ button; it reads files and plans, and never writes a workbook:
 * :mod:`.mapping` — which export column is which Orders column: built-in layouts of
   common systems, and the Mapping sheet (导入映射) that overrides them;
 * :func:`normalise_phone` (:mod:`.phones`) — a phone number as a matching key;
+* :func:`plan_import` (:mod:`.plan`) — the orders to append, the customers to add, the
+  duplicates, the refused rows and a summary, all or nothing.
 
 Messages are in both languages (:mod:`.messages`), keyed by code.
 """
@@ -31,20 +33,33 @@ from .mapping import (
 )
 from .messages import CATALOGUE, Both, ImportFileError, RowIssue, render
 from .phones import Phone, find_phone_in_text, mask_matches, normalise_phone, phone_keys
+from .plan import (
+    CUSTOMER_COLUMNS,
+    ORDER_COLUMNS,
+    ImportPlan,
+    ImportSummary,
+    next_customer_ids,
+    plan_import,
+    status_class,
+)
 
 __all__ = [
     "CATALOGUE",
+    "CUSTOMER_COLUMNS",
     "GENERIC",
     "MAPPING_SHEET",
     "MAX_BYTES",
     "MAX_COLUMNS",
     "MAX_ROWS",
+    "ORDER_COLUMNS",
     "SYSTEMS",
     "TARGETS",
     "Both",
     "ExportTable",
     "ImportFileError",
     "ImportMapping",
+    "ImportPlan",
+    "ImportSummary",
     "MappingRow",
     "Phone",
     "Resolution",
@@ -55,10 +70,13 @@ __all__ = [
     "find_phone_in_text",
     "mask_matches",
     "mapping_sheet_rows",
+    "next_customer_ids",
     "normalise_phone",
     "phone_keys",
+    "plan_import",
     "read_export",
     "read_mapping_sheet",
     "render",
+    "status_class",
     "table_from_rows",
 ]
