@@ -205,11 +205,12 @@ def test_what_makes_a_row_refused(customers, orders, today):
             ["F4", "2026-03-01", "13800138000", "1e13", ""],  # too large
             ["F5", "2026/3/1", "", "10", "K0200"],  # fine: a known customer ID
             ["F6", "2026-03-11", "13900139000", "10", "K9999"],  # tomorrow; ID unknown: phone
-            ["1.23457E+18", "2026-03-01", "13800138000", "10", ""]]  # Excel's scientific form
+            ["1.23457E+18", "2026-03-01", "13800138000", "10", ""],  # Excel's scientific form
+            ["F8", "2026-03-01", "1.38001E+10", "10", ""]]  # a phone Excel turned into one
     plan = plan_import(table_from_rows(rows), None, customers, orders, today=today)
     assert [(i.row, i.code) for i in plan.refused] == [
         (2, "date_in_future"), (3, "phone_invalid"), (4, "unknown_customer_id"),
-        (5, "number_too_large"), (8, "id_precision_lost")]
+        (5, "number_too_large"), (8, "id_precision_lost"), (9, "phone_scientific")]
     assert order_rows(plan) == [(6, "F5", "K0200", "2026-03-01", 10.0, None),
                                 (7, "F6", "K0197", "2026-03-11", 10.0, None)]
 
@@ -298,6 +299,17 @@ def test_new_ids_follow_the_books_pattern():
     assert next_customer_ids(["VIP-009"], 2) == ["VIP-010", "VIP-011"]
     assert next_customer_ids(["K99"], 1) == ["K100"]  # the width grows when it must
     assert next_customer_ids(["2024001", "2024002"], 1) == ["2024003"]
+
+
+def test_a_book_whose_cells_are_still_text(exports, today):
+    """Frames straight from a sheet: amounts as typed text, IDs as numbers, blanks."""
+    orders = pd.DataFrame({"OrderID": [12345.0, "E20260301002", None],
+                           "CustomerID": ["K0196", "K0196", "K0196"],
+                           "OrderDate": ["2026-03-01", "not a date", None],
+                           "Amount": ["¥1,200", "n/a", None], "Product": [None, "x", None]})
+    plan = plan_of(exports, "youzan_orders_gbk.csv", book_customers(), orders, today)
+    assert (6, "duplicate_in_book") in issues(plan.duplicates)
+    assert plan.summary.new_orders == 12
 
 
 def test_an_empty_book(exports, today):

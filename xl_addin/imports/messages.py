@@ -156,6 +156,12 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     ),
     "phone_masked_hint": (" (it could be {candidates})", "（可能是 {candidates}）"),
     "phone_invalid": ("\"{value}\" is not a phone number", "“{value}”不是电话号码"),
+    "phone_scientific": (
+        "the phone number \"{value}\" was saved as a number in scientific form and has lost "
+        "its digits: export the orders again, or set the phone column to Text before saving",
+        "电话号码“{value}”被存成了科学计数法的数字，已丢失位数：请重新导出，或在保存前把电话列设为"
+        "“文本”格式",
+    ),
     "no_customer": (
         "neither a phone number nor a CustomerID: a sale to no known customer (a walk-in "
         "sale), not imported",

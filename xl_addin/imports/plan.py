@@ -54,7 +54,8 @@ Refused
     A row is refused (with its row number, the export column and why) when: its date or
     amount is blank or not a date / number; the date is after ``today``; an amount is
     too large; its order number was stored as a number and lost digits (≥ 16 digits or
-    ``1.23E+18``); the phone is masked (it cannot be matched) or not a phone number; its
+    ``1.23E+18``); the phone is masked (it cannot be matched), was turned into
+    ``1.38001E+10`` by Excel, or is not a phone number; its
     CustomerID is not on the Customers sheet and it has no phone to go by. Rows already
     on the Orders sheet are never refused. A row with neither a phone nor a CustomerID
     is a sale to nobody known (a till's walk-in sale): skipped and listed, not refused.
@@ -270,6 +271,17 @@ def _cents(x: float) -> int:
     return int(round(x * 100))
 
 
+def _number(v: Any) -> float | None:
+    """A book cell as a number, ``None`` when it is blank or not one."""
+    if _blank(v):
+        return None
+    try:
+        f = _parse_number(v)
+    except (ValueError, TypeError):
+        return None
+    return f
+
+
 class _Book:
     """What the plan needs to know of the book: its customers, phones and orders."""
 
@@ -297,7 +309,7 @@ class _Book:
         refund_lines = []
         for oid_raw, cid, date, amount, product in records:
             oid = _order_id(oid_raw)[0]
-            amount = None if _blank(amount) else float(amount)
+            amount = _number(amount)
             day = _day(date)
             cid = None if _blank(cid) else str(cid).strip()
             if oid is not None:
@@ -594,8 +606,8 @@ def _find_customer(line: _Line, cells: Sequence[Any], rd: _Reader, book: _Book,
                                       {"value": phone.text, "hint": Both(hint, hint_zh)}))
         return
     if phone.key is None:
-        line.problems.append(RowIssue(line.row, phone_col, "phone_invalid",
-                                      {"value": phone.text}))
+        code = "phone_scientific" if _SCIENTIFIC.fullmatch(phone.text) else "phone_invalid"
+        line.problems.append(RowIssue(line.row, phone_col, code, {"value": phone.text}))
         return
     owners = list(dict.fromkeys(book.phones.get(phone.key, [])))
     if owners:
