@@ -2,9 +2,9 @@
 
 :func:`read_export` takes a CSV or .xlsx file and returns an :class:`ExportTable`: the
 header, the data rows and, for every row, its number **as the user sees the file** — the
-Excel row, which for a CSV is the line number Excel or a text editor shows (a record
-whose quoted cell spans lines is numbered by its first line in Excel's way: records
-counted from 1, blank lines included).
+Excel row. For a CSV that is the row Excel shows when it opens the file (records counted
+from 1, blank lines included), which is also the line a text editor shows unless a
+quoted cell above it spans several lines.
 
 CSV
   * encoding: a UTF-8 byte-order mark, else UTF-16 with its mark, else strict UTF-8,
