@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from support.books import AS_OF, contact, customer, order, raw_book
 
 from xl_addin.domain.calllist import render_script
@@ -49,8 +50,20 @@ def test_only_items_due_today_or_overdue_are_called():
 
 
 def test_script_fills_placeholders_and_never_fails():
-    assert render_script("Hi {Name}, {Unknown}!", {"Name": "Li"}) == "Hi Li, !"
+    assert render_script("Hi {Name}, {Unknown}!", {"Name": "Li"}) == "Hi Li, {Unknown}!"
     assert render_script("broken {", {"Name": "Li"}) == "broken {"
+    assert render_script("{Owner} for {Name}", {"Name": None, "Owner": "Ann"}) == "Ann for "
+
+
+@pytest.mark.parametrize("template", [
+    "{Name[first]}", "{Name.__class__}", "{Name:>2000000000}", "{Name!r:^9999999999}",
+    "{0}", "{}", "{{Name}}", "{Name", "Name}", "{名字}", "%(Name)s", "${Name}",
+], ids=lambda s: s)
+def test_a_script_is_text_not_a_format_string(template):
+    # only the exact placeholders are filled; anything else stays as the user typed it
+    got = render_script(template, {"Name": "Li {Owner}", "Owner": "Ann"})
+    expected = template.replace("{Name}", "Li {Owner}")
+    assert got == expected and len(got) < 100
     out = calls([customer("C1", "Li Lei")], [order("C1", D(2026, 6, 25), 100.0, Product="Kit")])
     assert out.loc[0, "Reason"] == "PostSale"
     assert out.loc[0, "Script"] == ("Hello Li Lei, this is Ann. How are you getting on with "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from support.books import AS_OF, contact, customer, order, raw_book
 
@@ -118,3 +119,40 @@ def test_items_due_beyond_the_window_are_not_listed():
     got, _ = items([customer("C1")], [], [
         contact("C1", D(2026, 6, 1), NextFollowUp=D(2026, 7, 20))], UpcomingDays=7)
     assert ("C1", "FollowUp") not in got
+
+
+def test_lunar_day_30_always_finds_a_date():
+    """Every lunar month/day on as-of dates across the lunar calendar's years gives the
+    next birthday: day 30 of a month that has 29 days that year falls on day 29.
+
+    The date found is read back into the lunar calendar it was computed with
+    (lunardate), and checked against an independent calendar (borax) wherever the two
+    calendars agree about that day (their tables differ on a few months, e.g. 1933 and
+    2097: under 2% of the points here)."""
+    from borax.calendars.lunardate import LunarDate as Oracle
+    from lunardate import LunarDate
+
+    rng = np.random.default_rng(11)
+    days = rng.integers(0, (dt.date(2098, 6, 1) - dt.date(1901, 2, 1)).days, 300)
+    checked = differ = 0
+    for offset in days:
+        as_of = dt.date(1901, 2, 1) + dt.timedelta(days=int(offset))
+        for month in range(1, 13):
+            for day in (1, 15, 29, 30):
+                got = next_care_date(month, day, as_of, lunar=True)
+                assert got is not None and as_of <= got < as_of + dt.timedelta(days=400)
+                ours = LunarDate.from_solar_date(got.year, got.month, got.day)
+                assert (ours.month, ours.is_leap_month) == (month, False)
+                assert ours.day == day or (day == 30 and ours.day == 29), (as_of, month, day)
+                other = Oracle.from_solar_date(got.year, got.month, got.day)
+                if (other.month, other.day, bool(other.leap)) != (ours.month, ours.day,
+                                                                  ours.is_leap_month):
+                    differ += 1
+                    continue
+                checked += 1
+    assert checked > 14_000 and differ / (checked + differ) < 0.02
+
+
+def test_lunar_dates_beyond_the_calendar_are_left_out():
+    assert next_care_date(8, 15, dt.date(2150, 1, 1), lunar=True) is None
+    assert next_care_date(8, 15, dt.date(2150, 1, 1)) == dt.date(2150, 8, 15)

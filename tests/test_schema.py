@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from support.books import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
 
-from xl_addin.domain.schema import RawTable, parse_date, parse_inputs
+from xl_addin.domain.schema import RawTable, parse_date, parse_inputs, parse_number
 from xl_addin.errors import InputErrors
 from xl_addin.excel.reading import EPOCH_1900, EPOCH_1904, mark_unreadable
 
@@ -140,3 +140,52 @@ def test_contacts_outcome_words_in_either_language():
                                           contact("C1", D(2026, 1, 2), Outcome="left a note")])
     assert parse_inputs(raw).contacts["Outcome"].tolist() == ["NoAnswer", "left a note"]
     assert CONTACT_HEADER[0] == "CustomerID"
+
+
+def test_a_lunar_birthday_must_be_a_lunar_date():
+    raw = raw_book([customer("C1", Birthday=D(1990, 1, 31), LunarBirthday="Y"),
+                    customer("C2", Birthday=D(1990, 1, 30), LunarBirthday="Y"),
+                    customer("C3", Birthday=D(1990, 1, 31))])
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert [(e.row, e.column, e.code) for e in info.value.errors] == [
+        (2, "Birthday", "not_a_lunar_date")]
+    assert "01-31" in info.value.errors[0].render("en")
+    assert "农历每月最多 30 天" in info.value.errors[0].render("zh-CN")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("1,200.50", 1200.5), ("¥1,200.50", 1200.5), ("￥1,200", 1200.0), ("1200元", 1200.0),
+    ("RMB 150", 150.0), ("3 000", 3000.0), ("(450)", -450.0), ("-1,200", -1200.0),
+    ("１２００", 1200.0), (".5", 0.5), ("1e3", 1000.0),
+], ids=lambda v: str(v))
+def test_numbers_in_the_one_convention_are_read(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", [
+    "1.200,50", "99,5", "1_000", "(450", "1 200,50", "12,3456", "1,2,3", "1,200,00", "٣",
+    "1.2.3", "--5", "",
+])
+def test_numbers_in_other_conventions_are_refused_never_misread(text):
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_a_decimal_comma_is_named_at_its_cell():
+    raw = raw_book([customer("C1")], [order("C1", D(2026, 1, 1), "1.200,50"),
+                                      order("C1", D(2026, 1, 2), "99,5"),
+                                      order("C1", D(2026, 1, 3), "abc")])
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert [(e.row, e.code) for e in info.value.errors] == [
+        (2, "number_convention"), (3, "number_convention"), (4, "not_a_number")]
+    assert "1,200.50" in info.value.errors[0].render("en")
+
+
+@pytest.mark.parametrize("text", ["2026-03-10 99:99", "2026-03-10 24:00", "2026/3/10 12:60",
+                                  "2026-03-10 12:30:61"])
+def test_a_time_no_clock_shows_is_no_date(text):
+    with pytest.raises(ValueError):
+        parse_date(text)
+    assert parse_date("2026-03-10 23:59:59") == D(2026, 3, 10)

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     NO_HEADER = "no_header"
     REQUIRED_BLANK = "required_blank"
     NOT_A_NUMBER = "not_a_number"
+    NUMBER_CONVENTION = "number_convention"
     NOT_A_DATE = "not_a_date"
     NOT_YES_NO = "not_yes_no"
     NOT_IN_CHOICES = "not_in_choices"
@@ -54,6 +55,7 @@ class Reason(StrEnum):
     NUMBER_TOO_LARGE = "number_too_large"
     DATE_OUT_OF_RANGE = "date_out_of_range"
     MISSING_RFM_ROWS = "missing_rfm_rows"
+    NOT_A_LUNAR_DATE = "not_a_lunar_date"
     # settings
     UNKNOWN_SETTING_VALUE = "unknown_setting_value"
     SETTING_OUT_OF_RANGE = "setting_out_of_range"
@@ -105,6 +107,11 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "expected a number, found {value!r}",
         "应为数字，实际为“{value}”",
     ),
+    Reason.NUMBER_CONVENTION: (
+        "expected a number written like 1,200.50 (',' between thousands, '.' for decimals), "
+        "found {value!r}",
+        "应为 1,200.50 这样的数字（“,”分隔千位，“.”表示小数），实际为“{value}”",
+    ),
     Reason.NOT_A_DATE: (
         "expected a date (an Excel date, 2026-03-05, 2026/3/5 or 2026年3月5日), found {value!r}",
         "应为日期（Excel 日期、2026-03-05、2026/3/5 或 2026年3月5日），实际为“{value}”",
@@ -140,6 +147,10 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.DATE_OUT_OF_RANGE: (
         "the date {value} is outside the years 1900-2200",
         "日期 {value} 超出 1900–2200 年范围",
+    ),
+    Reason.NOT_A_LUNAR_DATE: (
+        "{value} is marked as a lunar birthday, but a lunar month has at most 30 days",
+        "{value} 标为农历生日，但农历每月最多 30 天",
     ),
     Reason.MISSING_RFM_ROWS: (
         "the RFM rules grid needs one row for each R score 1-5; missing: {rows}",

@@ -17,7 +17,7 @@ import datetime as dt
 
 import pandas as pd
 
-__all__ = ["HOLIDAY_NAMES", "default_holidays", "default_plans"]
+__all__ = ["HOLIDAY_NAMES", "LUNAR_YEARS", "default_holidays", "default_plans", "lunar_to_solar"]
 
 #: (kind, month, day, 中文, English): kind "lunar" or "solar"
 HOLIDAY_NAMES = (
@@ -33,13 +33,36 @@ HOLIDAY_NAMES = (
 )
 
 
-def _solar(kind: str, year: int, month: int, day: int) -> dt.date:
-    if kind == "solar":
-        return dt.date(year, month, day)
+#: the years the lunar calendar (``lunardate``) knows
+LUNAR_YEARS = range(1900, 2100)
+
+
+def lunar_to_solar(year: int, month: int, day: int) -> dt.date | None:
+    """The solar date of lunar ``month``/``day`` (a non-leap month) in lunar ``year``.
+
+    Day 30 of a month that has only 29 days that year falls on day 29 (how families
+    keep a "30th" birthday in short months). ``None`` outside :data:`LUNAR_YEARS`.
+    ``lunardate`` checks the day only on conversion, so the month's real length is
+    found by converting.
+    """
+    if year not in LUNAR_YEARS or not (1 <= month <= 12 and 1 <= day <= 30):
+        return None
     from lunardate import LunarDate
 
-    d = LunarDate(year, month, day)
-    return d.to_solar_date() if hasattr(d, "to_solar_date") else d.toSolarDate()
+    for d in (day, 29) if day == 30 else (day,):
+        lunar = LunarDate(year, month, d)
+        try:  # lunardate >= 0.2.2 names it to_solar_date; older releases toSolarDate
+            return (lunar.to_solar_date() if hasattr(lunar, "to_solar_date")
+                    else lunar.toSolarDate())
+        except ValueError:  # a 29-day month this year (or the year past the table's end)
+            continue
+    return None
+
+
+def _solar(kind: str, year: int, month: int, day: int) -> dt.date | None:
+    if kind == "solar":
+        return dt.date(year, month, day)
+    return lunar_to_solar(year, month, day)
 
 
 def default_holidays(years: list[int], lang: str = "zh-CN") -> pd.DataFrame:
@@ -47,9 +70,12 @@ def default_holidays(years: list[int], lang: str = "zh-CN") -> pd.DataFrame:
     rows = []
     for year in years:
         for kind, month, day, zh, en in HOLIDAY_NAMES:
-            rows.append({"Date": pd.Timestamp(_solar(kind, year, month, day)),
-                         "Holiday": zh if lang == "zh-CN" else en, "Classes": None})
-    return pd.DataFrame(rows).sort_values("Date", kind="stable").reset_index(drop=True)
+            date = _solar(kind, year, month, day)
+            if date is not None:  # lunar festivals outside the lunar calendar's years: none
+                rows.append({"Date": pd.Timestamp(date),
+                             "Holiday": zh if lang == "zh-CN" else en, "Classes": None})
+    frame = pd.DataFrame(rows, columns=["Date", "Holiday", "Classes"])
+    return frame.sort_values("Date", kind="stable").reset_index(drop=True)
 
 
 def default_plans(lang: str = "zh-CN") -> pd.DataFrame:

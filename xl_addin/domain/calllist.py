@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -33,8 +34,8 @@ from ..names import REASONS, fold, word
 from ..settings import Settings
 from .followups import REASON_WEIGHTS
 
-__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "call_list", "pick_script", "render_script",
-           "script_table"]
+__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "PLACEHOLDERS", "call_list", "pick_script",
+           "render_script", "script_table"]
 
 CALL_COLUMNS = [
     "Owner", "Rank", "CustomerID", "Name", "Phone", "Region", "Reason", "Priority",
@@ -73,19 +74,27 @@ DEFAULT_SCRIPTS: Mapping[tuple[str, str], str] = {
 }
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return ""
+#: the placeholders a script may use (documented on the Scripts sheet and in the README)
+PLACEHOLDERS = ("Name", "Owner", "DaysSinceLastOrder", "LastProduct", "Detail", "Class",
+                "Segment")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def render_script(template: str, fields: Mapping[str, object]) -> str:
-    """Fill ``{Placeholders}``; unknown placeholders become blank, never an error."""
-    values = _Blank({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-                     for k, v in fields.items()})
-    try:
-        return template.format_map(values)
-    except (ValueError, IndexError, AttributeError):
-        return template
+    """Fill the known ``{Placeholders}`` in one pass; everything else stays as typed.
+
+    A script is the user's text, never a format string: no attribute access, no width
+    specs, and a value that itself contains ``{Owner}`` is not filled again. A known
+    placeholder without a value becomes blank.
+    """
+
+    def value(m: re.Match[str]) -> str:
+        v = fields.get(m[1])
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return str(v)
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 _REASON_KEYS = {fold(k): k for k in REASONS} | {fold(v): k for k, v in REASONS.items()}

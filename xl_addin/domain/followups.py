@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..names import fold
 from ..settings import Settings, parse_classes
-from .calendar import default_holidays
+from .calendar import default_holidays, lunar_to_solar
 from .vector import map_distinct
 
 __all__ = ["ITEM_COLUMNS", "REASON_WEIGHTS", "days_overdue", "follow_ups", "next_care_date"]
@@ -135,22 +135,19 @@ def _post_sale(history: pd.DataFrame, last_contact: pd.Series, settings: Setting
     return _items(due.index, "PostSale", due.to_numpy(), product.to_numpy())
 
 
-def next_care_date(month: int, day: int, on_or_after: dt.date, lunar: bool = False) -> dt.date:
+def next_care_date(month: int, day: int, on_or_after: dt.date,
+                   lunar: bool = False) -> dt.date | None:
     """The next date on or after ``on_or_after`` that falls on ``month``/``day``.
 
     Solar 29 February falls on 28 February in common years. Lunar dates are converted
-    per year with ``lunardate``; day 30 in a 29-day lunar month falls on day 29.
+    per year (:func:`~xl_addin.domain.calendar.lunar_to_solar`: day 30 in a 29-day lunar
+    month falls on day 29); ``None`` when the lunar calendar does not reach that far.
     """
     for year in (on_or_after.year - 1, on_or_after.year, on_or_after.year + 1):
         if lunar:
-            from lunardate import LunarDate
-
-            try:
-                lunar_day = LunarDate(year, month, day)
-            except ValueError:
-                lunar_day = LunarDate(year, month, min(day, 29))
-            d = lunar_day.to_solar_date() if hasattr(lunar_day, "to_solar_date") else (
-                lunar_day.toSolarDate())
+            d = lunar_to_solar(year, month, day)
+            if d is None:
+                continue
         else:
             try:
                 d = dt.date(year, month, day)
@@ -158,7 +155,7 @@ def next_care_date(month: int, day: int, on_or_after: dt.date, lunar: bool = Fal
                 d = dt.date(year, month, 28)
         if d >= on_or_after:
             return d
-    raise ValueError(f"no date for {month}/{day}")
+    return None
 
 
 def _care(customers: pd.DataFrame, column: str, reason: str, settings: Settings,
@@ -175,9 +172,10 @@ def _care(customers: pd.DataFrame, column: str, reason: str, settings: Settings,
                         for m, d, lu in distinct.itertuples(index=False)]
     day = keys.merge(distinct, on=["m", "d", "l"], how="left")["next"].to_numpy()
     horizon = as_of + dt.timedelta(days=settings.CareLeadDays + settings.UpcomingDays)
-    soon = np.fromiter((d <= horizon for d in day), bool, len(day))
+    soon = np.fromiter((d is not None and d <= horizon for d in day), bool, len(day))
     lead = dt.timedelta(days=settings.CareLeadDays)
-    details = [d.isoformat() + (f" (农历 {m}/{dd})" if lu else "")
+    lunar_word = "农历" if settings.Language == "zh-CN" else "lunar"
+    details = [d.isoformat() + (f" ({lunar_word} {m}/{dd})" if lu else "")
                for d, m, dd, lu in zip(day[soon], keys["m"][soon], keys["d"][soon],
                                        keys["l"][soon], strict=True)]
     return _items(rows["CustomerID"].to_numpy()[soon], reason,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "blank",
     "parse_date",
     "parse_inputs",
+    "parse_number",
     "parse_table",
     "parse_text",
     "raw_language",
@@ -54,13 +56,20 @@ __all__ = [
 
 MAX_AMOUNT = 1e12
 _DATE_RE = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+    r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
+    r"(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?\s*$"
 )
 _YES = {"y", "yes", "true", "1", "是", "对", "√", "✓", "x"}
 _NO = {"n", "no", "false", "0", "否", "不", ""}
 _OUTCOME_WORDS = {fold(k): k for k in OUTCOMES} | {fold(v): k for k, v in OUTCOMES.items()}
-_NUMBER_JUNK = re.compile(r"[,\s¥￥$元€£]|RMB|CNY", re.IGNORECASE)
+_CURRENCY = re.compile(r"[¥$元€£]|RMB|CNY|USD|EUR", re.IGNORECASE)
+#: digits written in another convention: a decimal comma, "_" or "." between thousands
+_OTHER_CONVENTION = re.compile(r"[0-9][,_][0-9]|[0-9]\.[0-9]{3},")
+#: digits with "," or " " between groups of three (the same separator throughout), or
+#: none; then decimals after "." and an exponent
+_NUMBER_TEXT = re.compile(
+    r"^(?P<sign>[-+]?)(?P<digits>[0-9]{1,3}(?P<sep>[, ])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
+    r"|[0-9]+|(?=\.[0-9]))(?P<rest>(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -189,8 +198,9 @@ def parse_date(v: Any, epoch: dt.date | None = None) -> dt.date:
         d = epoch + dt.timedelta(days=int(f))
     elif isinstance(v, str):
         m = _DATE_RE.match(v)
-        if not m:
-            raise ValueError(v)
+        if not m or (m[4] is not None and (int(m[4]) > 23 or int(m[5]) > 59
+                                           or int(m[6] or 0) > 59)):
+            raise ValueError(v)  # not a date, or a time of day that no clock shows
         d = dt.date(int(m[1]), int(m[2]), int(m[3]))
     else:
         raise ValueError(v)
@@ -199,19 +209,32 @@ def parse_date(v: Any, epoch: dt.date | None = None) -> dt.date:
     return d
 
 
-def _parse_number(v: Any) -> float:
+def parse_number(v: Any) -> float:
+    """A cell value as a number: a number, or text such as ``1,200.50``, ``¥1,200``,
+    ``1200元``, ``RMB 150``, ``3 000``, ``(450)`` (negative) or ``1e3``.
+
+    One convention only, so nothing is misread: ``.`` marks decimals and ``,`` (or a
+    space) separates thousands in groups of three. ``1.200,50``, ``99,5``, ``1_000`` or
+    ``(450`` are not numbers here (ValueError), never a different number.
+    """
     if isinstance(v, bool) or isinstance(v, dt.date):
         raise ValueError(v)
     if isinstance(v, int | float | np.integer | np.floating):
         f = float(v)
     else:
-        text = _NUMBER_JUNK.sub("", str(v))
+        text = _CURRENCY.sub("", unicodedata.normalize("NFKC", str(v))).strip()
         neg = text.startswith("(") and text.endswith(")")
-        f = float(text.strip("()"))
+        if neg:
+            text = text[1:-1].strip()
+        m = _NUMBER_TEXT.match(text)
+        if m is None:
+            raise ValueError(v)
+        f = float(m["sign"] + re.sub("[, ]", "", m["digits"]) + (m["rest"] or ""))
         f = -f if neg else f
     if math.isnan(f) or math.isinf(f):
         raise ValueError(v)
     return f
+
 
 
 def parse_text(v: Any) -> str:
@@ -251,10 +274,10 @@ _PARSERS = {
     "id": parse_text,
     "text": parse_text,
     "date": parse_date,
-    "number": _parse_number,
-    "money": _parse_number,
-    "int": _parse_number,
-    "percent": _parse_number,
+    "number": parse_number,
+    "money": parse_number,
+    "int": parse_number,
+    "percent": parse_number,
     "yn": _parse_yn,
     "abc": _parse_abc,
     "outcome": _parse_outcome,
@@ -337,6 +360,8 @@ def _cell_problem(col: Col, raw: RawTable, row: int, header: str, v: Any) -> Inp
     if col.kind == "date" and isinstance(v, int | float) and not isinstance(v, bool):
         shown = int(v) if isinstance(v, float) and v.is_integer() else v
         return InputError(raw.sheet, row, header, Reason.DATE_OUT_OF_RANGE, value=shown)
+    if col.kind in _NUMERIC and isinstance(v, str) and _OTHER_CONVENTION.search(v):
+        return InputError(raw.sheet, row, header, Reason.NUMBER_CONVENTION, value=v)
     return InputError(raw.sheet, row, header, _PROBLEM.get(col.kind, Reason.NOT_A_NUMBER), value=v)
 
 
@@ -574,6 +599,8 @@ def parse_inputs(
     if len(customers):
         _check_ids(customers, names.get("Customers", "Customers"),
                    headers.get("Customers", {}).get("CustomerID", "CustomerID"), problems)
+        _check_lunar(customers, names.get("Customers", "Customers"),
+                     headers.get("Customers", {}).get("Birthday", "Birthday"), problems)
         known = set(customers["CustomerID"].dropna())
         for key in ("Orders", "Contacts"):
             frame = frames[key]
@@ -607,6 +634,14 @@ def _check_ids(frame: pd.DataFrame, sheet: str, header: str, problems: Problems)
         for cid, row in zip(ids[dup], frame.loc[dup, "_row"], strict=True):
             problems.add(sheet, int(row), header, Reason.DUPLICATE_ID, value=cid,
                          first_row=int(first[cid]))
+
+
+def _check_lunar(frame: pd.DataFrame, sheet: str, header: str, problems: Problems) -> None:
+    """A birthday marked lunar must be a lunar month/day: days 1-30."""
+    bad = frame["LunarBirthday"] & (frame["Birthday"].dt.day > 30)
+    for day, row in zip(frame.loc[bad, "Birthday"], frame.loc[bad, "_row"], strict=True):
+        problems.add(sheet, int(row), header, Reason.NOT_A_LUNAR_DATE,
+                     value=f"{day.month:02d}-{day.day:02d}")
 
 
 def _empty(spec: SheetSpec) -> pd.DataFrame:

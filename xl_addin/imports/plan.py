@@ -74,7 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..domain.schema import MAX_AMOUNT, _parse_number, parse_date
+from ..domain.schema import MAX_AMOUNT, parse_date, parse_number
 from ..names import ORDERS, fold
 from .exports import ExportTable
 from .mapping import TARGETS, ImportMapping, MappingRow, Resolution
@@ -206,12 +206,12 @@ def _date(v: Any) -> dt.date:
 def _amount(v: Any) -> float:
     """An amount cell; a trailing note in brackets (``499.00（仅供参考）``) is ignored."""
     try:
-        return _parse_number(v)
+        return parse_number(v)
     except (ValueError, TypeError):
         if isinstance(v, str):
             m = _AMOUNT_NOTE.match(v)
             if m and not re.fullmatch(r"[\d.,\s]*", m.group(2)):
-                return _parse_number(m.group(1))
+                return parse_number(m.group(1))
         raise
 
 
@@ -276,7 +276,7 @@ def _number(v: Any) -> float | None:
     if _blank(v):
         return None
     try:
-        f = _parse_number(v)
+        f = parse_number(v)
     except (ValueError, TypeError):
         return None
     return f
