@@ -55,19 +55,45 @@ from __future__ import annotations
 from .bgnbd import BGNBDFit, bgnbd_expected_purchases, bgnbd_p_alive, fit_bgnbd
 from .gamma_gamma import GammaGammaFit, fit_gamma_gamma, gamma_gamma_expected_spend
 from .lifetime_value import clv
+from .mbgnbd import MBGNBDFit, fit_mbgnbd, mbgnbd_expected_purchases, mbgnbd_p_alive
+from .models import DEFAULT_MODEL, MODELS, Fit, Model, PurchaseFit, get_model, model_of
+from .pareto_nbd import (
+    ParetoNBDFit,
+    fit_pareto_nbd,
+    pareto_nbd_expected_purchases,
+    pareto_nbd_p_alive,
+)
 from .summary import CustomerSummary, summary_from_transactions
-from .utils import BTYDInputError
+from .utils import FEW_CUSTOMERS, FEW_REPEAT_BUYERS, BTYDInputError, FitFlag
 
 __all__ = [
+    "DEFAULT_MODEL",
+    "FEW_CUSTOMERS",
+    "FEW_REPEAT_BUYERS",
+    "MODELS",
     "BGNBDFit",
     "BTYDInputError",
     "CustomerSummary",
+    "Fit",
+    "FitFlag",
     "GammaGammaFit",
+    "MBGNBDFit",
+    "Model",
+    "ParetoNBDFit",
+    "PurchaseFit",
     "bgnbd_expected_purchases",
     "bgnbd_p_alive",
     "clv",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_mbgnbd",
+    "fit_pareto_nbd",
     "gamma_gamma_expected_spend",
+    "get_model",
+    "mbgnbd_expected_purchases",
+    "mbgnbd_p_alive",
+    "model_of",
+    "pareto_nbd_expected_purchases",
+    "pareto_nbd_p_alive",
     "summary_from_transactions",
 ]

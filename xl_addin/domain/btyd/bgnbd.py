@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,14 +27,16 @@ from .utils import (
     _FEW_CUSTOMERS,
     _LOG_BOUND,
     BTYDInputError,
+    FitFlag,
     FloatArray,
     _compress,
     _distinct,
     _dot,
+    _flags,
     _group,
+    _horizon,
     _maxiter,
     _minimise,
-    _non_negative,
     _rft,
     _weights,
 )
@@ -52,7 +54,8 @@ class BGNBDFit:
 
     ``alpha`` is in the time unit of the data that was fitted. ``log_likelihood`` is the
     sum over customers (eq. 6, in that time unit), ``n`` the number of customers. When
-    ``converged`` is false the parameters are still usable (see ``message``).
+    ``converged`` is false the parameters are still usable (see ``message``); ``flags``
+    gives the reasons in structured form (:class:`FitFlag`).
     """
 
     r: float
@@ -63,6 +66,17 @@ class BGNBDFit:
     n: int
     converged: bool
     message: str
+    flags: tuple[FitFlag, ...] = field(default=())
+
+    @property
+    def model(self) -> str:
+        """Registry name of the model (see ``xl_addin.domain.btyd.MODELS``)."""
+        return "BGNBD"
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The four parameters by name."""
+        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
 
 
 class _BGNBDObjective:
@@ -207,6 +221,7 @@ def fit_bgnbd(
         theta = np.array([-_LOG_BOUND, 0.0, 0.0, 0.0])
         value, _ = obj(theta)
         converged = False
+        success, why, hit = False, "no repeat purchases", ["r"]
         notes.append(
             "No customer has made a repeat purchase, so purchase and dropout rates cannot be "
             "estimated; the fit predicts (almost) no future purchases and a, b are "
@@ -230,6 +245,8 @@ def fit_bgnbd(
             )
     if n < _FEW_CUSTOMERS:
         notes.append(f"Only {n} customer(s): the estimates are very uncertain.")
+    repeat_buyers = int(round(float(w[x > 0].sum())))
+    flags = _flags(n=n, repeat_buyers=repeat_buyers, hit=hit, success=success, why=why)
     r, alpha_s, a, b = (float(v) for v in np.exp(theta))
     ll = -value * obj.total + obj.sum_wx * np.log(scale)  # back to the caller's time unit
     if converged:
@@ -243,6 +260,7 @@ def fit_bgnbd(
         n=n,
         converged=converged,
         message=" ".join(notes),
+        flags=flags,
     )
 
 
@@ -351,12 +369,12 @@ def bgnbd_expected_purchases(
     (``t`` in the data's time unit, broadcast against the customers).
     """
     r, alpha, a, b = _params(fit)
-    horizon = _non_negative("t", t)
+    horizon = _horizon(t)
     x, tx, age = _rft(frequency, recency, T)
+    alive = bgnbd_p_alive(fit, x, tx, age)
     try:
-        horizon, x, tx, age = np.broadcast_arrays(horizon, x, tx, age)
+        horizon, x, age, alive = np.broadcast_arrays(horizon, x, age, alive)
     except ValueError:
         raise BTYDInputError("t", f"cannot be matched with {np.shape(x)} customers") from None
-    alive = bgnbd_p_alive(fit, x, tx, age)
     flat = _alive_expectation(r, alpha, a, b, horizon.ravel(), x.ravel(), age.ravel())
     return np.asarray(alive * flat.reshape(horizon.shape), dtype=np.float64)

@@ -7,7 +7,7 @@ fitting and ``v`` is rescaled afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,9 +17,11 @@ from .utils import (
     _AT_BOUND,
     _FEW_CUSTOMERS,
     BTYDInputError,
+    FitFlag,
     FloatArray,
     _compress,
     _dot,
+    _flags,
     _fmt,
     _maxiter,
     _minimise,
@@ -38,7 +40,8 @@ class GammaGammaFit:
     ``n`` counts the customers used in the fit (frequency > 0 and spend > 0).
     ``population_mean`` is the expected average spend of a customer with no repeat
     purchase: ``v * p / (q - 1)`` when ``q > 1``, otherwise (infinite model mean) the
-    observed mean spend of the fitted customers, as ``message`` then explains.
+    observed mean spend of the fitted customers, as ``message`` then explains. ``flags``
+    lists the reasons for caution in structured form (:class:`FitFlag`).
     """
 
     p: float
@@ -49,6 +52,17 @@ class GammaGammaFit:
     converged: bool
     message: str
     population_mean: float = 0.0
+    flags: tuple[FitFlag, ...] = field(default=())
+
+    @property
+    def model(self) -> str:
+        """Name of the spend model."""
+        return "GammaGamma"
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The three parameters by name (``v`` is the paper's gamma)."""
+        return {"p": self.p, "q": self.q, "v": self.v}
 
 
 class _GGObjective:
@@ -153,6 +167,8 @@ def fit_gamma_gamma(
             converged=False,
             message=" ".join(notes),
             population_mean=0.0,
+            flags=_refund_flag(refunds)
+            + (FitFlag("no_repeat_buyers", count=0), FitFlag("not_converged", detail="no data")),
         )
     observed_mean = _dot(w, m / w.sum())
     scale = float(np.median(m))
@@ -195,6 +211,14 @@ def fit_gamma_gamma(
         )
     if converged:
         notes.insert(0, "Converged.")
+    flags = _refund_flag(refunds) + _flags(
+        n=n, repeat_buyers=None, hit=hit, success=success, why=why
+    )
+    flags = tuple(
+        FitFlag("few_repeat_buyers", count=n) if f.code == "few_customers" else f for f in flags
+    )
+    if q <= 1.0:
+        flags += (FitFlag("infinite_mean_spend", detail=f"q = {_fmt(q)}"),)
     ll = -value * obj.total - obj.total * np.log(scale)  # back to the caller's currency
     return GammaGammaFit(
         p=p,
@@ -205,7 +229,12 @@ def fit_gamma_gamma(
         converged=converged,
         message=" ".join(notes),
         population_mean=float(population_mean),
+        flags=flags,
     )
+
+
+def _refund_flag(refunds: int) -> tuple[FitFlag, ...]:
+    return (FitFlag("refunds_left_out", count=refunds),) if refunds else ()
 
 
 def gamma_gamma_expected_spend(

@@ -7,18 +7,20 @@ monthly one; see :func:`clv`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .bgnbd import BGNBDFit, _alive_expectation, _params, bgnbd_p_alive
 from .gamma_gamma import GammaGammaFit, gamma_gamma_expected_spend
+from .models import model_of
 from .utils import BTYDInputError, FloatArray, _group, _numeric, _rft
 
 __all__ = ["clv"]
 
 
 def clv(
-    bgnbd_fit: BGNBDFit,
+    fit: Any,
     gg_fit: GammaGammaFit,
     frequency: ArrayLike,
     recency: ArrayLike,
@@ -34,8 +36,10 @@ def clv(
 
     ``CLV = margin * E(M) * sum_{i=1..H} [E(Y(i*mo)) - E(Y((i-1)*mo))] / (1 + d)^i``
 
-    where ``E(Y(t))`` is the BG/NBD conditional expectation (FHL 2005 eq. 10, see
-    :func:`bgnbd_expected_purchases`), ``E(M)`` the Gamma-Gamma expected spend
+    where ``E(Y(t))`` is the conditional expectation of the purchase model that ``fit``
+    came from -- BG/NBD (FHL 2005 eq. 10, :func:`bgnbd_expected_purchases`), MBG/NBD
+    (:func:`mbgnbd_expected_purchases`) or Pareto/NBD (FHL note 009 eq. 41,
+    :func:`pareto_nbd_expected_purchases`) --, ``E(M)`` the Gamma-Gamma expected spend
     (:func:`gamma_gamma_expected_spend`; refunders count 0), a month ``mo`` is 30 days,
     i.e. ``30 / time_unit_days`` units of the data's time unit (7 for weeks), and the
     monthly rate is ``d = (1 + discount_rate_annual)^(1/12) - 1``. This is the structure
@@ -64,7 +68,8 @@ def clv(
     mg = _numeric("margin", margin)
     if mg.ndim != 0 or not 0 <= mg <= 1:
         raise BTYDInputError("margin", f"must be a fraction between 0 and 1, got {margin!r}")
-    r, alpha, a, b = _params(bgnbd_fit)
+    model = model_of(fit)
+    model.check(fit)
     x, tx, age = _rft(frequency, recency, T)
     m = _numeric("monetary_value", monetary_value)
     try:
@@ -83,18 +88,15 @@ def clv(
     # the alive-conditional expectation depends on (x, T) only: evaluate it per distinct pair
     (ux, uage), pos = _group([x, age])
     grid = np.arange(1, horizon + 1, dtype=np.float64) * month
-    cum = _alive_expectation(
-        r,
-        alpha,
-        a,
-        b,
+    cum = model.alive_expectation(
+        fit,
         np.repeat(grid, ux.size),
         np.tile(ux, horizon),
         np.tile(uage, horizon),
     ).reshape(horizon, ux.size)
     cum = np.maximum.accumulate(np.vstack([np.zeros(ux.size), cum]), axis=0)  # monotone in t
     per_pair = np.einsum("i,ij->j", discount, np.diff(cum, axis=0))
-    disc_purchases = bgnbd_p_alive(bgnbd_fit, x, tx, age) * per_pair[pos]
+    disc_purchases = model.p_alive(fit, x, tx, age) * per_pair[pos]
     spend = gamma_gamma_expected_spend(gg_fit, x, m)
     value = float(mg) * spend * disc_purchases
     value = np.where(np.isfinite(value), value, 0.0)

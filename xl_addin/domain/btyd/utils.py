@@ -9,13 +9,14 @@ that all fitters share (log-parameters inside ``[-_LOG_BOUND, _LOG_BOUND]``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 
-__all__ = ["BTYDInputError", "FloatArray"]
+__all__ = ["FEW_CUSTOMERS", "FEW_REPEAT_BUYERS", "BTYDInputError", "FitFlag", "FloatArray"]
 
 FloatArray = NDArray[np.float64]
 
@@ -26,6 +27,11 @@ _LOG_BOUND = 14.0
 _AT_BOUND = _LOG_BOUND - 1e-3
 _DEFAULT_MAXITER = 500
 _FEW_CUSTOMERS = 10
+#: A fit on fewer customers than this is flagged ``few_customers``.
+FEW_CUSTOMERS = _FEW_CUSTOMERS
+#: A fit with fewer repeat buyers (customers with frequency > 0) than this is flagged
+#: ``few_repeat_buyers``: the purchase and dropout processes are identified by them only.
+FEW_REPEAT_BUYERS = 10
 
 
 class BTYDInputError(ValueError):
@@ -35,6 +41,98 @@ class BTYDInputError(ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+@dataclass(frozen=True)
+class FitFlag:
+    """One structured reason why a fit's estimates may be uncertain.
+
+    ``code`` is one of:
+
+    * ``"few_customers"`` -- fewer than :data:`FEW_CUSTOMERS` customers; ``count`` is n;
+    * ``"few_repeat_buyers"`` -- fewer than :data:`FEW_REPEAT_BUYERS` customers with a
+      repeat purchase (at least one); ``count`` is how many;
+    * ``"no_repeat_buyers"`` -- nobody made a repeat purchase; ``count`` is 0;
+    * ``"at_bound"`` -- ``parameter`` ran into the limit of the search range, so the data
+      do not pin it down;
+    * ``"not_converged"`` -- the optimiser stopped early; ``detail`` is its reason;
+    * ``"refunds_left_out"`` (Gamma-Gamma) -- ``count`` repeat buyers with a zero or
+      negative average spend were left out of the fit;
+    * ``"infinite_mean_spend"`` (Gamma-Gamma) -- the fitted q <= 1, so expected spends
+      fall back to observed averages.
+    """
+
+    code: str
+    count: int | None = None
+    parameter: str | None = None
+    detail: str = ""
+
+
+def _flags(
+    *,
+    n: int,
+    repeat_buyers: int | None,
+    hit: Sequence[str],
+    success: bool,
+    why: str,
+) -> tuple[FitFlag, ...]:
+    """The standard flags of a fit (see :class:`FitFlag`)."""
+    flags: list[FitFlag] = []
+    if n < FEW_CUSTOMERS:
+        flags.append(FitFlag("few_customers", count=n))
+    if repeat_buyers is not None:
+        if repeat_buyers == 0:
+            flags.append(FitFlag("no_repeat_buyers", count=0))
+        elif repeat_buyers < FEW_REPEAT_BUYERS:
+            flags.append(FitFlag("few_repeat_buyers", count=repeat_buyers))
+    flags.extend(FitFlag("at_bound", parameter=name) for name in hit)
+    if not success:
+        flags.append(FitFlag("not_converged", detail=why.strip()))
+    return tuple(flags)
+
+
+def _fit_report(
+    theta: FloatArray,
+    names: Sequence[str],
+    *,
+    success: bool,
+    why: str,
+    n: int,
+    repeat_buyers: int,
+    what: str,
+) -> tuple[bool, str, tuple[FitFlag, ...]]:
+    """``(converged, message, flags)`` for a purchase-count model, in BG/NBD's wording."""
+    notes: list[str] = []
+    hit = [names[i] for i in range(len(names)) if abs(theta[i]) >= _AT_BOUND]
+    if repeat_buyers == 0:
+        success = False
+        notes.append(
+            f"No customer has made a repeat purchase, so {what} cannot be estimated; the "
+            "fit predicts (almost) no future purchases. Use a longer history."
+        )
+    else:
+        if not success:
+            notes.append(
+                f"The optimiser did not converge ({why.strip()}); the best parameters it "
+                "found are returned and may be imprecise."
+            )
+        if hit:
+            notes.append(
+                f"Parameter(s) {', '.join(hit)} reached the limit of the search range, so the "
+                "data do not pin them down; predictions are usable but treat them with care."
+            )
+        if repeat_buyers < FEW_REPEAT_BUYERS:
+            notes.append(
+                f"Only {repeat_buyers} customer(s) made a repeat purchase: the estimates are "
+                "very uncertain."
+            )
+    if n < FEW_CUSTOMERS:
+        notes.append(f"Only {n} customer(s): the estimates are very uncertain.")
+    converged = success and not hit
+    if converged:
+        notes.insert(0, "Converged.")
+    flags = _flags(n=n, repeat_buyers=repeat_buyers, hit=hit, success=success, why=why)
+    return converged, " ".join(notes), flags
 
 
 def _numeric(name: str, values: ArrayLike) -> FloatArray:
@@ -59,6 +157,24 @@ def _non_negative(name: str, values: ArrayLike) -> FloatArray:
         raise BTYDInputError(
             name, f"contains a negative value at position {i} ({arr.ravel()[i]:g})"
         )
+    return arr
+
+
+def _horizon(values: ArrayLike) -> FloatArray:
+    """Validate forecast horizons ``t``: finite and >= 0, any shape (e.g. a column of
+    horizons, shape (h, 1), to broadcast against n customers)."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BTYDInputError("t", "must contain numbers only") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise BTYDInputError("t", f"contains a missing (NaN) or infinite value at position {i}")
+    neg = arr < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg.ravel())[0])
+        raise BTYDInputError("t", f"contains a negative value at position {i} ({arr.ravel()[i]:g})")
     return arr
 
 
