@@ -249,3 +249,19 @@ def test_refresh_file_reports_steps_and_leaves_garbage_collection_as_it_was(tmp_
     assert steps == ["read", "check", "analyse", "followups", "calllist", "shape", "write"] * 2
     assert all(not on for _s, _lang, on in seen)
     assert {lang for s, lang, _gc in seen if s != "read"} == {"zh-CN"}
+
+
+def test_unknown_and_repeated_settings_are_named_not_silently_ignored(tmp_path, capsys):
+    book = small_book(tmp_path / "b.xlsx", settings={"CallsPerOwnerPerDy": 5,
+                                                     "DormantDays": 120,
+                                                     "dormant days": 150,
+                                                     "MyOwnNote": "keep"})
+    assert main(["refresh", str(book), "--out", str(tmp_path / "o.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert ("'CallsPerOwnerPerDy' is not a setting CustomerBook knows, so it is ignored; "
+            "did you mean CallsPerOwnerPerDay?") in err
+    assert "setting DormantDays is given twice (rows 5 and 6); the value in row 6 is used" in err
+    assert "'MyOwnNote' is not a setting" in err
+    dash = openpyxl.load_workbook(tmp_path / "o.xlsx", read_only=True)["Dashboard"]
+    cells = [c for row in dash.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("did you mean CallsPerOwnerPerDay?" in c for c in cells)

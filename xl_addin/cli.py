@@ -117,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if bar is not None:
                 bar.close()
         print(_summary(result, result.outputs.lang))
+        head = "提示：" if result.outputs.lang == "zh-CN" else "Please check: "
+        for text in result.outputs.warnings:
+            print(head + text, file=sys.stderr)
         return 0
     except CustomerBookError as exc:
         print(_message(exc), file=sys.stderr)

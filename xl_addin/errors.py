@@ -60,6 +60,9 @@ class Reason(StrEnum):
     UNKNOWN_SETTING_VALUE = "unknown_setting_value"
     SETTING_OUT_OF_RANGE = "setting_out_of_range"
     SETTINGS_INCONSISTENT = "settings_inconsistent"
+    SETTING_UNKNOWN = "setting_unknown"
+    SETTING_UNKNOWN_NEAR = "setting_unknown_near"
+    SETTING_REPEATED = "setting_repeated"
     # the file
     FILE_NOT_FOUND = "file_not_found"
     NOT_A_WORKBOOK = "not_a_workbook"
@@ -168,6 +171,19 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.SETTINGS_INCONSISTENT: (
         "settings {key} and {other} are inconsistent: {expected}",
         "设置项 {key} 与 {other} 不一致：{expected}",
+    ),
+    Reason.SETTING_UNKNOWN: (
+        "{key!r} is not a setting CustomerBook knows, so it is ignored",
+        "“{key}”不是 CustomerBook 的设置项，已忽略",
+    ),
+    Reason.SETTING_UNKNOWN_NEAR: (
+        "{key!r} is not a setting CustomerBook knows, so it is ignored; did you mean {near}?",
+        "“{key}”不是 CustomerBook 的设置项，已忽略；是否应为 {near}？",
+    ),
+    Reason.SETTING_REPEATED: (
+        "setting {key} is given twice (rows {first} and {second}); the value in row {second} "
+        "is used",
+        "设置项 {key} 出现了两次（第 {first} 行和第 {second} 行）；采用第 {second} 行的值",
     ),
     # --- the file ----------------------------------------------------------------
     Reason.FILE_NOT_FOUND: ("the file {path} does not exist", "文件 {path} 不存在"),
@@ -355,11 +371,21 @@ class Problems:
 
     Readers ``add`` what they find and go on; the run then calls :meth:`raise_if_any`,
     which raises one :class:`InputErrors` holding them all in the book's language.
+    :meth:`warn` keeps what the user should know but that does not stop the run (an
+    unknown Settings key, say): :attr:`warnings`, shown by the command line and on the
+    Dashboard.
     """
 
     def __init__(self, lang: str | None = None) -> None:
         self.lang = lang
         self._found: list[InputError] = []
+        self.warnings: list[InputError] = []
+
+    def warn(self, sheet: str, row: int | None, column: str | None, code: Reason | str,
+             **params: Any) -> InputError:
+        note = InputError(sheet, row, column, code, **params)
+        self.warnings.append(note)
+        return note
 
     def add(self, sheet: str, row: int | None, column: str | None, code: Reason | str,
             **params: Any) -> InputError:

@@ -17,7 +17,7 @@ from .errors import Problems, Reason
 from .names import fold
 
 __all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "book_language",
-           "parse_classes", "settings_from_pairs"]
+           "closest_setting", "parse_classes", "settings_from_pairs"]
 
 LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN",
              "en": "en", "english": "en", "英文": "en", "enus": "en", "engb": "en"}
@@ -140,17 +140,31 @@ def settings_from_pairs(
 ) -> Settings:
     """Build Settings from ``(excel_row, key, value)`` triples.
 
-    Unknown keys are ignored (users keep their own notes there). Problems go to
-    ``problems``; the caller decides whether they stop the run.
-    ``parse_date`` converts a cell value to a date or raises ``ValueError``.
+    Problems go to ``problems``; the caller decides whether they stop the run. A key
+    given twice (the later value is used) and a key with a value that is no setting (a
+    typo, most likely: the closest setting is suggested) are warnings. ``parse_date``
+    converts a cell value to a date or raises ``ValueError``.
     """
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
     for row, key, raw in pairs:
         name = _ZH_KEYS.get(str(key).strip()) if key is not None else None
         f = _FIELDS.get(fold(name or key))
-        if f is None or raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
+        if f is None:
+            if key is not None and str(key).strip():
+                near = closest_setting(key)
+                if near:
+                    problems.warn(sheet, row, "Key", Reason.SETTING_UNKNOWN_NEAR,
+                                  key=str(key).strip(), near=near)
+                else:
+                    problems.warn(sheet, row, "Key", Reason.SETTING_UNKNOWN,
+                                  key=str(key).strip())
+            continue
+        if f.name in rows:
+            problems.warn(sheet, row, "Key", Reason.SETTING_REPEATED, key=f.name,
+                          first=rows[f.name], second=row)
         rows[f.name] = row
         if f.name == "AsOfDate":
             try:
@@ -207,6 +221,17 @@ def settings_from_pairs(
                      Reason.SETTING_OUT_OF_RANGE, key="CallsPerOwnerPerDay",
                      expected="at least 1", value=settings.CallsPerOwnerPerDay)
     return settings
+
+
+def closest_setting(key: Any) -> str | None:
+    """The known setting a mistyped key most likely means (case, spaces and ``_``
+    ignored), or None when nothing is close."""
+    import difflib
+
+    typed = fold(key)
+    longer = sorted((k for k in _FIELDS if k.startswith(typed) and len(typed) >= 4), key=len)
+    near = longer[:1] or difflib.get_close_matches(typed, list(_FIELDS), n=1, cutoff=0.75)
+    return _FIELDS[near[0]].name if near else None
 
 
 def parse_classes(raw: Any) -> tuple[str, ...] | None:

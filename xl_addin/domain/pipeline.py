@@ -69,6 +69,8 @@ class Outputs:
     new_contacts: pd.DataFrame
     dashboard: DashboardData
     notes: list[str] = field(default_factory=list)
+    #: what the user should know but that did not stop the run, in the book's language
+    warnings: list[str] = field(default_factory=list)
 
 
 def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool] | None,
@@ -240,13 +242,14 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
                           inputs.scripts)
-    dash = dashboard_data(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules)
+    dash = dashboard_data(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules,
+                          [w.render(lang) for w in inputs.warnings])
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),
         followups=fu[[c.key for c in FOLLOWUPS.columns]].reset_index(drop=True),
         calllist=calls_out[[c.key for c in CALLLIST.columns]],
-        new_contacts=new_contacts, dashboard=dash, notes=[note],
+        new_contacts=new_contacts, dashboard=dash, notes=[note], warnings=dash.warnings,
     )
 
 
@@ -283,11 +286,14 @@ class DashboardData:
     reasons: list[tuple[str, int, int]]
     #: how the purchase models went, in words
     note: str
+    #: what the user should know (e.g. an unknown setting), in the book's language
+    warnings: list[str] = field(default_factory=list)
 
 
 def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
                    as_of: dt.date, note: str,
-                   rules: dict[int, tuple[str, ...]] | None = None) -> DashboardData:
+                   rules: dict[int, tuple[str, ...]] | None = None,
+                   warnings: list[str] | None = None) -> DashboardData:
     """The Dashboard's figures and tables: headline figures, customers and revenue by
     class and by RFM segment, the Pareto curve (cumulative revenue and profit share by
     customer rank), calls and overdue items per owner and per reason, the model note."""
@@ -333,4 +339,5 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
         mine = items[items["Reason"] == key]
         reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
                         int((mine["DaysOverdue"] == 0).sum())))
-    return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note)
+    return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note,
+                         list(warnings or []))

@@ -118,6 +118,8 @@ class Inputs:
     plans: pd.DataFrame | None = None
     scripts: pd.DataFrame | None = None
     holidays: pd.DataFrame | None = None
+    #: what the user should know but that did not stop the run (e.g. an unknown setting)
+    warnings: list[InputError] = field(default_factory=list)
 
 
 PLAN_FROM = {fold(w): k for k, words in {
@@ -572,10 +574,11 @@ def parse_inputs(
         epoch = settings_raw.epoch
         settings = settings_from_pairs(pairs, problems, settings_raw.sheet,
                                        lambda v: parse_date(v, epoch))
-        if "Value" in spec_found:  # name the value column as the user's header says it
-            for p in problems.since(mark):
-                if p.column == "Value":
-                    p.column = str(settings_raw.header[vi])
+        found_here = problems.since(mark) + [w for w in problems.warnings
+                                             if w.sheet == settings_raw.sheet]
+        for p in found_here:  # name the columns as the user's header says them
+            if p.column in spec_found:
+                p.column = str(settings_raw.header[spec_found[p.column]])
     else:
         settings = Settings(Language=lang)
     if as_of is not None:
@@ -623,7 +626,8 @@ def parse_inputs(
         extra[spec.key] = frame
     problems.raise_if_any()  # in the language the book asks for, else that of its sheets
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
-                  names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"])
+                  names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"],
+                  problems.warnings)
 
 
 def _check_ids(frame: pd.DataFrame, sheet: str, header: str, problems: Problems) -> None:

@@ -87,4 +87,6 @@ def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
     for key, overdue, due_today in data.reasons:
         rows.append([word(REASONS, key, lang), overdue, due_today])
     rows += [[None], [t("模型说明", "Model note"), data.note]]
+    for k, text in enumerate(data.warnings):  # below everything the charts read
+        rows.append([t("提示", "Please check") if k == 0 else None, text])
     return [list(r) + [None] * (WIDTH - len(r)) for r in rows]
