@@ -265,3 +265,35 @@ def test_unknown_and_repeated_settings_are_named_not_silently_ignored(tmp_path, 
     dash = openpyxl.load_workbook(tmp_path / "o.xlsx", read_only=True)["Dashboard"]
     cells = [c for row in dash.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any("did you mean CallsPerOwnerPerDay?" in c for c in cells)
+
+
+def test_typed_calls_survive_a_deleted_id_column_until_they_can_be_logged(tmp_path):
+    book = small_book(tmp_path / "loop.xlsx")
+    refresh_file(book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["CallList"]
+    header = [c.value for c in ws[1]]
+    notes = header.index("Notes") + 1
+    ws.cell(2, header.index("Outcome") + 1, "Reached")
+    ws.cell(2, notes, "asked for the price list")
+    name = ws.cell(2, header.index("Name") + 1).value
+    ws.delete_cols(header.index("CustomerID") + 1)  # a user deletes the ID column
+    wb.save(book)
+    for _ in range(2):  # kept, and kept again: never lost, never logged twice
+        result = refresh_file(book)
+        assert result.counts["logged"] == 0 and result.counts["pending"] == 1
+        calls = rows(book, "CallList")
+        kept = [r for r in calls[1:] if r[calls[0].index("Message")]]
+        assert [(r[calls[0].index("Name")], r[calls[0].index("Notes")]) for r in kept] == [
+            (name, "asked for the price list")]
+    # staff type the ID on the kept row: now it is logged, once
+    wb = openpyxl.load_workbook(book)
+    ws = wb["CallList"]
+    header = [c.value for c in ws[1]]
+    at = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("Message") + 1).value)
+    cid = {"Alpha Ltd": "C1", "Beta Co": "C2"}[name]
+    ws.cell(at, header.index("CustomerID") + 1, cid)
+    wb.save(book)
+    result = refresh_file(book)
+    assert result.counts["logged"] == 1 and result.counts["pending"] == 0
+    assert rows(book, "Contacts")[-1][0] == cid

@@ -81,6 +81,8 @@ class Reason(StrEnum):
     CALL_UNKNOWN_OUTCOME = "call_unknown_outcome"
     CALL_BAD_DATE = "call_bad_date"
     CALL_UNKNOWN_CUSTOMER = "call_unknown_customer"
+    CALL_NO_CUSTOMER_ID = "call_no_customer_id"
+    CALL_NO_ID_COLUMN = "call_no_id_column"
 
 
 #: code -> (English, 简体中文). Placeholders are ``str.format`` fields of these templates.
@@ -248,6 +250,16 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.CALL_UNKNOWN_CUSTOMER: (
         "Customer {value!r} is not on the Customers sheet",
         "客户“{value}”不在客户表中",
+    ),
+    Reason.CALL_NO_CUSTOMER_ID: (
+        "no customer ID on this row, so the call could not be logged: type the customer's "
+        "ID in CustomerID",
+        "此行没有客户编号，无法记录：请在“客户编号”列填写",
+    ),
+    Reason.CALL_NO_ID_COLUMN: (
+        "the CustomerID column was missing from the call list, so this call could not be "
+        "logged: type the customer's ID in CustomerID",
+        "呼叫清单缺少“客户编号”列，此行无法记录：请在“客户编号”列填写客户编号",
     ),
 }
 
