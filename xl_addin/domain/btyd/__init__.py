@@ -54,6 +54,22 @@ from __future__ import annotations
 
 from .bgnbd import BGNBDFit, bgnbd_expected_purchases, bgnbd_p_alive, fit_bgnbd
 from .gamma_gamma import GammaGammaFit, fit_gamma_gamma, gamma_gamma_expected_spend
+from .holdout import (
+    DEFAULT_LIKELIHOOD_DAYS,
+    MAX_HOLDOUT_DAYS,
+    MIN_CALIBRATION_DAYS,
+    MIN_HOLDOUT_DAYS,
+    MIN_REPEAT_BUYERS_TO_SPLIT,
+    DecileRow,
+    FrequencyRow,
+    HoldoutData,
+    HoldoutReport,
+    ModelChoice,
+    choose_model,
+    default_holdout_days,
+    evaluate_holdout,
+    split_calibration_holdout,
+)
 from .lifetime_value import clv
 from .mbgnbd import MBGNBDFit, fit_mbgnbd, mbgnbd_expected_purchases, mbgnbd_p_alive
 from .models import DEFAULT_MODEL, MODELS, Fit, Model, PurchaseFit, get_model, model_of
@@ -67,23 +83,36 @@ from .summary import CustomerSummary, summary_from_transactions
 from .utils import FEW_CUSTOMERS, FEW_REPEAT_BUYERS, BTYDInputError, FitFlag
 
 __all__ = [
+    "DEFAULT_LIKELIHOOD_DAYS",
     "DEFAULT_MODEL",
     "FEW_CUSTOMERS",
     "FEW_REPEAT_BUYERS",
+    "MAX_HOLDOUT_DAYS",
+    "MIN_CALIBRATION_DAYS",
+    "MIN_HOLDOUT_DAYS",
+    "MIN_REPEAT_BUYERS_TO_SPLIT",
     "MODELS",
     "BGNBDFit",
     "BTYDInputError",
     "CustomerSummary",
+    "DecileRow",
     "Fit",
     "FitFlag",
+    "FrequencyRow",
     "GammaGammaFit",
+    "HoldoutData",
+    "HoldoutReport",
     "MBGNBDFit",
     "Model",
+    "ModelChoice",
     "ParetoNBDFit",
     "PurchaseFit",
     "bgnbd_expected_purchases",
     "bgnbd_p_alive",
+    "choose_model",
     "clv",
+    "default_holdout_days",
+    "evaluate_holdout",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "fit_mbgnbd",
@@ -95,5 +124,6 @@ __all__ = [
     "model_of",
     "pareto_nbd_expected_purchases",
     "pareto_nbd_p_alive",
+    "split_calibration_holdout",
     "summary_from_transactions",
 ]
