@@ -297,3 +297,25 @@ def test_typed_calls_survive_a_deleted_id_column_until_they_can_be_logged(tmp_pa
     result = refresh_file(book)
     assert result.counts["logged"] == 1 and result.counts["pending"] == 0
     assert rows(book, "Contacts")[-1][0] == cid
+
+
+@pytest.mark.parametrize("typed,day", [("2026/3/5", dt.date(2026, 3, 5)),
+                                       ("2026年3月5日", dt.date(2026, 3, 5)),
+                                       ("2026-03-05", dt.date(2026, 3, 5)),
+                                       ("1900-01-15", dt.date(1900, 1, 15)),
+                                       ("2200-12-31", dt.date(2200, 12, 31))])
+def test_as_of_takes_every_date_form_a_cell_takes_across_the_documented_years(
+        tmp_path, typed, day):
+    book = small_book(tmp_path / "b.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert main(["refresh", str(book), "--out", str(out), "--as-of", typed]) == 0
+    assert rows(out, "Dashboard")[1][1] == dt.datetime.combine(day, dt.time())
+
+
+@pytest.mark.parametrize("typed", ["2300-01-01", "1899-12-31", "next monday", "2026-02-30"])
+def test_as_of_outside_the_years_or_not_a_date_is_a_message(tmp_path, capsys, typed):
+    book = small_book(tmp_path / "b.xlsx")
+    assert main(["refresh", str(book), "--out", str(tmp_path / "o.xlsx"), "--as-of", typed]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of expects a date of the years 1900-2200" in err and "Traceback" not in err
+    assert not (tmp_path / "o.xlsx").exists()

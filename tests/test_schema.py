@@ -189,3 +189,20 @@ def test_a_time_no_clock_shows_is_no_date(text):
     with pytest.raises(ValueError):
         parse_date(text)
     assert parse_date("2026-03-10 23:59:59") == D(2026, 3, 10)
+
+
+def test_orders_of_customers_not_listed_are_refused_even_when_customers_is_empty():
+    raw = raw_book([], [order("C1", D(2026, 1, 1), 10.0)], [contact("C2", D(2026, 1, 2))])
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    assert [(e.sheet, e.row, e.code) for e in info.value.errors] == [
+        ("Orders", 2, "unknown_customer"), ("Contacts", 2, "unknown_customer")]
+
+
+def test_a_flood_of_problems_is_listed_in_part_and_counted():
+    raw = raw_book([customer("C1")], [order("X", D(2026, 1, 1), 10.0)] * 450)
+    with pytest.raises(InputErrors) as info:
+        parse_inputs(raw)
+    text = info.value.render("en")
+    assert text.startswith("450 problem(s) found") and "… and 250 more not listed here" in text
+    assert text.count("\n  - ") == 200

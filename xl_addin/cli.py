@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .domain.pipeline import JOBS
+from .domain.schema import parse_date
 from .errors import BookError, CustomerBookError
 from .names import step_label, step_number
 
@@ -24,8 +25,10 @@ __all__ = ["main"]
 
 
 def _as_of(text: str) -> dt.date:
+    """``--as-of`` in any form a date cell accepts (2026-03-05, 2026/3/5, 2026年3月5日 …),
+    within the years 1900-2200."""
     try:
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
         raise BookError("bad_as_of", value=text) from None
 

@@ -72,6 +72,7 @@ class Reason(StrEnum):
     CHANGED_ON_DISK = "changed_on_disk"
     UNSUPPORTED_EXTENSION = "unsupported_extension"
     BAD_AS_OF = "bad_as_of"
+    LUNAR_OUT_OF_RANGE = "lunar_out_of_range"
     UNSUPPORTED_LAYOUT = "unsupported_layout"
     IO_ERROR = "io_error"
     UNEXPECTED = "unexpected"
@@ -215,8 +216,14 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "{path}：输出文件须为 .xlsx 或 .xlsm，并与输入一致",
     ),
     Reason.BAD_AS_OF: (
-        "--as-of expects a date like 2026-03-05, found {value!r}",
-        "--as-of 应为 2026-03-05 形式的日期，实际为“{value}”",
+        "--as-of expects a date of the years 1900-2200 (2026-03-05, 2026/3/5 or 2026年3月5日), "
+        "found {value!r}",
+        "--as-of 应为 1900–2200 年间的日期（2026-03-05、2026/3/5 或 2026年3月5日），实际为“{value}”",
+    ),
+    Reason.LUNAR_OUT_OF_RANGE: (
+        "the lunar calendar is known for {first}-{last}: lunar birthdays and lunar festivals "
+        "after that are left out of the follow-ups",
+        "农历只能换算 {first}–{last} 年：超出范围的农历生日和农历节日未列入回访提醒",
     ),
     Reason.UNSUPPORTED_LAYOUT: (
         "{path}: CustomerBook cannot write into this layout ({detail}); nothing was written",
@@ -360,7 +367,10 @@ class InputError(CustomerBookError):
 
 
 class InputErrors(CustomerBookError):
-    """Every problem found in one run, so a user can fix them all at once."""
+    """Every problem found in one run, so a user can fix them all at once (the message
+    lists the first :attr:`SHOWN` and counts the rest)."""
+
+    SHOWN = 200
 
     def __init__(self, errors: Iterable[InputError], lang: str | None = None) -> None:
         self.errors = list(errors)
@@ -370,12 +380,15 @@ class InputErrors(CustomerBookError):
         lang = lang or self.lang or "en"
         if not self.errors:
             return ""
-        head = (
-            f"发现 {len(self.errors)} 处问题，未写入任何内容："
-            if lang == "zh-CN"
-            else f"{len(self.errors)} problem(s) found; nothing was written:"
-        )
-        return "\n".join([head, *("  - " + e.render(lang) for e in self.errors)])
+        n = len(self.errors)
+        head = (f"发现 {n:,} 处问题，未写入任何内容：" if lang == "zh-CN"
+                else f"{n:,} problem(s) found; nothing was written:")
+        lines = [head, *("  - " + e.render(lang) for e in self.errors[:self.SHOWN])]
+        if n > self.SHOWN:
+            rest = n - self.SHOWN
+            lines.append(f"  … 另有 {rest:,} 处问题未列出" if lang == "zh-CN"
+                         else f"  … and {rest:,} more not listed here")
+        return "\n".join(lines)
 
 
 class Problems:

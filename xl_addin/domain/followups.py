@@ -43,7 +43,7 @@ import pandas as pd
 from ..names import fold
 from ..settings import Settings, parse_classes
 from .calendar import default_holidays, lunar_to_solar
-from .vector import map_distinct
+from .vector import days_since, map_distinct
 
 __all__ = ["ITEM_COLUMNS", "REASON_WEIGHTS", "days_overdue", "follow_ups", "next_care_date"]
 
@@ -242,7 +242,7 @@ def _holidays(classes: pd.Series, holidays: pd.DataFrame | None, settings: Setti
 
 def days_overdue(due: pd.Series, as_of: dt.date) -> pd.Series:
     """Days past due (negative: not yet due)."""
-    return ((pd.Timestamp(as_of) - pd.to_datetime(due)) / np.timedelta64(1, "D")).round()
+    return days_since(as_of, pd.to_datetime(due))
 
 
 def follow_ups(

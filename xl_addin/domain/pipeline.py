@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import Reason, render_message
 from ..names import (
     ANALYSIS,
     CALLLIST,
@@ -25,6 +26,7 @@ from ..names import (
     VALUE_TIERS,
     word,
 )
+from .calendar import LUNAR_YEARS
 from .calllist import call_list
 from .classify import (
     CN8_LABELS,
@@ -242,8 +244,12 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
                           inputs.scripts)
+    warnings = [w.render(lang) for w in inputs.warnings]
+    if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
+        warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
+                                       last=LUNAR_YEARS[-1]))
     dash = dashboard_data(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules,
-                          [w.render(lang) for w in inputs.warnings])
+                          warnings)
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),

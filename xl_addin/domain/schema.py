@@ -599,11 +599,11 @@ def parse_inputs(
         frames[spec.key], headers[spec.key] = parse_table(spec, table, problems)
 
     customers = frames["Customers"]
-    if len(customers):
-        _check_ids(customers, names.get("Customers", "Customers"),
-                   headers.get("Customers", {}).get("CustomerID", "CustomerID"), problems)
-        _check_lunar(customers, names.get("Customers", "Customers"),
-                     headers.get("Customers", {}).get("Birthday", "Birthday"), problems)
+    _check_ids(customers, names.get("Customers", "Customers"),
+               headers.get("Customers", {}).get("CustomerID", "CustomerID"), problems)
+    _check_lunar(customers, names.get("Customers", "Customers"),
+                 headers.get("Customers", {}).get("Birthday", "Birthday"), problems)
+    if "CustomerID" in headers.get("Customers", {}):  # orders and contacts: of customers listed
         known = set(customers["CustomerID"].dropna())
         for key in ("Orders", "Contacts"):
             frame = frames[key]

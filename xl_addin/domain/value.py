@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..settings import Settings
 from . import btyd
+from .vector import days_since
 
 __all__ = ["ValueResult", "customer_history", "predict_value"]
 
@@ -60,8 +61,8 @@ def customer_history(
     out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
     out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
     out["LastProduct"] = per_customer(gp["Product"].last())
-    out["RecencyDays"] = ((cutoff - out["LastOrderDate"]) / _DAY).astype(float)
-    out["TenureDays"] = ((cutoff - out["FirstOrderDate"]) / _DAY).astype(float)
+    out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
+    out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
     out["AvgOrderValue"] = (per_customer(gp["Amount"].sum())
                             / out["Orders"].replace(0, np.nan).to_numpy())
     c = contacts.loc[contacts["ContactDate"] <= cutoff, "CustomerID"]

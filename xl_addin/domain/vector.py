@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BOOL", "DATE", "DATETIME", "FLOAT", "INT", "NONE", "OTHER", "STR", "map_distinct",
-           "object_array", "type_codes"]
+__all__ = ["BOOL", "DATE", "DATETIME", "FLOAT", "INT", "NONE", "OTHER", "STR", "days_since",
+           "map_distinct", "object_array", "type_codes"]
 
 #: the type of a cell value as a small code (exact types: a subclass, e.g. a numpy
 #: float64, is OTHER and takes the one-by-one path of whoever reads the codes)
@@ -54,3 +54,15 @@ def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
                 seen[type(v)] = func(v)
             out[i] = seen[type(v)]
     return pd.Series(out, index=values.index, name=values.name)
+
+
+def days_since(day: dt.date, dates: pd.Series) -> pd.Series:
+    """Whole days from each of ``dates`` to ``day`` (NaN where a date is missing).
+
+    Counted on calendar days, not nanoseconds: any two dates of the years 1900-2200
+    are a few hundred years apart, more than a nanosecond count holds (292 years).
+    """
+    d = dates.to_numpy(dtype="datetime64[D]")
+    out = (np.datetime64(day, "D") - d).astype(np.float64)
+    out[np.isnat(d)] = np.nan
+    return pd.Series(out, index=dates.index, name=dates.name)
