@@ -319,3 +319,17 @@ def test_as_of_outside_the_years_or_not_a_date_is_a_message(tmp_path, capsys, ty
     err = capsys.readouterr().err
     assert "--as-of expects a date of the years 1900-2200" in err and "Traceback" not in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_two_sheets_that_could_be_one_input_are_refused_not_guessed(tmp_path, capsys):
+    from support.books import EN_CUSTOMERS, en_sheets, write_book
+
+    sheets = en_sheets()
+    sheets["客户"] = [list(r) for r in EN_CUSTOMERS]
+    book = write_book(tmp_path / "two.xlsx", sheets, tables="inputs")
+    before = sha(book)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert ("both sheet 'Customers' and sheet '客户' could be the Customers / 客户 sheet; "
+            "rename or remove one of them") in err
+    assert sha(book) == before

@@ -39,6 +39,7 @@ class Reason(StrEnum):
 
     # cells and columns
     MISSING_SHEET = "missing_sheet"
+    TWO_SHEETS = "two_sheets"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     NO_HEADER = "no_header"
@@ -92,6 +93,11 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.MISSING_SHEET: (
         "the sheet is missing (expected a sheet named {expected})",
         "缺少工作表（应有名为 {expected} 的工作表）",
+    ),
+    Reason.TWO_SHEETS: (
+        "both sheet '{first}' and sheet '{second}' could be the {expected} sheet; rename or "
+        "remove one of them so that CustomerBook reads the right one",
+        "工作表「{first}」和「{second}」都可能是 {expected} 表；请重命名或删除其中一个，以免读错",
     ),
     Reason.MISSING_COLUMN: (
         "required column is missing (expected one of {expected}; found {found})",

@@ -28,6 +28,7 @@ from ..names import (
     CONTACTS,
     CUSTOMERS,
     HOLIDAYS,
+    INPUT_SHEETS,
     ORDERS,
     OUTCOMES,
     PLANS,
@@ -100,6 +101,8 @@ class RawTable:
     header: list[Any]
     rows: list[list[Any]]
     epoch: dt.date | None = None
+    #: other sheets of the workbook that could be this input too (refused: never guessed)
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -584,6 +587,11 @@ def parse_inputs(
     if as_of is not None:
         settings = Settings(**{**settings.__dict__, "AsOfDate": as_of})
 
+    for spec in INPUT_SHEETS:
+        table = raw.get(spec.key)
+        for other in table.also if table is not None else ():
+            problems.add(other, None, None, Reason.TWO_SHEETS, first=table.sheet, second=other,
+                         expected=f"{spec.key} / {spec.zh}")
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}

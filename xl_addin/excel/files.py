@@ -24,7 +24,7 @@ from ..names import CALLLIST, fold
 from ..settings import book_language
 from . import ooxml
 from .reading import epoch, mark_unreadable
-from .sheets import find_sheet, input_sheets
+from .sheets import find_sheet, input_candidates
 
 __all__ = ["BookData", "read_book", "write_outputs"]
 
@@ -140,7 +140,8 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     first_col: dict[str, int] = {}
     tables: dict[str, str | None] = {}
     sheet = ""
-    found = input_sheets(info.sheets)
+    candidates = input_candidates(info.sheets)
+    found = {k: v[0] if v else None for k, v in candidates.items()}
     # the error/merge scan inflates each sheet part again: do it beside calamine's read
     pool = ThreadPoolExecutor(max_workers=1)
     facts = {k: pool.submit(_cell_facts, path, info.sheet_parts[v], 0)
@@ -155,6 +156,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
             mark_unreadable(table, {(r, c - col0): e for (r, c), e in errs.items()},
                             [(ref, r1, c1 - col0, r2, c2 - col0)
                              for ref, r1, c1, r2, c2 in merged])
+            table.also = candidates[key][1:]
             raw[key], first_col[key], tables[key] = table, col0, tname
         sheet = find_sheet(info.sheets, CALLLIST) or ""
         call_raw = _raw(wb, info, sheet, CALLLIST.names())[0] if sheet else None

@@ -17,7 +17,7 @@ from typing import Any
 from ..domain.schema import RawTable
 from ..names import CALLLIST, INPUT_SHEETS, fold
 from .reading import epoch, mark_unreadable
-from .sheets import find_sheet, input_sheets
+from .sheets import find_sheet, input_candidates
 
 __all__ = ["LiveBook", "excel_safe", "rows_from_values"]
 
@@ -82,11 +82,12 @@ class LiveBook:
         specs = {s.key: s for s in INPUT_SHEETS}
         raw: dict[str, RawTable | None] = {}
         contacts_table = None
-        for key, name in input_sheets(self.sheet_names).items():
-            if name is None:
+        for key, names in input_candidates(self.sheet_names).items():
+            if not names:
                 raw[key] = None
                 continue
-            raw[key], table = self._read(name, specs[key].names())
+            raw[key], table = self._read(names[0], specs[key].names())
+            raw[key].also = names[1:]
             if key == "Contacts":
                 contacts_table = table
         calls = find_sheet(self.sheet_names, CALLLIST)

@@ -27,7 +27,8 @@ from ..names import (
 )
 from .dashboard import dashboard_rows
 
-__all__ = ["OutputTable", "contact_rows", "find_sheet", "output_tables"]
+__all__ = ["OutputTable", "contact_rows", "find_sheet", "input_candidates", "input_sheets",
+           "output_tables"]
 
 _OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD)}
 
@@ -42,7 +43,16 @@ def find_sheet(sheet_names: Iterable[str], spec: SheetSpec) -> str | None:
 
 
 def input_sheets(sheet_names: Sequence[str]) -> dict[str, str | None]:
-    return {spec.key: find_sheet(sheet_names, spec) for spec in INPUT_SHEETS}
+    """Each input sheet's sheet in the workbook (None: missing)."""
+    return {key: hits[0] if hits else None for key, hits in input_candidates(sheet_names).items()}
+
+
+def input_candidates(sheet_names: Sequence[str]) -> dict[str, list[str]]:
+    """Every sheet that could be each input sheet, in tab order. A door reads the first
+    and tells the core about the others (``RawTable.also``), which refuses the book
+    rather than guess between ``Customers`` and ``客户``."""
+    return {spec.key: [name for name in sheet_names if fold(name) in spec.names()]
+            for spec in INPUT_SHEETS}
 
 
 @dataclass
