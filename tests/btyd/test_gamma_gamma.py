@@ -74,3 +74,15 @@ def test_gamma_gamma_infinite_mean_falls_back_to_observed() -> None:
     np.testing.assert_allclose(
         gamma_gamma_expected_spend(explicit, [0, 3, 2], [0.0, 40.0, -5.0]), [12.5, 40.0, 0.0]
     )
+
+
+def test_gamma_gamma_flags_say_why_with_counts(cdnow: dict) -> None:
+    x = np.concatenate([cdnow["frequency"], [2.0, 3.0, 1.0]])
+    m = np.concatenate([cdnow["monetary_value"], [-15.0, 0.0, -1.0]])
+    flags = {flag.code: flag for flag in fit_gamma_gamma(x, m).flags}
+    assert flags["refunds_left_out"].count == 3 and set(flags) == {"refunds_left_out"}
+    nobody = fit_gamma_gamma(np.zeros(5), np.zeros(5))
+    assert {flag.code for flag in nobody.flags} == {"no_repeat_buyers", "not_converged"}
+    few = fit_gamma_gamma([1, 2, 0], [10.0, 12.0, 0.0])
+    assert [flag.count for flag in few.flags if flag.code == "few_repeat_buyers"] == [2]
+    assert "Only 2 repeat buyer(s)" in few.message

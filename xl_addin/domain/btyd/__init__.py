@@ -1,6 +1,8 @@
-"""Buy-'til-you-die models: BG/NBD purchase counts, Gamma-Gamma spend, and CLV.
+"""Buy-'til-you-die models: BG/NBD, MBG/NBD and Pareto/NBD purchase counts, Gamma-Gamma
+spend, CLV, and calibration/holdout evaluation.
 
-Pure numpy/scipy (pandas only for :func:`summary_from_transactions`); no Excel code.
+Pure numpy/scipy (pandas only for :func:`summary_from_transactions` and the holdout
+split); no Excel code.
 
 Models and equations
 --------------------
@@ -11,6 +13,9 @@ Models and equations
   the BG/NBD Model for Customer Base Analysis in Excel" (2005, note 004). The
   conditional expectation is eq. (10) of the paper and P(alive) is eq. (2) of
   Fader, Hardie & Lee, "Computing P(alive) Using the BG/NBD Model" (note 021).
+* **MBG/NBD** -- Batislam, Denizel & Filiztekin (2007), IJRM 24(3): see :mod:`.mbgnbd`.
+* **Pareto/NBD** -- Schmittlein, Morrison & Colombo (1987), with the expressions of
+  Fader, Hardie & Lee's note 009 (2005): see :mod:`.pareto_nbd`.
 * **Gamma-Gamma** -- Fader, P. S. and Hardie, B. G. S. (2013), "The Gamma-Gamma Model
   of Monetary Value" (note 025): likelihood eq. (1a) and conditional expected
   average spend eq. (5). The paper's ``gamma`` is called ``v`` here.
@@ -46,8 +51,12 @@ Numerical choices
 
 Package layout
 --------------
-``utils`` (input checks, compression, the shared optimiser), ``bgnbd``, ``gamma_gamma``,
-``lifetime_value`` (:func:`clv`) and ``summary`` (:func:`summary_from_transactions`).
+``utils`` (input checks, compression, the shared optimiser, :class:`FitFlag`),
+``bgnbd``, ``mbgnbd``, ``pareto_nbd`` (one file per purchase model), ``models`` (the
+``MODELS`` registry: the same ``fit`` / ``p_alive`` / ``expected_purchases`` for each),
+``gamma_gamma``, ``lifetime_value`` (:func:`clv`, for any of the three purchase fits),
+``summary`` (:func:`summary_from_transactions`) and ``holdout`` (calibration/holdout
+evaluation and :func:`choose_model`).
 """
 
 from __future__ import annotations

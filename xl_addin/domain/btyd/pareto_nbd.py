@@ -261,7 +261,9 @@ class _ParetoNBDObjective:
             mix = np.logaddexp(a, log_diff)
             p_alive = np.exp(a - mix)  # weight of the alive term in the mixture
             ll = _dot(self.w, mix)
-            g = self.w @ (p_alive[:, None] * g_a + (1.0 - p_alive)[:, None] * g_diff)
+            g = np.einsum(
+                "i,ij->j", self.w, p_alive[:, None] * g_a + (1.0 - p_alive)[:, None] * g_diff
+            )
             ll += _dot(self.wx, gammaln(r + self.ux)) + self.total * (
                 -gammaln(r) + r * np.log(alpha) + s * np.log(beta)
             )
