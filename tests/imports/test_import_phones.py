@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_addin.imports.phones import (
+from xl_addin.domain.phones import (
     BLANK,
     INTERNATIONAL,
     INVALID,

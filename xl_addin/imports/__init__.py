@@ -7,7 +7,7 @@ button; it reads files and plans, and never writes a workbook:
   .xlsx export as a header and rows numbered as the user sees them;
 * :mod:`.mapping` — which export column is which Orders column: built-in layouts of
   common systems, and the Mapping sheet (导入映射) that overrides them;
-* :func:`normalise_phone` (:mod:`.phones`) — a phone number as a matching key;
+* :func:`normalise_phone` (:mod:`xl_addin.domain.phones`) — a phone number as a matching key;
 * :func:`plan_import` (:mod:`.plan`) — the orders to append, the customers to add, the
   duplicates, the refused rows and a summary, all or nothing.
 
@@ -16,6 +16,7 @@ Messages are in both languages (:mod:`.messages`), keyed by code.
 
 from __future__ import annotations
 
+from ..domain.phones import Phone, find_phone_in_text, mask_matches, normalise_phone, phone_keys
 from .exports import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, ExportTable, read_export, table_from_rows
 from .mapping import (
     GENERIC,
@@ -32,7 +33,6 @@ from .mapping import (
     read_mapping_sheet,
 )
 from .messages import CATALOGUE, Both, ImportFileError, RowIssue, render
-from .phones import Phone, find_phone_in_text, mask_matches, normalise_phone, phone_keys
 from .plan import (
     CUSTOMER_COLUMNS,
     ORDER_COLUMNS,

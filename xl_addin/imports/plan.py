@@ -14,7 +14,7 @@ The rules
 ---------
 Customers
     A row's customer is its CustomerID when that is on the Customers sheet, else the
-    customer whose Phone has the same key (:func:`~.phones.normalise_phone`: spaces,
+    customer whose Phone has the same key (:func:`~xl_addin.domain.phones.normalise_phone`: spaces,
     dashes, ``+86`` … do not matter; a Customers cell may hold several numbers). A phone
     on several customers goes to the first of them on the sheet, with a warning. A phone
     nobody has is a **new customer**: one per distinct number, with the next CustomerID
@@ -74,13 +74,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..domain.phones import (
+    INVALID,
+    MASKED,
+    Phone,
+    find_phone_in_text,
+    mask_matches,
+    normalise_phone,
+)
+from ..domain.phones import phone_keys as _phone_keys
 from ..domain.schema import MAX_AMOUNT, parse_date, parse_number
 from ..names import ORDERS, fold
 from .exports import ExportTable
 from .mapping import TARGETS, ImportMapping, MappingRow, Resolution
 from .messages import Both, RowIssue, lines, render
-from .phones import INVALID, MASKED, Phone, find_phone_in_text, mask_matches, normalise_phone
-from .phones import phone_keys as _phone_keys
 
 __all__ = [
     "CUSTOMER_COLUMNS",
