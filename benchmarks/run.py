@@ -117,7 +117,7 @@ STAGES = [
     ("xl_addin.domain.pipeline", "predict_value", "predict_value"),
     ("xl_addin.domain.pipeline", "follow_ups", "follow_ups"),
     ("xl_addin.domain.pipeline", "call_list", "call_list"),
-    ("xl_addin.domain.pipeline", "dashboard", "dashboard"),
+    ("xl_addin.domain.pipeline", "dashboard_data", "dashboard"),
     ("xl_addin.macros", "output_tables", "output_tables (frames -> cells)"),
     ("xl_addin.macros", "contact_rows", "contact_rows"),
     ("xl_addin.excel.files", "write_outputs", "write_outputs"),
@@ -202,7 +202,7 @@ def child_split(book: str, out: str, profile: str | None = None) -> dict[str, An
     if inputs is not None:
         rec2 = _Recorder()
         for name in ("analyse", "customer_history", "predict_value", "follow_ups", "call_list",
-                     "dashboard"):
+                     "dashboard_data"):
             if hasattr(pipeline, name):
                 fn = getattr(pipeline, name)
                 setattr(pipeline, name, rec2.wrap(getattr(fn, "__wrapped__", fn), name))
@@ -520,7 +520,7 @@ def engine_stages(engine_runs: list[dict[str, Any]]) -> dict[str, float]:
             "classification (analyse itself)": analyse - inner,
             "follow_ups": st.get("follow_ups", {}).get("wall", 0.0),
             "call_list": st.get("call_list", {}).get("wall", 0.0),
-            "dashboard": st.get("dashboard", {}).get("wall", 0.0),
+            "dashboard": st.get("dashboard_data", {}).get("wall", 0.0),
         }
         tracked = analyse + sum(v["wall"] for k, v in st.items() if "/" not in k and
                                 k != "analyse")

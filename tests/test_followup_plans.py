@@ -112,11 +112,16 @@ def test_reactivation_is_rate_limited_per_owner():
     assert len(calls) == 2 and set(calls["Reason"]) == {"Dormant"}
 
 
-def test_rows_are_grouped_by_owner_then_region():
+def test_rows_run_in_rank_order_and_group_by_region_on_request():
     cust = [customer("C1", Region="West"), customer("C2", Region="East"),
             customer("C3", Region="West")]
     cont = [contact(c, D(2026, 6, 1), NextFollowUp=D(2026, 6, d))
             for c, d in (("C1", 1), ("C2", 2), ("C3", 3))]
     calls = _run(raw_book(cust, [], cont), D(2026, 6, 30)).calllist
-    assert calls["Region"].tolist() == ["East", "West", "West"]
-    assert calls.set_index("CustomerID")["Rank"].to_dict() == {"C1": 1, "C2": 2, "C3": 3}
+    assert calls["CustomerID"].tolist() == ["C1", "C2", "C3"]  # most overdue first
+    assert calls["Rank"].tolist() == [1, 2, 3]  # down the page, in order
+    grouped = _run(raw_book(cust, [], cont, {"GroupByRegion": "Y"}), D(2026, 6, 30)).calllist
+    # the region of the most urgent call first; ranks still run 1, 2, 3 down the page
+    assert grouped["Region"].tolist() == ["West", "West", "East"]
+    assert grouped["CustomerID"].tolist() == ["C1", "C3", "C2"]
+    assert grouped["Rank"].tolist() == [1, 2, 3]

@@ -22,6 +22,7 @@ from xl_addin.domain.classify import (
 from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import RawTable, parse_inputs
 from xl_addin.errors import InputErrors
+from xl_addin.names import REASONS
 from xl_addin.excel.dashboard import DASHBOARD_ROWS, dashboard_rows
 
 D = dt.date
@@ -127,5 +128,5 @@ def test_dashboard_owner_and_reason_blocks():
     assert block[:2] == [["Ann", 1, 1], ["Bob", 1, 1]] and block[2] == [None, None, None]
     first, count = DASHBOARD_ROWS["reasons"]
     reasons = {r[0]: r[1:3] for r in dash[first - 1:first - 1 + count]}
-    assert len(reasons) == 12
+    assert len(reasons) == len(REASONS)  # one row per reason word
     assert reasons["Complaint"] == [1, 0] and reasons["FollowUp"] == [1, 0]

@@ -167,6 +167,8 @@ def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
         value = getattr(defaults, key)
         if key == "RFMScheme":
             value = defaults.rfm_scheme
+        elif isinstance(value, bool):  # a Y/N setting, written as a person types it
+            value = "Y" if value else "N"
         rows.append((key, value, zh if lang == "zh-CN" else en))
     ws.set_column(0, 0, 24, fmts.kind["text"])
     ws.set_column(1, 1, 14)

@@ -292,6 +292,8 @@ _ZH_EXPECTED: Mapping[str, str] = {
     "between 0 and 1": "在 0 与 1 之间",
     "zero or more": "大于或等于 0",
     "at least 1": "至少为 1",
+    "Y or N": "Y 或 N",
+    "Mon-Fri, Mon-Sat or all": "Mon-Fri、Mon-Sat 或 all",
 }
 
 

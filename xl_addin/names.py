@@ -299,6 +299,7 @@ REASONS: dict[str, str] = {
     "Appointment": "邀约确认",
     "Dormant": "休眠激活",
     "WinBack": "流失挽回",
+    "CheckPhone": "核对号码",
 }
 
 STATUSES: dict[str, str] = {"Overdue": "逾期", "DueToday": "今日到期", "Upcoming": "即将到期"}

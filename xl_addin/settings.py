@@ -55,6 +55,12 @@ class Settings:
     Face_White_MaxMarginRate: float = 0.20
     HolidayClasses: str = "A,B"
     ReactivationPerOwnerPerDay: int = 5
+    MaxAttempts: int = 3
+    RetryRestDays: int = 7
+    NotInterestedRestDays: int = 90
+    DropAfterDays: int = 30
+    WorkDays: str = "Mon-Fri"
+    GroupByRegion: bool = False
 
     @property
     def lang(self) -> str:
@@ -69,6 +75,11 @@ class Settings:
 
     def cadence_days(self, abc: str) -> int:
         return {"A": self.Cadence_A_Days, "B": self.Cadence_B_Days}.get(abc, self.Cadence_C_Days)
+
+    @property
+    def work_days(self) -> frozenset[int]:
+        """The weekdays calls are made on (Monday = 0)."""
+        return frozenset(parse_work_days(self.WorkDays) or range(5))
 
 
 #: key -> (English, 中文) description shown next to the value on the Settings sheet
@@ -105,6 +116,17 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
                        "节日问候的客户等级（节假日表可逐条指定）"),
     "ReactivationPerOwnerPerDay": ("Dormant/win-back calls per owner per day",
                                    "每人每天休眠激活/流失挽回呼叫上限"),
+    "MaxAttempts": ("Unanswered tries at one follow-up before it rests",
+                    "同一回访事项未接通几次后暂停"),
+    "RetryRestDays": ("Days a follow-up rests after MaxAttempts unanswered tries",
+                      "连续未接通后暂停的天数"),
+    "NotInterestedRestDays": ("Days without routine calls after 'not interested'",
+                              "客户表示无意向后，多少天内不做例行回访"),
+    "DropAfterDays": ("Drop a post-sale or plan call still undone N days after it was due",
+                      "售后回访或回访计划逾期 N 天仍未完成则不再提醒"),
+    "WorkDays": ("Days calls are made: Mon-Fri, Mon-Sat or all", "工作日：Mon-Fri、Mon-Sat 或 all"),
+    "GroupByRegion": ("Y: group each owner's call list by region (ranks stay in order)",
+                      "Y：呼叫清单按区域分组（序号仍按顺序）"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -187,6 +209,22 @@ def settings_from_pairs(
                              value=raw)
             else:
                 values[f.name] = ",".join(classes)
+        elif f.name == "WorkDays":
+            days = parse_work_days(raw)
+            if days is None:
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="Mon-Fri, Mon-Sat or all", value=raw)
+            else:
+                values[f.name] = str(raw).strip()
+        elif f.name == "GroupByRegion":
+            flag = raw if isinstance(raw, bool) else {
+                "y": True, "yes": True, "是": True, "true": True, "1": True,
+                "n": False, "no": False, "否": False, "false": False, "0": False}.get(fold(raw))
+            if flag is None:
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="Y or N", value=raw)
+            else:
+                values[f.name] = flag
         elif f.name == "RFMScheme":
             scheme = RFM_SCHEMES.get(fold(raw))
             if scheme is None:
@@ -221,6 +259,31 @@ def settings_from_pairs(
                      Reason.SETTING_OUT_OF_RANGE, key="CallsPerOwnerPerDay",
                      expected="at least 1", value=settings.CallsPerOwnerPerDay)
     return settings
+
+
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+             "周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6}
+
+
+def parse_work_days(raw: Any) -> tuple[int, ...] | None:
+    """``Mon-Fri``, ``Mon-Sat``, ``all``/``全部``, ``周一-周五`` or a list ``Mon,Wed,Fri``
+    as weekday numbers (Monday = 0); None if it is none of these."""
+    text = str(raw or "").strip().lower().replace("–", "-").replace("至", "-")
+    if text in {"all", "全部", "每天", "*"}:
+        return tuple(range(7))
+    days: set[int] = set()
+    for part in re.split(r"[,，、;\s]+", text):
+        if not part:
+            continue
+        ends = [e.strip()[:3] if e.strip()[:1].isascii() else e.strip() for e in part.split("-")]
+        if len(ends) == 1 and ends[0] in _WEEKDAYS:
+            days.add(_WEEKDAYS[ends[0]])
+        elif len(ends) == 2 and ends[0] in _WEEKDAYS and ends[1] in _WEEKDAYS:
+            a, b = _WEEKDAYS[ends[0]], _WEEKDAYS[ends[1]]
+            days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+        else:
+            return None
+    return tuple(sorted(days)) or None
 
 
 def closest_setting(key: Any) -> str | None:

@@ -149,10 +149,15 @@ def call_list(
     logged; they stay on the list (first for their owner) with their Message.
     """
     lang = settings.Language
-    due = items[items["DaysOverdue"] >= 0]
+    today = pd.Timestamp(as_of)
+    waiting = items["NotBefore"] > today if "NotBefore" in items else False
+    due = items[(items["DaysOverdue"] >= 0) & ~waiting]
     cust = customers.set_index("CustomerID")
     dnc = cust["DoNotContact"].astype(bool)
-    due = due[~due["CustomerID"].map(dnc).fillna(False).astype(bool)]
+    # a wrong number is checked first (CheckPhone, on FollowUps), not dialled again
+    wrong = set(items.loc[items["Reason"] == "CheckPhone", "CustomerID"])
+    due = due[~due["CustomerID"].map(dnc).fillna(False).astype(bool)
+              & ~due["CustomerID"].isin(wrong)]
     pending_ids = set() if pending is None else set(pending["CustomerID"])
     due = due[~due["CustomerID"].isin(pending_ids)]
     if due.empty and not pending_ids:
@@ -170,6 +175,7 @@ def call_list(
             due["CustomerID"], sort=False).all(),
         "TopReason": g["Reason"].first(),
         "TopDetail": g["Detail"].first(),
+        "Attempts": g["Attempts"].first() if "Attempts" in due else 0,
     })
     a = analysis.reindex(per.index)
     value = a["CLV"].where(a["CLV"].notna(), a["Revenue"]).fillna(0.0)
@@ -189,7 +195,7 @@ def call_list(
                              <= settings.ReactivationPerOwnerPerDay)]
     per["Rank"] = per.groupby("Owner").cumcount() + 1
     if pending is not None and len(pending):
-        used = pending.groupby("Owner").size()
+        used = pending["Owner"].fillna("").groupby(pending["Owner"].fillna("")).size()
         per["Rank"] += per["Owner"].map(used).fillna(0).astype(int)
     per = per[per["Rank"] <= settings.CallsPerOwnerPerDay]
     per["Region"] = cust["Region"].reindex(per["CustomerID"]).to_numpy()
@@ -223,27 +229,44 @@ def call_list(
     out = pd.DataFrame(rows, columns=CALL_COLUMNS)
     if pending is not None and len(pending):
         out = pd.concat([pending.reindex(columns=CALL_COLUMNS), out], ignore_index=True)
-    # grouped by owner, then region (visit routing); pending rows stay first
-    out["_o"] = out["Owner"].fillna("")
-    out["_p"] = out["Message"].isna()
-    out["_r"] = out["Region"].fillna("").astype(str)
-    out = out.sort_values(["_o", "_p", "_r", "Rank"], kind="stable").drop(columns=["_o", "_p",
-                                                                                   "_r"])
-    return out.reset_index(drop=True)
+    return _page_order(out, settings.GroupByRegion)
+
+
+def _page_order(out: pd.DataFrame, by_region: bool) -> pd.DataFrame:
+    """Each owner's rows in the order they are printed, ranked 1, 2, 3 down the page:
+    the rows kept with a Message first, then by priority; with ``GroupByRegion`` the
+    regions one after another (the region holding the most urgent call first), by
+    priority within each."""
+    out = out.assign(_o=out["Owner"].fillna(""), _p=out["Message"].isna(),
+                     _r=out["Region"].fillna("").astype(str), _k=np.arange(len(out)))
+    keys = ["_o", "_p"]
+    if by_region:
+        first = out[out["_p"]].groupby(["_o", "_r"])["_k"].transform("min")
+        out["_g"] = first.reindex(out.index).fillna(-1)
+        keys.append("_g")
+    out = out.sort_values([*keys, "_k"], kind="stable")
+    out["Rank"] = out.groupby("_o").cumcount() + 1
+    return out.drop(columns=[c for c in ("_o", "_p", "_r", "_k", "_g") if c in out])\
+        .reset_index(drop=True)
 
 
 def _why(r, info: pd.Series, lang: str) -> str:
     parts = []
     top = word(REASONS, r.TopReason, lang)
     days = int(r.DaysOverdue)
+    tries = int(getattr(r, "Attempts", 0) or 0)
     if lang == "zh-CN":
         parts.append(f"{top}" + (f"，逾期 {days} 天" if days > 0 else "，今日到期"))
+        if tries:
+            parts.append(f"已 {tries} 次未接通")
         if info.get("ABCClass"):
             parts.append(f"{info['ABCClass']} 类客户")
         if not pd.isna(info.get("PurchaseLikelihood")):
             parts.append(f"30天购买可能性 {info['PurchaseLikelihood']:.0%}")
         return "；".join(parts)
     parts.append(f"{top}" + (f", {days} days overdue" if days > 0 else ", due today"))
+    if tries:
+        parts.append(f"{tries} {'try' if tries == 1 else 'tries'} unanswered")
     if info.get("ABCClass"):
         parts.append(f"class {info['ABCClass']}")
     if not pd.isna(info.get("PurchaseLikelihood")):

@@ -2,7 +2,8 @@
 
 Each source is a small function returning a frame with the columns of
 :data:`ITEM_COLUMNS` (``CustomerID, Reason, DueDate, Detail``); :func:`follow_ups`
-stacks them and adds the status:
+stacks them, applies what the calls since said (:func:`apply_call_outcomes`) and adds
+the status:
 
 * **Overdue** — due before the as-of date; **DueToday**; **Upcoming** — due within
   ``UpcomingDays`` after it. Items due later are not listed yet.
@@ -12,30 +13,42 @@ Sources (reason words from the contract):
 * ``Complaint`` — a contact with outcome Complaint and no later Resolved contact; due at once.
 * ``Promise`` — a contact with a Promise and PromiseDue, until a later contact says
   PromiseKept (or Resolved).
-* ``FollowUp`` — the NextFollowUp of the customer's *latest* contact (a later contact
-  without a date supersedes an earlier date).
+* ``FollowUp`` — the NextFollowUp of the customer's latest contact that set one.
 * ``Appointment`` — an Appointment contact whose NextFollowUp is the appointment date:
   confirm the day before; gone once the day has passed.
 * ``Cadence`` — last reached contact or last order, whichever is later, plus the class
   cadence (A/B/C days; ClassOverride wins; prospects use C).
-* ``PostSale`` — ``PostSaleCheckInDays`` after the latest order when nobody has
-  contacted the customer since; dropped 30 days after it was due.
+* ``PostSale`` — ``PostSaleCheckInDays`` after the latest order until the customer is
+  reached after it; dropped ``DropAfterDays`` after it was due.
 * ``Birthday`` / ``Anniversary`` — ``CareLeadDays`` before the date (lunar birthdays
   converted for each year; 29 February falls on 28 February in other years); dropped
   once the day has passed.
 * ``Plan`` — follow-up plans per product (Plans sheet): an offset from the order date
-  or from the course end (order date + CourseDays); open until the customer is reached
-  on or after the due date; dropped 30 days after it was due.
+  or from the course end (order date + CourseDays); dropped ``DropAfterDays`` after it
+  was due.
 * ``Holiday`` — greetings ``CareLeadDays`` before each holiday (Holidays sheet, else the
   built-in calendar) for the classes in its Classes column, else ``HolidayClasses``;
   dropped once the day has passed.
 * ``Dormant`` / ``WinBack`` — no purchase for ``DormantDays`` / ``LostDays`` and no
   reached contact in the last ``Cadence_C_Days``.
+* ``CheckPhone`` — the last call said WrongNumber: check the number, until the
+  customer's Phone cell no longer holds the number that was dialled (or the customer is
+  reached). The customer is off the call list meanwhile.
+
+What a call said (the call-centre meaning of each outcome, :func:`apply_call_outcomes`):
+a conversation (every outcome but NoAnswer, Callback and WrongNumber) closes each item
+that was due when it took place, except complaints (closed by Resolved) and promises
+(closed by PromiseKept). NoAnswer and Callback close nothing: the items wait until the
+next working day (a Callback with a NextFollowUp until that day), and after
+``MaxAttempts`` unanswered tries at an item it rests ``RetryRestDays``. NotInterested
+keeps routine calls (cadence, holiday, dormant, win-back) away for
+``NotInterestedRestDays``; complaints and promises are never silenced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -43,27 +56,35 @@ import pandas as pd
 from ..names import fold
 from ..settings import Settings, parse_classes
 from .calendar import default_holidays, lunar_to_solar
+from .phones import normalise_phone
 from .vector import days_since, map_distinct
 
-__all__ = ["ITEM_COLUMNS", "REASON_WEIGHTS", "days_overdue", "follow_ups", "next_care_date"]
+__all__ = ["ITEM_COLUMNS", "NOT_REACHED", "REASON_WEIGHTS", "ROUTINE", "apply_call_outcomes",
+           "days_overdue", "follow_ups", "next_care_date", "next_work_day"]
 
 ITEM_COLUMNS = ["CustomerID", "Reason", "DueDate", "Detail"]
 #: how much each reason weighs on the call list (complaints first)
 REASON_WEIGHTS = {
     "Complaint": 100, "Promise": 80, "Appointment": 75, "FollowUp": 60, "PostSale": 50,
     "Plan": 50, "Birthday": 45, "Anniversary": 35, "Cadence": 30, "Holiday": 25,
-    "Dormant": 20, "WinBack": 15,
+    "Dormant": 20, "WinBack": 15, "CheckPhone": 0,
 }
-#: outcomes that do not count as reaching the customer
+#: outcomes that do not count as reaching the customer (no conversation took place)
 NOT_REACHED = {"NoAnswer", "WrongNumber", "Callback"}
-POST_SALE_GRACE_DAYS = 30
+#: routine calls, which "not interested" keeps away for a while
+ROUTINE = {"Cadence", "Holiday", "Dormant", "WinBack"}
+#: items that only their own outcome closes (Resolved, PromiseKept), never silenced
+OWN_CLOSE = {"Complaint", "Promise", "CheckPhone"}
 
 
-def _items(ids, reason: str, due, detail) -> pd.DataFrame:
+def _items(ids, reason: str, due, detail, source=None) -> pd.DataFrame:
+    """Items of one reason; ``source``: the time order (``_ord``) of the contact that
+    raised each (a later conversation can close it), else -1."""
     frame = pd.DataFrame({"CustomerID": ids, "DueDate": pd.to_datetime(due)})
     frame.insert(1, "Reason", reason)
     frame["Detail"] = detail
-    return frame[ITEM_COLUMNS]
+    frame["_src"] = -1 if source is None else np.asarray(source, dtype=np.int64)
+    return frame[[*ITEM_COLUMNS, "_src"]]
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -72,9 +93,13 @@ def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
 
 
 def _sorted_contacts(contacts: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Contacts up to the cutoff per customer in time order (a day's contacts in sheet
+    order); ``_ord`` numbers them in that order."""
     c = contacts.loc[contacts["ContactDate"] <= cutoff].copy()
     c["_seq"] = np.arange(len(c))
-    return c.sort_values(["CustomerID", "ContactDate", "_seq"], kind="stable")
+    c = c.sort_values(["CustomerID", "ContactDate", "_seq"], kind="stable")
+    c["_ord"] = np.arange(len(c))
+    return c
 
 
 def _complaints(c: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +111,7 @@ def _complaints(c: pd.DataFrame) -> pd.DataFrame:
     open_ = comp[last_res.isna() | (last_res < comp["ContactDate"])]
     open_ = open_.drop_duplicates("CustomerID", keep="first")
     detail = open_["Notes"].fillna("").astype(str)
-    return _items(open_["CustomerID"], "Complaint", open_["ContactDate"], detail)
+    return _items(open_["CustomerID"], "Complaint", open_["ContactDate"], detail, open_["_ord"])
 
 
 def _promises(c: pd.DataFrame) -> pd.DataFrame:
@@ -96,18 +121,20 @@ def _promises(c: pd.DataFrame) -> pd.DataFrame:
     kept = c[c["Outcome"].isin(["PromiseKept", "Resolved"])].groupby("CustomerID")["ContactDate"].max()
     last_kept = _lookup(p["CustomerID"], kept)
     open_ = p[last_kept.isna() | (last_kept <= p["ContactDate"])]
-    return _items(open_["CustomerID"], "Promise", open_["PromiseDue"], open_["Promise"].astype(str))
+    return _items(open_["CustomerID"], "Promise", open_["PromiseDue"], open_["Promise"].astype(str),
+                  open_["_ord"])
 
 
 def _explicit(c: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    last = c.drop_duplicates("CustomerID", keep="last")
-    nxt = last[last["NextFollowUp"].notna()]
-    appt = nxt["Outcome"] == "Appointment"
-    follow = _items(nxt.loc[~appt, "CustomerID"], "FollowUp", nxt.loc[~appt, "NextFollowUp"],
-                    nxt.loc[~appt, "Notes"].fillna("").astype(str))
-    a = nxt[appt & (nxt["NextFollowUp"] >= cutoff)]
+    """The NextFollowUp of each customer's latest contact that set one (an Appointment:
+    confirm the day before)."""
+    last = c[c["NextFollowUp"].notna()].drop_duplicates("CustomerID", keep="last")
+    appt = last["Outcome"] == "Appointment"
+    follow = _items(last.loc[~appt, "CustomerID"], "FollowUp", last.loc[~appt, "NextFollowUp"],
+                    last.loc[~appt, "Notes"].fillna("").astype(str), last.loc[~appt, "_ord"])
+    a = last[appt & (last["NextFollowUp"] >= cutoff)]
     confirm = _items(a["CustomerID"], "Appointment", a["NextFollowUp"] - pd.Timedelta(days=1),
-                     a["NextFollowUp"].dt.strftime("%Y-%m-%d"))
+                     a["NextFollowUp"].dt.strftime("%Y-%m-%d"), a["_ord"])
     return pd.concat([follow, confirm], ignore_index=True)
 
 
@@ -119,18 +146,20 @@ def _cadence(classes: pd.Series, history: pd.DataFrame, last_reached: pd.Series,
     days = map_distinct(classes, lambda k: settings.cadence_days(k or "C")).astype(float)
     has = base.notna()
     due = base[has] + pd.to_timedelta(days[has], unit="D")
-    detail = map_distinct(classes[has],
-                          lambda k: f"{k or 'C'}:{settings.cadence_days(k or 'C')}")
+    zh = settings.Language == "zh-CN"
+    detail = map_distinct(classes[has], lambda k: (
+        f"{k or 'C'} 类客户每 {settings.cadence_days(k or 'C')} 天回访一次" if zh
+        else f"class {k or 'C'}: a call every {settings.cadence_days(k or 'C')} days"))
     return _items(ids[has], "Cadence", due, detail.to_numpy())
 
 
-def _post_sale(history: pd.DataFrame, last_contact: pd.Series, settings: Settings,
+def _post_sale(history: pd.DataFrame, last_reached: pd.Series, settings: Settings,
                cutoff: pd.Timestamp) -> pd.DataFrame:
     last_order = history["LastOrderDate"].dropna()
-    contacted = last_contact.reindex(last_order.index)
-    need = contacted.isna() | (contacted < last_order)
+    reached = last_reached.reindex(last_order.index)
+    need = reached.isna() | (reached < last_order)
     due = last_order[need] + pd.Timedelta(days=settings.PostSaleCheckInDays)
-    due = due[due >= cutoff - pd.Timedelta(days=POST_SALE_GRACE_DAYS)]
+    due = due[due >= cutoff - pd.Timedelta(days=settings.DropAfterDays)]
     product = history["LastProduct"].reindex(due.index).fillna("").astype(str)
     return _items(due.index, "PostSale", due.to_numpy(), product.to_numpy())
 
@@ -190,16 +219,19 @@ def _dormant(history: pd.DataFrame, last_reached: pd.Series, settings: Settings,
     lost = (rec >= settings.LostDays) & quiet
     dormant = (rec >= settings.DormantDays) & (rec < settings.LostDays) & quiet
     last = history["LastOrderDate"]
+    words = ("{} 天未购买" if settings.Language == "zh-CN" else "no purchase for {} days").format
     d = _items(history.index[dormant], "Dormant",
                last[dormant] + pd.Timedelta(days=settings.DormantDays),
-               rec[dormant].astype(int).astype(str).to_numpy())
+               rec[dormant].astype(int).map(words).to_numpy())
     w = _items(history.index[lost], "WinBack", last[lost] + pd.Timedelta(days=settings.LostDays),
-               rec[lost].astype(int).astype(str).to_numpy())
+               rec[lost].astype(int).map(words).to_numpy())
     return pd.concat([d, w], ignore_index=True)
 
 
-def _plans(orders: pd.DataFrame | None, plans: pd.DataFrame | None, last_reached: pd.Series,
-           cutoff: pd.Timestamp, window: int) -> pd.DataFrame:
+def _plans(orders: pd.DataFrame | None, plans: pd.DataFrame | None, settings: Settings,
+           cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Plan calls due from ``DropAfterDays`` ago to ``UpcomingDays`` ahead (a conversation
+    on or after the due date closes one: :func:`apply_call_outcomes`)."""
     if orders is None or plans is None or plans.empty or orders.empty:
         return _items([], "Plan", [], [])
     o = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] > 0)
@@ -213,12 +245,12 @@ def _plans(orders: pd.DataFrame | None, plans: pd.DataFrame | None, last_reached
     start = m["OrderDate"] + pd.to_timedelta(
         np.where(m["From"] == "End", m["CourseDays"].fillna(0), 0), unit="D")
     due = start + pd.to_timedelta(m["OffsetDays"], unit="D")
-    reached = _lookup(m["CustomerID"], last_reached)
-    keep = ((due >= cutoff - pd.Timedelta(days=POST_SALE_GRACE_DAYS))
-            & (due <= cutoff + pd.Timedelta(days=window))
-            & (reached.isna() | (reached < due)))
+    keep = ((due >= cutoff - pd.Timedelta(days=settings.DropAfterDays))
+            & (due <= cutoff + pd.Timedelta(days=settings.UpcomingDays)))
     m, due = m[keep], due[keep]
-    detail = m["Product"].astype(str) + np.where(m["Note"].notna(), "：" + m["Note"].astype(str), "")
+    colon = "：" if settings.Language == "zh-CN" else ": "
+    detail = m["Product"].astype(str) + np.where(m["Note"].notna(), colon + m["Note"].astype(str),
+                                                 "")
     out = _items(m["CustomerID"], "Plan", due, detail.to_numpy())
     return out.drop_duplicates(["CustomerID", "DueDate"])
 
@@ -245,13 +277,128 @@ def days_overdue(due: pd.Series, as_of: dt.date) -> pd.Series:
     return days_since(as_of, pd.to_datetime(due))
 
 
+def next_work_day(day: dt.date, work_days: frozenset[int]) -> dt.date:
+    """The first day after ``day`` that is a working day (weekday numbers, Monday = 0)."""
+    for k in range(1, 8):
+        d = day + dt.timedelta(days=k)
+        if d.weekday() in work_days:
+            return d
+    return day + dt.timedelta(days=1)  # no working day at all: the next day
+
+
+#: how a WrongNumber call logged from the call list remembers the number it dialled, in
+#: a Contacts sheet without a Phone column: "(dialled 138…)" / "（拨打 138…）"
+DIALLED = re.compile(r"[(（](?:dialled|拨打)\s*([^)）]+)[)）]")
+
+
+def _check_phone(c: pd.DataFrame, customers: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A CheckPhone item for each customer whose last call said WrongNumber, until their
+    Phone no longer holds the number dialled (or a later contact reached them)."""
+    wrong = c[c["Outcome"] == "WrongNumber"].drop_duplicates("CustomerID", keep="last")
+    if wrong.empty:
+        return _items([], "CheckPhone", [], [])
+    later = c[~c["Outcome"].isin(NOT_REACHED)].groupby("CustomerID")["_ord"].max()
+    reached_after = _lookup(wrong["CustomerID"], later) > wrong["_ord"]
+    dialled = (wrong["Phone"] if "Phone" in wrong else pd.Series(None, index=wrong.index,
+                                                                  dtype=object))
+    from_notes = wrong["Notes"].astype(str).str.extract(DIALLED, expand=False)
+    dialled = dialled.where(dialled.notna(), from_notes)
+    phone_now = _lookup(wrong["CustomerID"], customers.set_index("CustomerID")["Phone"])
+
+    def key(v: object) -> str | None:
+        return normalise_phone(v).key if isinstance(v, str) and v.strip() else None
+
+    key_then, key_now = dialled.map(key), phone_now.map(key)
+    unchanged = key_then.isna() | (key_then == key_now)
+    open_ = wrong[~reached_after & unchanged]
+    shown = dialled[open_.index].where(dialled[open_.index].notna(), phone_now[open_.index])
+    zh = lang == "zh-CN"
+
+    def say(v: object) -> str:
+        if isinstance(v, str) and v.strip():
+            return f"号码 {v} 打不通：请核对" if zh else f"{v} is a wrong number: check it"
+        return "号码错误：请核对" if zh else "wrong number: check it"
+
+    return _items(open_["CustomerID"], "CheckPhone", open_["ContactDate"],
+                  shown.map(say).to_numpy(), open_["_ord"])
+
+
+def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings,
+                        as_of: dt.date) -> pd.DataFrame:
+    """What the calls since each item fell due said about it (see the module docstring).
+
+    Adds ``NotBefore`` (the first day the item may be called about again: the next
+    working day after an unanswered try, a Callback's date, the end of a rest),
+    ``Attempts`` (unanswered tries since it fell due) and ``Resting`` (it rests after
+    ``MaxAttempts`` of them); drops what a conversation closed. ``c`` is the contacts
+    up to the as-of date in time order (``_ord``: :func:`_sorted_contacts`).
+    """
+    items = items.copy()
+    items["NotBefore"] = items["DueDate"]
+    items["Attempts"] = 0
+    items["Resting"] = False
+    if items.empty or c.empty:
+        return items
+    # a conversation on or after the due date closes the item (complaints, promises and
+    # wrong numbers: only their own outcome)
+    talks = c[~c["Outcome"].isin(NOT_REACHED)].drop_duplicates("CustomerID", keep="last")
+    talk = talks.set_index("CustomerID")
+    talk_day = _lookup(items["CustomerID"], talk["ContactDate"])
+    talk_ord = _lookup(items["CustomerID"], talk["_ord"])
+    closed = (~items["Reason"].isin(OWN_CLOSE) & (talk_day >= items["DueDate"])
+              & (talk_ord > items["_src"]))
+    items = items[~closed]
+    # not interested: routine calls rest (complaints and promises never do)
+    ni = c[c["Outcome"] == "NotInterested"].groupby("CustomerID")["ContactDate"].max()
+    rest_to = (_lookup(items["CustomerID"], ni)
+               + pd.Timedelta(days=settings.NotInterestedRestDays))
+    routine = items["Reason"].isin(ROUTINE) & rest_to.notna()
+    items.loc[routine, "NotBefore"] = np.maximum(items.loc[routine, "NotBefore"],
+                                                  rest_to[routine])
+    # unanswered tries and callbacks since the item fell due and since the last talk
+    tries = c.loc[c["Outcome"].isin(["NoAnswer", "Callback"]),
+                  ["CustomerID", "ContactDate", "Outcome", "NextFollowUp", "_ord"]]
+    if tries.empty:
+        return items
+    after = np.maximum(_lookup(items["CustomerID"], talk["_ord"]).fillna(-1), items["_src"])
+    pairs = (items[["CustomerID", "DueDate"]].assign(_after=after)
+             .rename_axis("_at").reset_index().merge(tries, on="CustomerID"))
+    pairs = pairs[(pairs["ContactDate"] >= pairs["DueDate"]) & (pairs["_ord"] > pairs["_after"])]
+    if pairs.empty:
+        return items
+    work, today = settings.work_days, pd.Timestamp(as_of)
+    for at, group in pairs.sort_values(["_at", "_ord"], kind="stable").groupby("_at", sort=False):
+        count = tried = 0
+        rest_end = wait_to = None
+        for day, outcome, nxt in zip(group["ContactDate"], group["Outcome"],
+                                     group["NextFollowUp"], strict=True):
+            if rest_end is not None and day < rest_end:
+                continue  # tried while the item rested: the rest stands
+            if outcome == "NoAnswer":
+                count += 1
+                tried += 1
+                wait_to = pd.Timestamp(next_work_day(day.date(), work))
+                if count >= settings.MaxAttempts:  # enough tries for now: rest, then anew
+                    rest_end = wait_to = day + pd.Timedelta(days=settings.RetryRestDays)
+                    count = 0
+            else:  # Callback: when the customer asked, else the next working day
+                wait_to = nxt if pd.notna(nxt) else pd.Timestamp(next_work_day(day.date(),
+                                                                               work))
+        items.at[at, "Attempts"] = tried
+        items.at[at, "Resting"] = rest_end is not None and rest_end > today
+        if wait_to is not None:
+            items.at[at, "NotBefore"] = max(items.at[at, "NotBefore"], wait_to)
+    return items
+
+
 def follow_ups(
     customers: pd.DataFrame, contacts: pd.DataFrame, history: pd.DataFrame,
     classes: pd.Series, settings: Settings, as_of: dt.date, *,
     orders: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
     holidays: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """All open follow-up items with DaysOverdue and Status, most urgent first.
+    """All open follow-up items with DaysOverdue and Status, most urgent first, and what
+    the calls said (``NotBefore``, ``Attempts``, ``Resting``: :func:`apply_call_outcomes`).
 
     ``classes`` is the effective A/B/C class per CustomerID (override applied).
     ``history`` is :func:`~xl_addin.domain.value.customer_history`'s frame.
@@ -259,22 +406,24 @@ def follow_ups(
     cutoff = pd.Timestamp(as_of)
     c = _sorted_contacts(contacts, cutoff)
     reached = c[~c["Outcome"].isin(NOT_REACHED)].groupby("CustomerID")["ContactDate"].max()
-    last_contact = c.groupby("CustomerID")["ContactDate"].max()
     parts = [
         _complaints(c), _promises(c), _explicit(c, cutoff),
         _cadence(classes, history, reached, settings),
-        _post_sale(history, last_contact, settings, cutoff),
+        _post_sale(history, reached, settings, cutoff),
         _care(customers, "Birthday", "Birthday", settings, as_of),
         _care(customers, "Anniversary", "Anniversary", settings, as_of),
-        _plans(orders, plans, reached, cutoff, settings.UpcomingDays),
+        _plans(orders, plans, settings, cutoff),
         _holidays(classes, holidays, settings, as_of),
         _dormant(history, reached, settings, cutoff),
+        _check_phone(c, customers, settings.Language),
     ]
     items = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else _items([], "", [], [])
+    items = apply_call_outcomes(items, c, settings, as_of)
     items["DaysOverdue"] = days_overdue(items["DueDate"], as_of)
     window = settings.UpcomingDays
-    items = items[items["DaysOverdue"] >= -window].copy()
+    items = items[(items["DaysOverdue"] >= -window)
+                  & (days_since(as_of, items["NotBefore"]) >= -window)].copy()
     items["Status"] = np.where(items["DaysOverdue"] > 0, "Overdue",
                                np.where(items["DaysOverdue"] == 0, "DueToday", "Upcoming"))
     items["Weight"] = items["Reason"].map(REASON_WEIGHTS).fillna(0)

@@ -112,6 +112,11 @@ def take_call_outcomes(
             pending.append(keep)
             continue
         owner = None if blank(row.get("Owner")) else parse_text(row["Owner"])
+        if outcome == "WrongNumber" and not blank(row.get("Phone")):
+            # the number that was dialled: CheckPhone stays open until Phone differs
+            dialled = f"（拨打 {parse_text(row['Phone'])}）" if lang == "zh-CN" else (
+                f"(dialled {parse_text(row['Phone'])})")
+            notes = f"{notes} {dialled}" if notes else dialled
         contacts.append({
             "CustomerID": cid,
             "ContactDate": pd.Timestamp(as_of),

@@ -41,7 +41,7 @@ from .classify import (
     share_of_customers_for,
     value_tier,
 )
-from .followups import follow_ups
+from .followups import ROUTINE, follow_ups
 from .loop import CallOutcomes
 from .schema import Inputs
 from .value import customer_history, predict_value
@@ -232,7 +232,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "DaysOverdue": items["DaysOverdue"].astype(int),
         "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
         "ABCClass": items["CustomerID"].map(analysis["_Class"]),
-        "Detail": items["Detail"],
+        "Detail": _details(items, s, as_of),
     })
     ana_for_calls = pd.DataFrame({
         "ABCClass": analysis["_Class"], "CLV": analysis["CLV"], "Revenue": analysis["Revenue"],
@@ -257,6 +257,40 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         calllist=calls_out[[c.key for c in CALLLIST.columns]],
         new_contacts=new_contacts, dashboard=dash, notes=[note], warnings=dash.warnings,
     )
+
+
+def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
+    """FollowUps' Detail: what the item is about, and what the calls since said."""
+    zh = s.Language == "zh-CN"
+    today = pd.Timestamp(as_of)
+    out = items["Detail"].fillna("").astype(str).to_numpy(dtype=object)
+    pushed = items["NotBefore"] > items["DueDate"].clip(lower=today)  # later than due
+    said = np.flatnonzero(((items["Attempts"] > 0) | pushed).to_numpy())
+    for i in said:  # the few items a call said something about
+        tries, resting, wait, reason = (items["Attempts"].iat[i], items["Resting"].iat[i],
+                                        items["NotBefore"].iat[i], items["Reason"].iat[i])
+        later = bool(pushed.iat[i])
+        day = f"{wait:%Y-%m-%d}"
+        if resting:
+            note = (f"已 {tries} 次未接通，暂停至 {day}" if zh
+                    else f"{tries} tries unanswered: resting until {day}")
+        elif tries and later:
+            note = (f"已 {tries} 次未接通，{day} 再拨" if zh
+                    else f"{tries} {'try' if tries == 1 else 'tries'} unanswered; call again "
+                         f"on {day}")
+        elif tries:
+            note = f"已 {tries} 次未接通" if zh else (
+                f"{tries} {'try' if tries == 1 else 'tries'} unanswered")
+        elif later and reason in ROUTINE:
+            note = f"客户表示无意向，{day} 前不做例行回访" if zh else (
+                f"not interested: no routine call before {day}")
+        elif later:
+            note = f"{day} 再联系" if zh else f"call again on {day}"
+        else:
+            continue
+        sep = "；" if zh else "; "
+        out[i] = f"{out[i]}{sep}{note}" if out[i] else note
+    return pd.Series(out, index=items.index, dtype=object)
 
 
 def _segment_order(s, rules: dict[int, tuple[str, ...]] | None) -> list[str]:

@@ -17,7 +17,7 @@ __all__ = ["DASHBOARD_ROWS", "WIDTH", "dashboard_rows"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
-                  "pareto": (37, 20), "owners": (59, 10), "reasons": (71, 12)}
+                  "pareto": (37, 20), "owners": (59, 10), "reasons": (71, len(REASONS))}
 #: columns the layout uses (A:D)
 WIDTH = 4
 
