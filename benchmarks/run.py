@@ -122,6 +122,8 @@ STAGES = [
     ("xl_addin.macros", "contact_rows", "contact_rows"),
     ("xl_addin.excel.files", "write_outputs", "write_outputs"),
     ("xl_addin.excel.ooxml", "write_book", "write_book (zip parts)"),
+    # write_book checks the source's fingerprint again just before the move
+    ("xl_addin.excel.ooxml.writer", "fingerprint", "fingerprint (sha256 of the file)"),
 ]
 
 
