@@ -410,7 +410,10 @@ def repeat(cmd: Sequence[str], n: int, say: Callable[[str], None], label: str,
 
 def _source_key() -> str:
     h = hashlib.sha256()
-    for rel in ("xl_addin/bigbook.py", "xl_addin/demo.py"):
+    writer = [f"xl_addin/excel/ooxml/{m}.py" for m in (
+        "newbook", "refs", "styles", "parts", "table", "worksheet", "zipout", "xmltext",
+        "package")]
+    for rel in ("xl_addin/bigbook.py", "xl_addin/demo.py", *writer):
         h.update((REPO / rel).read_bytes())
     return h.hexdigest()[:10]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from xl_addin.excel.ooxml import refs
@@ -87,6 +88,14 @@ def test_days_round_trip_in_both_systems() -> None:
             serial = refs.date_serial(day, date1904)
             assert serial is not None and refs.serial_date(serial, date1904) == day, day
             day += dt.timedelta(days=37)
+
+
+def test_serials_of_an_array_match_one_by_one() -> None:
+    days = [D(1900, 1, 1), D(1900, 2, 28), D(1900, 3, 1), D(2026, 3, 5), D(1899, 12, 31)]
+    unix = np.array([(d - D(1970, 1, 1)).days for d in days], dtype=np.int64)
+    got = refs.date_serials(unix).tolist()
+    assert got[:4] == [refs.date_serial(d) for d in days[:4]]
+    assert got[4] < 1  # no such Excel date
 
 
 # --------------------------------------------------------------------------- text

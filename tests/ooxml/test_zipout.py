@@ -1,5 +1,5 @@
-"""The zip writer: raw member copy, parts deflated in the worker thread, and the same
-content when raw copy is unavailable."""
+"""The zip writer: raw member copy, members deflated in the worker thread exactly as
+zipfile's own writer would, and the same content when raw copy is unavailable."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from decorated import members, outputs
 from xl_addin.excel.ooxml import write_book, zipout
 
 STAMP = (2026, 3, 5, 0, 0, 0)
-PARTS = {"a.xml": b"<a/>" * 10_000}
+PARTS = {"a.xml": b"<a/>" * 10_000, "empty.xml": b"", "b/c.xml": bytes(range(256)) * 999}
 
 
 def _info(name: str) -> zipfile.ZipInfo:
@@ -27,6 +27,26 @@ def _info(name: str) -> zipfile.ZipInfo:
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:
     for k in range(0, len(data), size):
         yield data[k:k + size]
+
+
+def test_streamed_members_are_what_zipfile_would_write(tmp_path: Path) -> None:
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    out = zipout.ZipOut(ours)
+    for name, data in PARTS.items():
+        if name == "empty.xml":  # a ready blob between streamed members waits its turn
+            out.put_blob(_info(name), zipout.deflate(data, level=6))
+        else:
+            out.write(_info(name), _chunks(data, 7_000), level=6)
+    out.close()
+    with zipfile.ZipFile(theirs, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in PARTS.items():
+            zi = _info(name)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(zi, data, compresslevel=6)
+    assert ours.getvalue() == theirs.getvalue()
+    with zipfile.ZipFile(ours) as zf:
+        assert zf.testzip() is None
+        assert {n: zf.read(n) for n in zf.namelist()} == PARTS
 
 
 def test_blobs_and_raw_copies_keep_the_bytes(tmp_path: Path) -> None:
@@ -57,8 +77,15 @@ def test_a_failing_stream_raises_in_the_caller() -> None:
         yield b"<x>"
         raise ValueError("no more rows")
 
+    out = zipout.ZipOut(io.BytesIO())
     with pytest.raises(ValueError, match="no more rows"):
-        zipout.SideWriter(io.BytesIO()).write(broken())
+        out.write(_info("x.xml"), broken())
+    out.abort()
+    out = zipout.ZipOut(io.BytesIO())
+    out.write(_info("y.xml"), ["text, not bytes"])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        out.close()
+    out.abort()
     with pytest.raises(TypeError):
         zipout.SideWriter(io.BytesIO()).write(iter([b"<x>", "text"]))  # type: ignore[list-item]
 

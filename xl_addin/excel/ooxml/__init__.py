@@ -1,4 +1,4 @@
-"""SpreadsheetML packages: surgical writing of workbook files.
+"""SpreadsheetML packages: surgical writing of workbook files, and writing new big ones.
 
 Loading a workbook with openpyxl and saving it again silently drops what openpyxl does
 not model (shapes, form-control buttons, ribbon customisations, x14 validation and
@@ -31,6 +31,7 @@ One module per concern, the way the parts of a package are:
 * :mod:`.zipout` — the zip writer (raw member copy, the threaded deflater)
 * :mod:`.replace` — temporary file, lock, fsync, atomic replace, backups
 * :mod:`.changes`, :mod:`.output`, :mod:`.append`, :mod:`.writer` — one edit of a book
+* :mod:`.newbook` — a new book of Tables at Excel's row limit (the big demo books)
 """
 
 from __future__ import annotations

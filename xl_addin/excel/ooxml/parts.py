@@ -1,6 +1,10 @@
-"""The package's structural parts: ``workbook.xml``, relationships, ``[Content_Types].xml``
-and ``calcChain.xml``, edited as text by inserting or removing single elements
-(:func:`edit_shared_parts`).
+"""The package's structural parts: ``workbook.xml``, relationships, ``[Content_Types].xml``,
+``calcChain.xml`` and the document properties.
+
+For an existing package these are edited as text by inserting or removing single
+elements (:func:`edit_shared_parts`); for a new one they are written whole from the
+same element builders (:func:`content_types_xml`, :func:`relationships_xml`,
+:func:`workbook_xml`, :func:`core_props_xml`, :func:`app_props_xml`).
 """
 
 from __future__ import annotations
@@ -13,23 +17,34 @@ from pathlib import Path
 from .book import corrupt
 from .changes import Changes
 from .package import NS_DOC_REL
-from .refs import escape_attr
+from .refs import escape_attr, escape_text
 from .xmltext import attr, root_prefix, to_int
 
-__all__ = ["SheetEntry", "edit_shared_parts", "new_rid"]
+__all__ = ["CT_APP", "CT_CORE", "CT_SHEET", "CT_SST", "CT_STYLES", "CT_TABLE", "CT_WORKBOOK",
+           "REL_CORE", "XML_HEAD", "SheetEntry", "app_props_xml", "content_types_xml",
+           "core_props_xml", "edit_shared_parts", "new_rid", "relationship", "relationships_xml",
+           "workbook_xml"]
 
-_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NS_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 _CT_ML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
-_CT_SHEET = _CT_ML + "worksheet+xml"
-_CT_STYLES = _CT_ML + "styles+xml"
+CT_WORKBOOK = _CT_ML + "sheet.main+xml"
+CT_SHEET = _CT_ML + "worksheet+xml"
+CT_STYLES = _CT_ML + "styles+xml"
+CT_SST = _CT_ML + "sharedStrings+xml"
+CT_TABLE = _CT_ML + "table+xml"
+CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
+CT_APP = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+_CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+REL_CORE = _NS_PACKAGE_REL + "/metadata/core-properties"
 
 #: a sheet an edit creates: (name, sheetId, relationship id, part)
 SheetEntry = tuple[str, int, str, str]
 
 
 # --------------------------------------------------------------------------- elements
-def _relationship(rid: str, rtype: str, target: str) -> str:
+def relationship(rid: str, rtype: str, target: str) -> str:
     """A ``<Relationship>`` element of a relationships part."""
     return f'<Relationship Id="{rid}" Type="{rtype}" Target="{target}"/>'
 
@@ -60,10 +75,47 @@ def _relative(target: str, source_dir: str) -> str:
     return posixpath.relpath(target, source_dir or ".")
 
 
-def _relationships_xml(items: Iterable[str]) -> str:
+# --------------------------------------------------------------------------- new parts
+def relationships_xml(items: Iterable[str]) -> str:
     """A relationships part holding the ``<Relationship>`` elements ``items``."""
-    return _XML_HEAD + f'<Relationships xmlns="{_NS_PACKAGE_REL}">' + "".join(items) + (
+    return XML_HEAD + f'<Relationships xmlns="{_NS_PACKAGE_REL}">' + "".join(items) + (
         "</Relationships>")
+
+
+def content_types_xml(overrides: Iterable[tuple[str, str]]) -> str:
+    """``[Content_Types].xml``: rels and xml by extension, then (part, type) overrides."""
+    return (XML_HEAD + f'<Types xmlns="{_NS_CT}">'
+            f'<Default Extension="rels" ContentType="{_CT_RELS}"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            + "".join(_override(part, ct) for part, ct in overrides) + "</Types>")
+
+
+def workbook_xml(main_ns: str, names: Sequence[str]) -> str:
+    """A workbook part listing sheets ``names`` as sheetIds and rIds 1, 2, ..."""
+    return (XML_HEAD + f'<workbook xmlns="{main_ns}" xmlns:r="{NS_DOC_REL}">'
+            '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews><sheets>'
+            + "".join(_sheet_entry("", name, i, f'r:id="rId{i}"')
+                      for i, name in enumerate(names, start=1))
+            + "</sheets></workbook>")
+
+
+def core_props_xml(title: str, creator: str, stamp: str) -> str:
+    """docProps/core.xml; ``stamp`` (W3CDTF) is the time of creation and modification."""
+    return (XML_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
+            'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/'
+            '1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/'
+            f'2001/XMLSchema-instance"><dc:title>{escape_text(title)}</dc:title>'
+            f"<dc:creator>{escape_text(creator)}</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>")
+
+
+def app_props_xml(application: str) -> str:
+    """docProps/app.xml naming the application that wrote the book."""
+    return (XML_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/extended-properties"><Application>{escape_text(application)}'
+            "</Application></Properties>")
 
 
 # --------------------------------------------------------------------------- edits
@@ -139,7 +191,7 @@ def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[She
     if new_sheets or (st.created and st.changed):
         if rels_text is None:
             rels_text = (pkg.text(pkg.wb_rels_part) if pkg.has(pkg.wb_rels_part) else
-                         _relationships_xml([]))
+                         relationships_xml([]))
         sheet_type = next((t for t, _x in pkg.wb_rels.values() if t.endswith("/worksheet")),
                           NS_DOC_REL + "/worksheet")
         new_rels, new_ct, new_entries = [], [], []
@@ -148,8 +200,8 @@ def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[She
                                + r'["\']', wb_text[:wb_text.find(">", wb_text.find(
                                    f"<{p}workbook")) + 1])
         for name, sid, rid, part in new_sheets:
-            new_rels.append(_relationship(rid, sheet_type, _relative(part, wb_dir)))
-            new_ct.append(_override(part, _CT_SHEET))
+            new_rels.append(relationship(rid, sheet_type, _relative(part, wb_dir)))
+            new_ct.append(_override(part, CT_SHEET))
             if rel_prefix:
                 rattr = f'{rel_prefix[1]}:id="{rid}"'
             else:
@@ -162,8 +214,8 @@ def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[She
                 spart = posixpath.join(wb_dir, f"styles{n}.xml")
                 n += 1
             styles_type = sheet_type.rsplit("/", 1)[0] + "/styles"
-            new_rels.append(_relationship(next(rids), styles_type, _relative(spart, wb_dir)))
-            new_ct.append(_override(spart, _CT_STYLES))
+            new_rels.append(relationship(next(rids), styles_type, _relative(spart, wb_dir)))
+            new_ct.append(_override(spart, CT_STYLES))
             ch.added.append((spart, st.render().encode("utf-8")))
             ch.notes.append(f"styles: workbook had no styles part; created {spart}")
         rels_text = _insert_before_close(rels_text, "Relationships", "".join(new_rels),

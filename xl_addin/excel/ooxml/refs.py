@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
+
 __all__ = [
     "CELL_REF",
     "FIRST_TRUE_1900",
@@ -30,6 +32,7 @@ __all__ = [
     "col_letter",
     "col_number",
     "date_serial",
+    "date_serials",
     "escape_attr",
     "escape_text",
     "parse_ref",
@@ -91,6 +94,7 @@ def ref(c1: int, r1: int, c2: int, r2: int, *, single: bool = True) -> str:
 ORDINAL_1900 = dt.date(1899, 12, 30).toordinal()  #: day 0 of the 1900 system, counted back
 ORDINAL_1904 = dt.date(1904, 1, 1).toordinal()  #: day 0 of the 1904 system
 FIRST_TRUE_1900 = 61  #: 1900-03-01: from here on 1900-system serials count real days
+_UNIX_EPOCH_SERIAL = dt.date(1970, 1, 1).toordinal() - ORDINAL_1900  # 25569
 _LAST_ORDINAL = dt.date(9999, 12, 31).toordinal()
 
 
@@ -105,6 +109,13 @@ def date_serial(d: dt.date, date1904: bool = False) -> int | None:
     if n < FIRST_TRUE_1900:  # Excel counts the non-existent 1900-02-29: before March, one off
         n -= 1
     return n if n >= 1 else None
+
+
+def date_serials(unix_days: np.ndarray) -> np.ndarray:
+    """:func:`date_serial` (1900 system) of whole days since 1970-01-01, for an array;
+    below 1 where Excel has no such date."""
+    serial = unix_days + _UNIX_EPOCH_SERIAL
+    return np.where(serial < FIRST_TRUE_1900, serial - 1, serial)
 
 
 def serial_date(serial: float, date1904: bool = False) -> dt.date | None:

@@ -2,7 +2,7 @@
 formats a writer needs (a number format, a date format, a bold header).
 
 :class:`Styles` reads ``cellXfs``, ``numFmts`` and ``fonts`` of an existing styles part,
-or starts from a minimal one for a book that has none. What it adds is
+or starts from a minimal one for a book that has none (or a new book). What it adds is
 inserted at the end of each list as text, so every existing index keeps its meaning and
 the rest of the part stays byte for byte as it was.
 """
@@ -17,6 +17,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from .book import corrupt
+from .refs import escape_attr
 from .xmltext import local, root_prefix, set_attr, to_int, truthy
 
 __all__ = ["Styles"]
@@ -35,6 +36,7 @@ _MIN_STYLES = (
 _BUILTIN_DATE_FMTS = frozenset(
     [*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)]
 )
+_FIRST_CUSTOM_NUMFMT = 164  # ids below are Excel's built-in formats
 
 
 def _is_date_code(code: str) -> bool:
@@ -81,6 +83,7 @@ class Styles:
                         xf.get("xfId"), len(xf) > 0,
                     ))
         self.n_fonts = len(fonts)
+        self.n_numfmts = len(self.numfmts)
 
         def sig(el: Element) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
             return sorted((local(c.tag), tuple(sorted(c.attrib.items())))
@@ -92,6 +95,7 @@ class Styles:
             if any(local(c.tag) == "b" and (c.get("val") is None or truthy(c.get("val")))
                    for c in f) and sig(f) == base
         ]
+        self.new_numfmts: list[str] = []
         self.new_fonts: list[str] = []
         self.new_xfs: list[str] = []
         self.notes: list[str] = []
@@ -112,6 +116,18 @@ class Styles:
     def _plain(self, k: int, numfmt: int, font: int) -> bool:
         nf, fo, fi, bo, xfid, kids = self.xfs[k]
         return (nf, fo, fi, bo) == (numfmt, font, 0, 0) and xfid in (None, "0") and not kids
+
+    def numfmt(self, code: str) -> int:
+        """The id of a custom number format showing ``code``; added (164 on) if absent."""
+        for k, have in self.numfmts.items():
+            if k >= _FIRST_CUSTOM_NUMFMT and have == code:
+                return k
+        n = max([_FIRST_CUSTOM_NUMFMT - 1, *self.numfmts]) + 1
+        self.numfmts[n] = code
+        self.new_numfmts.append(f'<{self.p}numFmt numFmtId="{n}" '
+                                f'formatCode="{escape_attr(code)}"/>')
+        self.notes.append(f"styles: added number format {n} ({code})")
+        return n
 
     def xf_for(self, numfmt: int) -> int:
         """A cellXfs index with this number format and the default look; added if absent."""
@@ -159,17 +175,29 @@ class Styles:
     @property
     def changed(self) -> bool:
         """Whether anything was added."""
-        return bool(self.new_fonts or self.new_xfs)
+        return bool(self.new_numfmts or self.new_fonts or self.new_xfs)
 
     def render(self) -> str:
         """The styles part with what was added."""
         text = self.text
+        if self.new_numfmts:
+            text = self._add_numfmts(text)
         if self.new_fonts:
             text = self._append_children(text, "fonts", self.new_fonts,
                                          self.n_fonts + len(self.new_fonts))
         if self.new_xfs:
             text = self._append_children(text, "cellXfs", self.new_xfs, len(self.xfs))
         return text
+
+    def _add_numfmts(self, text: str) -> str:
+        p, count = self.p, self.n_numfmts + len(self.new_numfmts)
+        if re.search(rf"<{p}numFmts(?=[\s/>])", text):
+            return self._append_children(text, "numFmts", self.new_numfmts, count)
+        m = re.search(rf"<{p}(?:fonts|fills|borders|cellStyleXfs|cellXfs)(?=[\s/>])", text)
+        if m is None:
+            raise corrupt(self.path, "styles have no <fonts> list")
+        return (text[:m.start()] + f'<{p}numFmts count="{count}">' + "".join(self.new_numfmts)
+                + f"</{p}numFmts>" + text[m.start():])
 
     def _append_children(self, text: str, tag: str, items: list[str], count: int) -> str:
         """Insert ``items`` at the end of the first ``<tag>`` and set its ``count``."""

@@ -1,5 +1,5 @@
-"""Table parts (Excel Tables, ListObjects): an existing one moved to a new extent and
-renamed to new header texts, edited as text."""
+"""Table parts (Excel Tables, ListObjects): a new one, or an existing one moved to a new
+extent and renamed to new header texts, edited as text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .package import parse
 from .refs import ILLEGAL, escape_attr
 from .xmltext import attr, local, root_prefix, set_attr, sub_first, to_int
 
-__all__ = ["table_names", "update_table"]
+__all__ = ["new_table_xml", "table_names", "update_table"]
 
 
 def table_names(header: Sequence[Any]) -> list[str]:
@@ -34,6 +34,22 @@ def table_names(header: Sequence[Any]) -> list[str]:
 
 def _column(p: str, column_id: int, name: str) -> str:
     return f'<{p}tableColumn id="{column_id}" name="{escape_attr(name)}"/>'
+
+
+def new_table_xml(main_ns: str, table_id: int, name: str, ref: str,
+                  columns: Sequence[str]) -> str:
+    """A new table part: a header row, no totals row, Excel's default table style;
+    ``columns`` are column names (see :func:`table_names`)."""
+    cols = "".join(_column("", j + 1, c) for j, c in enumerate(columns))
+    name = escape_attr(name)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<table xmlns="{main_ns}" id="{table_id}" name="{name}" displayName="{name}" '
+        f'ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
+        f'<tableColumns count="{len(columns)}">{cols}</tableColumns>'
+        '<tableStyleInfo name="TableStyleMedium2" showFirstColumn="0" showLastColumn="0" '
+        'showRowStripes="1" showColumnStripes="0"/></table>'
+    )
 
 
 def update_table(text: str, ref: str, names: list[str] | None, path: Path, part: str) -> str:

@@ -21,7 +21,7 @@ from .refs import CELL_REF, MAX_ROWS, col_number
 from .xmltext import attr, to_int
 
 __all__ = ["SheetSplit", "col_style", "col_styles", "head_styles", "new_sheet_prefix",
-           "parse_cells", "set_row_breaks", "sheet_end", "split_sheet"]
+           "parse_cells", "set_row_breaks", "sheet_end", "sheet_start", "split_sheet"]
 
 _HEAD_LIMIT = 64 * 1024**2  # how much of an old sheetData we keep to read row 1/2 styles
 _CHUNK = 1 << 20  # how much of an old sheet is read at a time
@@ -216,7 +216,7 @@ def set_row_breaks(suffix: str, p: str, breaks: Sequence[int] | None) -> str:
 
 
 # --------------------------------------------------------------------------- new sheets
-def _sheet_start(main_ns: str, rel_ns: str, dim: str, frozen: bool, cols: str) -> str:
+def sheet_start(main_ns: str, rel_ns: str, dim: str, frozen: bool, cols: str) -> str:
     """A new worksheet part up to ``<sheetData>``: its extent, the view (row 1 frozen when
     ``frozen``), the default row height and the ``<cols>`` element ``cols``."""
     view = _FROZEN_VIEW if frozen else '<sheetView workbookViewId="0"/>'
@@ -252,4 +252,4 @@ def new_sheet_prefix(main_ns: str, rel_ns: str, dim: str, frozen: bool,
         parts.append(f'<col min="{j + 1}" max="{j + 1}" {width}'
                      + (f' style="{style}"' if style else "") + "/>")
     cols = "<cols>" + "".join(parts) + "</cols>" if parts else ""
-    return _sheet_start(main_ns, rel_ns, dim, frozen, cols)
+    return sheet_start(main_ns, rel_ns, dim, frozen, cols)

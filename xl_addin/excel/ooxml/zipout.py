@@ -2,10 +2,11 @@
 while the next chunks are made, and a central directory at the end.
 
 :class:`ZipOut` is the one zip writer. It copies a member of another zip without
-inflating it (:meth:`ZipOut.copy_member`) and writes ready-deflated data
-(:meth:`ZipOut.put_blob`). :class:`SideWriter` deflates generated parts into a side
-file first, for a writer that decides later whether a part is written or its original
-kept. zlib releases the GIL, so deflating in the worker thread overlaps with the caller
+inflating it (:meth:`ZipOut.copy_member`), writes ready-deflated data (:meth:`put_blob`)
+and deflates a stream of chunks straight into a member in a second thread
+(:meth:`ZipOut.write`). :class:`SideWriter` deflates generated parts into a side file
+first, for a writer that decides later whether a part is written or its original kept.
+zlib releases the GIL, so deflating in the worker thread overlaps with the caller
 rendering the next chunk: the two cores of a small machine both work.
 """
 
@@ -15,6 +16,7 @@ import io
 import os
 import queue
 import struct
+import tempfile
 import threading
 import zipfile
 import zlib
@@ -178,10 +180,12 @@ class ZipOut:
         self.raw_ok = all(hasattr(self.zf, a) for a in
                           ("fp", "start_dir", "filelist", "NameToInfo", "_didModify"))
         self.recompressed = 0
+        self._worker: _Worker | None = None
 
     def put(self, zi: zipfile.ZipInfo, src: IO[bytes], offset: int, crc: int, size: int,
             csize: int) -> None:
         """Member ``zi``: ``csize`` compressed bytes of ``src`` from ``offset``."""
+        self._settle()
         zi.CRC, zi.file_size, zi.compress_size = crc, size, csize
         if self.raw_ok:
             fp = self.zf.fp
@@ -234,6 +238,24 @@ class ZipOut:
         offset = _data_offset(fh, info, path)
         self.put(clone_info(info), fh, offset, info.CRC, info.file_size, info.compress_size)
 
+    def write(self, zi: zipfile.ZipInfo, chunks: Iterable[bytes], level: int = LEVEL) -> None:
+        """Member ``zi`` holding ``chunks``, deflated at ``level`` straight into the zip by
+        the worker thread; returns once the last chunk is queued (members written this way
+        follow each other without a pause; :meth:`close` waits for the last one)."""
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.flag_bits = 0
+        if not self.raw_ok:
+            with tempfile.TemporaryFile() as side:
+                self.put_blob(zi, SideWriter(side, level).write(chunks))
+            return
+        if self._worker is None:
+            self._worker = _Worker("zip-deflate", depth=4)
+        member = _Member(self, zi, level)
+        self._worker.submit(member.begin)
+        for chunk in chunks:
+            self._worker.submit(partial(member.feed, chunk))
+        self._worker.submit(member.end)
+
     def _add(self, zi: zipfile.ZipInfo, end: int) -> None:
         """List a member written up to ``end`` in the central directory."""
         zf = self.zf
@@ -242,12 +264,23 @@ class ZipOut:
         zf.NameToInfo[zi.filename] = zi
         zf._didModify = True
 
+    def _settle(self) -> None:
+        """Wait for the members the worker is writing (and raise its error)."""
+        if self._worker is not None:
+            worker, self._worker = self._worker, None
+            worker.stop()
+            worker.check()
+
     def close(self) -> None:
-        """Write the central directory."""
+        """Wait for the worker, then write the central directory."""
+        self._settle()
         self.zf.close()
 
     def abort(self) -> None:
         """Forget the half-written zip without writing a central directory."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
         try:
             self.zf._didModify = False
             self.zf._writing = False
@@ -255,3 +288,37 @@ class ZipOut:
         except Exception:  # the file is being deleted anyway
             pass
 
+
+class _Member:
+    """A member deflated straight into the zip the way ``ZipFile.open(zi, "w")`` writes
+    one to a seekable file: a local header, the data, the header again with CRC and sizes.
+    Its calls run in the worker thread, in order."""
+
+    def __init__(self, out: ZipOut, zi: zipfile.ZipInfo, level: int) -> None:
+        self.out, self.zi, self.level = out, zi, level
+        self.stream: _Stream | None = None
+
+    def begin(self) -> None:
+        zf, zi = self.out.zf, self.zi
+        assert zf.fp is not None
+        zf.fp.seek(zf.start_dir)
+        zi.header_offset = zf.fp.tell()
+        zi.CRC = zi.file_size = zi.compress_size = 0
+        zf.fp.write(zi.FileHeader(False))
+        self.stream = _Stream(zf.fp, self.level)
+
+    def feed(self, chunk: bytes) -> None:
+        assert self.stream is not None
+        self.stream.feed(chunk)
+
+    def end(self) -> None:
+        assert self.stream is not None
+        blob, zi, fp = self.stream.end(), self.zi, self.stream.fh
+        if blob.size > zipfile.ZIP64_LIMIT or blob.csize > zipfile.ZIP64_LIMIT:
+            raise RuntimeError(f"{zi.filename}: over 4 GiB, too large to write in one pass")
+        zi.CRC, zi.file_size, zi.compress_size = blob.crc, blob.size, blob.csize
+        end = fp.tell()
+        fp.seek(zi.header_offset)
+        fp.write(zi.FileHeader(False))
+        fp.seek(end)
+        self.out._add(zi, end)
