@@ -125,3 +125,18 @@ def test_rows_run_in_rank_order_and_group_by_region_on_request():
     assert grouped["Region"].tolist() == ["West", "West", "East"]
     assert grouped["CustomerID"].tolist() == ["C1", "C3", "C2"]
     assert grouped["Rank"].tolist() == [1, 2, 3]
+
+def test_qingming_is_on_the_solar_term_every_year():
+    """清明 (a statutory holiday since 2008) falls on the Qingming solar term; checked
+    against an independent almanac (borax) for every year the rule covers."""
+    from borax.calendars.festivals2 import TermFestival
+
+    from xl_addin.domain.calendar import qingming
+
+    term = TermFestival(name="清明")
+    assert [qingming(y) for y in (2024, 2025, 2026)] == [D(2024, 4, 4), D(2025, 4, 4),
+                                                         D(2026, 4, 5)]
+    wrong = [y for y in range(1901, 2100) if qingming(y) != term.at(y)]
+    assert wrong == []
+    cal = default_holidays([2026, 2027], "zh-CN").set_index("Holiday")["Date"]
+    assert list(cal[cal.index == "清明节"]) == [pd.Timestamp(2026, 4, 5), pd.Timestamp(2027, 4, 5)]

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from support.books import AS_OF, contact, small_book
 
@@ -333,3 +334,47 @@ def test_two_sheets_that_could_be_one_input_are_refused_not_guessed(tmp_path, ca
     assert ("both sheet 'Customers' and sheet '客户' could be the Customers / 客户 sheet; "
             "rename or remove one of them") in err
     assert sha(book) == before
+
+
+def test_a_shop_starting_out_needs_no_contacts_sheet_and_gets_one_with_its_first_call(tmp_path):
+    from support.books import en_sheets, write_book
+
+    sheets = en_sheets()
+    del sheets["Contacts"]
+    book = write_book(tmp_path / "new.xlsx", sheets)
+    result = refresh_file(book)
+    assert result.counts["logged"] == 0
+    assert "Contacts" not in openpyxl.load_workbook(book).sheetnames
+    wb = openpyxl.load_workbook(book)
+    ws = wb["CallList"]
+    header = [c.value for c in ws[1]]
+    cid = ws.cell(2, header.index("CustomerID") + 1).value
+    ws.cell(2, header.index("Outcome") + 1, "Reached")
+    ws.cell(2, header.index("Notes") + 1, "first call ever")
+    wb.save(book)
+    assert refresh_file(book).counts["logged"] == 1
+    contacts = rows(book, "Contacts")
+    assert contacts[0][:2] == ("CustomerID", "ContactDate")
+    assert contacts[1][0] == cid and contacts[1][-1] == "first call ever"
+    # the sheet it made is read and appended to like any other
+    wb = openpyxl.load_workbook(book)
+    ws = wb["CallList"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("Outcome") + 1, "NoAnswer")
+    wb.save(book)
+    assert refresh_file(book).counts["logged"] == 1
+    assert len(rows(book, "Contacts")) == 3
+
+
+def test_title_and_note_rows_above_the_header_are_left_out(tmp_path):
+    from support.books import en_sheets, write_book
+
+    sheets = en_sheets()
+    clean = write_book(tmp_path / "clean.xlsx", en_sheets(), tables=False)
+    for name in ("Customers", "Orders"):
+        sheets[name] = [["My customer list 2026"], [None], ["exported by the till", None, "x"],
+                        *sheets[name]]
+    titled = write_book(tmp_path / "titled.xlsx", sheets, tables=False)
+    a = refresh_file(clean, tmp_path / "a.xlsx").outputs.analysis
+    b = refresh_file(titled, tmp_path / "b.xlsx").outputs.analysis
+    pd.testing.assert_frame_equal(a, b)

@@ -67,6 +67,7 @@ class Reason(StrEnum):
     # the file
     FILE_NOT_FOUND = "file_not_found"
     NOT_A_WORKBOOK = "not_a_workbook"
+    OTHER_FORMAT = "other_format"
     ENCRYPTED = "encrypted"
     CORRUPT = "corrupt"
     TOO_LARGE = "too_large"
@@ -200,6 +201,15 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "{path} is not an Excel workbook (.xlsx or .xlsm)",
         "{path} 不是 Excel 工作簿（.xlsx 或 .xlsm）",
     ),
+    Reason.OTHER_FORMAT: (
+        "{path} is {kind!s}, and CustomerBook works in .xlsx and .xlsm workbooks: open it in "
+        "Excel, WPS or LibreOffice and save it as an Excel workbook (.xlsx), then refresh that "
+        "file. (Orders exported from a till or a web shop as CSV go in with "
+        "'customerbook import BOOK FILE'.)",
+        "{path} 是{kind!s}，CustomerBook 使用 .xlsx 或 .xlsm 工作簿：请用 Excel、WPS 或 LibreOffice "
+        "打开并另存为 Excel 工作簿（.xlsx），再刷新该文件。（收银或网店导出的 CSV 订单请用"
+        "“customerbook import 工作簿 文件”导入。）",
+    ),
     Reason.ENCRYPTED: (
         "{path} is password-protected; remove the password in Excel and try again",
         "{path} 设有密码保护；请先在 Excel 中取消密码再试",
@@ -297,12 +307,25 @@ _ZH_EXPECTED: Mapping[str, str] = {
 }
 
 
+#: kinds of files that are not workbooks CustomerBook reads (``kind`` of OTHER_FORMAT)
+FILE_KINDS: Mapping[str, tuple[str, str]] = {
+    "xls": ("an Excel 97-2003 workbook (.xls)", " Excel 97-2003 工作簿（.xls）"),
+    "xlsb": ("an Excel binary workbook (.xlsb)", " Excel 二进制工作簿（.xlsb）"),
+    "et": ("a WPS spreadsheet (.et)", " WPS 表格（.et）"),
+    "ods": ("an OpenDocument spreadsheet (.ods)", " OpenDocument 电子表格（.ods）"),
+    "numbers": ("a Numbers spreadsheet (.numbers)", " Numbers 表格（.numbers）"),
+    "csv": ("a text file of values (CSV)", "文本数据文件（CSV）"),
+}
+
+
 def render_message(code: Reason | str, lang: str = "en", **params: Any) -> str:
     """Render the catalogue entry ``code`` in ``lang`` (``en`` or ``zh-CN``)."""
     en, zh = MESSAGES[Reason(code)]
     template = zh if lang == "zh-CN" else en
     if lang == "zh-CN" and isinstance(params.get("expected"), str):
         params["expected"] = _ZH_EXPECTED.get(params["expected"], params["expected"])
+    if params.get("kind") in FILE_KINDS:
+        params["kind"] = FILE_KINDS[params["kind"]][lang == "zh-CN"]
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a missing field must never hide the real problem

@@ -27,7 +27,7 @@ from .domain.schema import RawTable, parse_inputs, raw_language
 from .errors import CustomerBookError
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
-from .names import step_label, step_number
+from .names import CONTACTS, step_label, step_number
 
 __all__ = ["RefreshResult", "call_list", "classify", "follow_ups", "refresh_all",
            "refresh_core", "refresh_file"]
@@ -91,7 +91,8 @@ def refresh_core(
     outputs = run(inputs, calls, today, progress)
     progress("shape", lang)
     tables = output_tables(outputs, job, sheet_names)
-    contacts_header = raw["Contacts"].header if raw.get("Contacts") else []
+    contacts_header = (raw["Contacts"].header if raw.get("Contacts")  # no sheet yet: ours
+                       else [c.label(lang) for c in CONTACTS.columns])
     rows = contact_rows(outputs.new_contacts, contacts_header, lang)
     counts = {"customers": len(outputs.analysis), "followups": len(outputs.followups),
               "calls": len(outputs.calllist), "logged": len(rows),
@@ -121,7 +122,8 @@ def refresh_file(
                               today, progress=tell, release_rows=True)
         tell("write", result.outputs.lang)
         target = Path(out) if out else book.path
-        result.report = files.write_outputs(book, target, result.tables, result.contacts_rows)
+        result.report = files.write_outputs(book, target, result.tables, result.contacts_rows,
+                                            result.outputs.lang)
     result.written = target
     result.seconds = time.perf_counter() - start
     return result
@@ -149,6 +151,10 @@ def _live(job: str) -> RefreshResult | None:
         writing = True
         if result.contacts_rows and raw.get("Contacts") is not None:
             live.append_contacts(raw["Contacts"], contacts_table, result.contacts_rows)
+        elif result.contacts_rows:  # the first logged call makes the contact history
+            lang = result.outputs.lang
+            live.write_table(CONTACTS.label(lang), [[c.label(lang) for c in CONTACTS.columns],
+                                                    *result.contacts_rows])
         for t in result.tables:
             live.write_table(t.name, t.rows)
         return result

@@ -227,9 +227,17 @@ def c_missing_sheet_en(d: Path) -> Case:
 @case
 def c_missing_sheet_zh(d: Path) -> Case:
     s = zh_sheets()
-    del s["联系记录"]
+    del s["客户"]
     return Case("missing_sheet_zh", write_xlsx(d / "missing_sheet_zh.xlsx", s), "refused",
-                lang="zh-CN", fragments=("工作表「Contacts / 联系记录」：缺少工作表",), count=1)
+                lang="zh-CN", fragments=("工作表「Customers / 客户」：缺少工作表",), count=1)
+
+
+@case
+def c_no_contacts_yet(d: Path) -> Case:
+    s = zh_sheets()
+    del s["联系记录"]
+    return Case("no_contacts_yet", write_xlsx(d / "no_contacts_yet.xlsx", s), "works",
+                lang="zh-CN", note="a shop starting out: no contact history yet")
 
 
 @case
@@ -604,8 +612,8 @@ def c_empty_workbook(d: Path) -> Case:
     wb = xlsxwriter.Workbook(str(path))
     wb.add_worksheet("Sheet1")
     wb.close()
-    return Case("empty_workbook", path, "refused", count=3,
-                fragments=("3 problem(s) found", "Sheet 'Customers / 客户': the sheet is missing",
+    return Case("empty_workbook", path, "refused", count=2,
+                fragments=("2 problem(s) found", "Sheet 'Customers / 客户': the sheet is missing",
                            "Sheet 'Orders / 订单': the sheet is missing"))
 
 
@@ -623,7 +631,27 @@ def c_text_renamed(d: Path) -> Case:
     path = d / "text_renamed.xlsx"
     path.write_text("CustomerID,Name\nC1,Alpha\n", encoding="utf-8")
     return Case("text_renamed", path, "refused", lang="both",
-                fragments=("is not an Excel workbook (.xlsx or .xlsm)", "不是 Excel 工作簿"))
+                fragments=("is a text file of values (CSV)", "save it as an Excel workbook (.xlsx)",
+                           "是文本数据文件（CSV）", "另存为 Excel 工作簿（.xlsx）"))
+
+
+@case
+def c_ods(d: Path) -> Case:
+    path = d / "list.ods"
+    with zipfile.ZipFile(path, "w") as z:  # an OpenDocument package starts with its mimetype
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return Case("ods", path, "refused", lang="both",
+                fragments=("is an OpenDocument spreadsheet (.ods)", "OpenDocument 电子表格"))
+
+
+@case
+def c_old_xls(d: Path) -> Case:
+    path = d / "old.xls"
+    path.write_bytes(compound_file({"Workbook": b"\x09\x08" + b"\x00" * 510}))
+    return Case("old_xls", path, "refused", lang="both",
+                fragments=("is an Excel 97-2003 workbook (.xls)", "save it as an Excel workbook",
+                           "Excel 97-2003 工作簿（.xls）"))
 
 
 @case

@@ -17,13 +17,16 @@ import datetime as dt
 
 import pandas as pd
 
-__all__ = ["HOLIDAY_NAMES", "LUNAR_YEARS", "default_holidays", "default_plans", "lunar_to_solar"]
+__all__ = ["HOLIDAY_NAMES", "LUNAR_YEARS", "default_holidays", "default_plans", "lunar_to_solar",
+           "qingming"]
 
-#: (kind, month, day, 中文, English): kind "lunar" or "solar"
+#: (kind, month, day, 中文, English): kind "lunar", "solar" or "term" (a solar term:
+#: 清明 falls on the Qingming term, 4-6 April)
 HOLIDAY_NAMES = (
     ("solar", 1, 1, "元旦", "New Year's Day"),
     ("lunar", 1, 1, "春节", "Spring Festival"),
     ("lunar", 1, 15, "元宵节", "Lantern Festival"),
+    ("term", 4, 0, "清明节", "Qingming Festival"),
     ("solar", 5, 1, "劳动节", "Labour Day"),
     ("lunar", 5, 5, "端午节", "Dragon Boat Festival"),
     ("lunar", 7, 7, "七夕节", "Qixi Festival"),
@@ -59,9 +62,27 @@ def lunar_to_solar(year: int, month: int, day: int) -> dt.date | None:
     return None
 
 
+def qingming(year: int) -> dt.date:
+    """The day of the Qingming solar term (清明, a statutory holiday) in ``year``.
+
+    The almanac rule: day = int(Y × 0.2422 + C) − int(Y / 4) of April, with Y = year −
+    1900 and C = 5.59 for 1900-1999, Y = year − 2000 and C = 4.81 for 2000-2099 (e.g.
+    2024-04-04, 2025-04-04, 2026-04-05). Outside those years: 5 April.
+    """
+    if 1900 <= year <= 1999:
+        y, c = year - 1900, 5.59
+    elif 2000 <= year <= 2099:
+        y, c = year - 2000, 4.81
+    else:
+        return dt.date(year, 4, 5)
+    return dt.date(year, 4, int(y * 0.2422 + c) - y // 4)
+
+
 def _solar(kind: str, year: int, month: int, day: int) -> dt.date | None:
     if kind == "solar":
         return dt.date(year, month, day)
+    if kind == "term":
+        return qingming(year)
     return lunar_to_solar(year, month, day)
 
 

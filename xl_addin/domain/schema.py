@@ -597,6 +597,9 @@ def parse_inputs(
     names: dict[str, str] = {}
     for spec in (CUSTOMERS, ORDERS, CONTACTS):
         table = raw.get(spec.key)
+        if table is None and spec is CONTACTS:  # a book with no contact history yet
+            frames[spec.key] = _empty(spec)
+            continue
         if table is None:
             label = (sheet_labels or {}).get(spec.key, f"{spec.key} / {spec.zh}")
             problems.add(label, None, None, Reason.MISSING_SHEET,

@@ -19,13 +19,13 @@ from typing import Any
 import python_calamine as pc
 
 from ..domain.schema import RawTable
-from ..errors import BookError
-from ..names import CALLLIST, fold
+from ..errors import BookError, Reason
+from ..names import CALLLIST, CONTACTS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
 from .ooxml.package import read_bounded
 from .ooxml.refs import col_number
-from .reading import epoch, mark_unreadable
+from .reading import epoch, header_at, mark_unreadable
 from .sheets import find_sheet, input_candidates
 
 __all__ = ["BookData", "read_book", "write_outputs"]
@@ -78,9 +78,9 @@ def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.Table
 
 
 def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
-         names: set[str]) -> tuple[RawTable, int, str | None]:
+         spec: SheetSpec) -> tuple[RawTable, int, str | None]:
     day0 = epoch(info.date1904)
-    table = _table_for(info, sheet, names)
+    table = _table_for(info, sheet, spec.names())
     if table is not None and table.header_rows:
         t = wb.get_table_by_name(table.name)
         rows = t.to_python()
@@ -94,18 +94,51 @@ def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
     if not cells:
         return RawTable(sheet, 1, [], [], day0), 0, None
     start = s.start or (0, 0)
-    return RawTable(sheet, start[0] + 1, list(cells[0]), cells[1:], day0), start[1], None
+    h = header_at(cells, spec)  # title or note rows above the header are left out
+    return (RawTable(sheet, start[0] + 1 + h, list(cells[h]), cells[h + 1:], day0), start[1],
+            None)
 
 
 def read_book(path: str | Path) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file."""
     path = Path(path)
-    info = ooxml.inspect_book(path)
+    try:
+        info = ooxml.inspect_book(path)
+    except BookError as exc:
+        if exc.code == Reason.NOT_A_WORKBOOK:  # say what it is, and what to do with it
+            kind = other_format(path)
+            if kind is not None:
+                raise BookError(Reason.OTHER_FORMAT, path=str(path), kind=kind) from exc
+        raise
     try:
         return _read(path, info)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
         exc.localise(book_language(info.sheets))
         raise
+
+
+#: formats people save customer lists in that are not workbooks CustomerBook reads
+_FORMATS = {".xls": "xls", ".xlt": "xls", ".ods": "ods", ".numbers": "numbers", ".csv": "csv",
+            ".txt": "csv", ".tsv": "csv", ".et": "et", ".xlsb": "xlsb"}
+
+
+def other_format(path: Path) -> str | None:
+    """What a file that is not a .xlsx/.xlsm workbook is, when it is something a person
+    might save a customer list in: by its content, else by its name."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # Excel 97-2003, WPS .et
+        return "et" if path.suffix.lower() == ".et" else "xls"
+    if head.startswith(b"PK") and b"opendocument.spreadsheet" in head:
+        return "ods"
+    kind = _FORMATS.get(path.suffix.lower())
+    if kind is None and head and b"\x00" not in head[:1024]:
+        text = head.decode("utf-8", "ignore")
+        kind = "csv" if text.count(",") + text.count("\t") >= 2 and "\n" in text else None
+    return kind
 
 
 def _read(path: Path, info: ooxml.BookInfo) -> BookData:
@@ -133,7 +166,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
             if sheet is None:
                 raw[key] = None
                 continue
-            table, col0, tname = _raw(wb, info, sheet, specs[key].names())
+            table, col0, tname = _raw(wb, info, sheet, specs[key])
             errs, merged = facts[key].result()
             mark_unreadable(table, {(r, c - col0): e for (r, c), e in errs.items()},
                             [(ref, r1, c1 - col0, r2, c2 - col0)
@@ -141,7 +174,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
             table.also = candidates[key][1:]
             raw[key], first_col[key], tables[key] = table, col0, tname
         sheet = find_sheet(info.sheets, CALLLIST) or ""
-        call_raw = _raw(wb, info, sheet, CALLLIST.names())[0] if sheet else None
+        call_raw = _raw(wb, info, sheet, CALLLIST)[0] if sheet else None
     except BookError:
         raise
     except Exception as exc:
@@ -159,8 +192,10 @@ def write_outputs(
     out: str | Path,
     tables: list[Any],
     contacts_rows: list[list[Any]],
+    lang: str = "en",
 ) -> ooxml.WriteReport:
-    """Write the output tables (and append logged calls to Contacts) atomically."""
+    """Write the output tables (and append logged calls to Contacts, creating the sheet
+    with the first logged call when the book has none yet) atomically."""
     out = Path(out)
     if out.suffix.lower() not in {".xlsx", ".xlsm"} or (
         out.suffix.lower() != book.path.suffix.lower()
@@ -169,7 +204,13 @@ def write_outputs(
     sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header, t.row_breaks,
                                 t.row_height) for t in tables]
     appends = []
-    if contacts_rows:
+    if contacts_rows and book.raw.get("Contacts") is None:  # no contact history yet
+        header = [c.label(lang) for c in CONTACTS.columns]
+        sheets.append(ooxml.OutputSheet(CONTACTS.label(lang), [header, *contacts_rows],
+                                        [c.kind if c.kind != "outcome" else "text"
+                                         for c in CONTACTS.columns],
+                                        [max(c.width, 12) for c in CONTACTS.columns]))
+    elif contacts_rows:
         sheet = book.raw["Contacts"].sheet  # type: ignore[union-attr]
         lead = [None] * (0 if book.tables.get("Contacts") else book.first_col.get("Contacts", 0))
         appends.append(ooxml.Append(sheet, [lead + r for r in contacts_rows],

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..domain.schema import RawTable
-from ..names import CALLLIST, INPUT_SHEETS, fold
-from .reading import epoch, mark_unreadable
+from ..names import CALLLIST, INPUT_SHEETS, SheetSpec, fold
+from .reading import epoch, header_at, mark_unreadable
 from .sheets import find_sheet, input_candidates
 
 __all__ = ["LiveBook", "excel_safe", "rows_from_values"]
@@ -34,8 +34,10 @@ def excel_safe(value: Any) -> Any:
     return value
 
 
-def rows_from_values(sheet: str, top_row: int, values: Any) -> tuple[RawTable, int]:
-    """A RawTable from a 2-D block read at ``top_row``; the header is the first
+def rows_from_values(sheet: str, top_row: int, values: Any,
+                     spec: SheetSpec | None = None) -> tuple[RawTable, int]:
+    """A RawTable from a 2-D block read at ``top_row``; the header is the first row that
+    holds ``spec``'s required columns (title rows above it are left out), else the first
     non-empty row. Returns the table and the number of leading empty columns."""
     block = [list(r) if isinstance(r, list | tuple) else [r] for r in (values or [])]
     if block and not isinstance(values[0], list | tuple):
@@ -43,6 +45,7 @@ def rows_from_values(sheet: str, top_row: int, values: Any) -> tuple[RawTable, i
     start = next((i for i, r in enumerate(block) if any(v not in (None, "") for v in r)), None)
     if start is None:
         return RawTable(sheet, top_row, [], []), 0
+    start += header_at(block[start:], spec)
     lead = min((next((j for j, v in enumerate(r) if v not in (None, "")), len(r))
                 for r in block[start:] if any(v not in (None, "") for v in r)), default=0)
     body = [r[lead:] for r in block[start:]]
@@ -61,14 +64,15 @@ class LiveBook:
             date1904 = False
         self.epoch = epoch(date1904)
 
-    def _read(self, name: str, names: set[str]) -> tuple[RawTable, Any]:
+    def _read(self, name: str, spec: SheetSpec) -> tuple[RawTable, Any]:
+        names = spec.names()
         sheet = self.book.sheets[name]
         tables = list(sheet.tables)
         table = next((t for t in tables if fold(t.name) in names),
                      tables[0] if len(tables) == 1 else None)
         rng = table.range if table is not None else sheet.used_range
         values = rng.options(ndim=2, err_to_str=True).value
-        raw, _ = rows_from_values(name, rng.row, values)
+        raw, _ = rows_from_values(name, rng.row, values, spec)
         raw.epoch = self.epoch
         errors = {
             (raw.header_row + 1 + i, j): v
@@ -86,12 +90,12 @@ class LiveBook:
             if not names:
                 raw[key] = None
                 continue
-            raw[key], table = self._read(names[0], specs[key].names())
+            raw[key], table = self._read(names[0], specs[key])
             raw[key].also = names[1:]
             if key == "Contacts":
                 contacts_table = table
         calls = find_sheet(self.sheet_names, CALLLIST)
-        call_raw = self._read(calls, CALLLIST.names())[0] if calls else None
+        call_raw = self._read(calls, CALLLIST)[0] if calls else None
         return raw, call_raw, contacts_table
 
     def status(self, text: str | None) -> None:

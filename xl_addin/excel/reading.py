@@ -6,6 +6,8 @@ spreadsheet knows is settled here, so that the core sees plain values:
 * **date system** — a number typed in a date column is a day number counted from the
   workbook's epoch: 1899-12-30 in the 1900 system (Windows Excel, LibreOffice), 1904-01-01
   in the 1904 system (old Mac workbooks). The table's ``epoch`` says which.
+* **title rows** — a sheet without a Table may have a title or a note above its header:
+  the header is the first row holding the sheet's required columns (:func:`header_at`).
 * **error cells** (``#N/A``, ``#REF!`` …, which calamine shows as blanks) and the hidden
   cells of **merged ranges** (blank but for the first) become
   :class:`~xl_addin.domain.schema.Unreadable` values in place, so that the core names
@@ -15,12 +17,13 @@ spreadsheet knows is settled here, so that the core sees plain values:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from ..domain.schema import RawTable, Unreadable
+from ..domain.schema import RawTable, Unreadable, blank
 from ..errors import Reason
+from ..names import SheetSpec, fold
 
-__all__ = ["EPOCH_1900", "EPOCH_1904", "epoch", "mark_unreadable"]
+__all__ = ["EPOCH_1900", "EPOCH_1904", "epoch", "header_at", "mark_unreadable"]
 
 #: the day a day number counts from, in Excel's two date systems
 EPOCH_1900 = dt.date(1899, 12, 30)
@@ -61,3 +64,22 @@ def _put(row: list, c: int, value: Unreadable) -> None:
     if c >= len(row):
         row.extend([None] * (c + 1 - len(row)))
     row[c] = value
+
+
+#: how far down a header row is looked for (title and note rows above it)
+HEADER_SEARCH_ROWS = 30
+
+
+def header_at(rows: Sequence[Sequence[object]], spec: SheetSpec | None) -> int:
+    """The index of the header among ``rows`` (a sheet's first rows, top down): the first
+    row that names every required column of ``spec`` (in any of their names), else the
+    first row that holds anything."""
+    first = next((i for i, r in enumerate(rows) if any(not blank(v) for v in r)), 0)
+    required = [c.names() for c in spec.columns if c.required] if spec is not None else []
+    if not required:
+        return first
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {fold(v) for v in row if not blank(v)}
+        if all(names & wanted for wanted in required):
+            return i
+    return first
