@@ -672,8 +672,8 @@ def test_every_macro_in_the_vba_runs_a_fixed_python_entry_point() -> None:
             body = m[4]
             calls = re.findall(r"RunPython\s*\(?\s*(.*)", body)
             for arg in calls:
-                fixed = re.fullmatch(r'"import xl_addin\.macros as m; m\.(\w+)\(\)"\s*\)?\s*',
-                                     arg)
+                fixed = re.fullmatch(r'"import xl_addin\.macros as m; '
+                                     r"m\.(\w+)\(vba='[0-9.]+'\)\"\s*\)?\s*", arg)
                 assert fixed, f"{name}.{m[2]}: RunPython must get one fixed literal: {arg!r}"
                 assert fixed[1] in macros.__all__ and callable(getattr(macros, fixed[1]))
             assert not re.search(r"\b(Shell|CreateObject|Evaluate|ExecuteExcel4Macro)\b", body)
@@ -798,3 +798,28 @@ def test_live_macros_in_excel() -> None:
     """The manual check in Microsoft Excel described in docs/guarantees.md (Excel's own
     message boxes, status bar and ranges cannot run headless)."""
     pytest.skip("needs Microsoft Excel: manual check, see docs/guarantees.md")
+
+
+def test_a_macro_says_so_when_the_workbook_and_python_run_other_xlwings_versions(monkeypatch):
+    import xlwings
+
+    book = fakexl.install(monkeypatch, _live_sheets())
+    assert macros.refresh_all(vba="0.30.0") is None
+    assert [e for e in book.log if e[0] != "read"] == []  # nothing written
+    (msg,) = book.app.alerts
+    assert f"xlwings 0.30.0, but the Python that Excel runs has xlwings {xlwings.__version__}" in msg
+    assert "pip install xlwings==0.30.0" in msg and "此工作簿的宏使用 xlwings 0.30.0" in msg
+    book = fakexl.install(monkeypatch, _live_sheets())
+    assert macros.refresh_all(vba=xlwings.__version__) is not None  # the same: it runs
+
+
+def test_the_workbook_vba_passes_its_xlwings_version_which_python_pins():
+    """The buttons pass xlwings.bas's XLWINGS_VERSION; pyproject pins the same version."""
+    import re as _re
+
+    bas = (VBA_DIR / "xlwings.bas").read_text(encoding="utf-8")
+    (vba_version,) = _re.findall(r'XLWINGS_VERSION As String = "([^"]+)"', bas)
+    pin = _re.search(r'"xlwings==([^"]+)"', (ROOT / "pyproject.toml").read_text())[1]
+    assert vba_version == pin
+    ours = (VBA_DIR / "CustomerBook.bas").read_text(encoding="utf-8")
+    assert ours.count(f"(vba='{vba_version}')") == 4

@@ -179,7 +179,8 @@ def _subs(source: str) -> dict[str, list[str]]:
 
 
 def _python_call(command: str) -> str:
-    """The function name of ``import xl_addin.macros as m; m.NAME()``, else fail."""
+    """The function name of ``import xl_addin.macros as m; m.NAME(vba='X.Y.Z')``, else fail:
+    the only argument is the VBA's xlwings version, a literal equal to xlwings.bas's."""
     tree = ast.parse(command)
     assert len(tree.body) == 2, command
     imp, call = tree.body
@@ -189,7 +190,11 @@ def _python_call(command: str) -> str:
     func = call.value.func
     assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name), command
     assert func.value.id == "m", command
-    assert call.value.args == [] and call.value.keywords == [], command
+    assert call.value.args == [], command
+    (kw,) = call.value.keywords
+    assert kw.arg == "vba" and isinstance(kw.value, ast.Constant), command
+    bas = (VBA_DIR / "xlwings.bas").read_text(encoding="utf-8")
+    assert f'XLWINGS_VERSION As String = "{kw.value.value}"' in bas, command
     return func.attr
 
 

@@ -39,15 +39,19 @@ def fresh(tmp_path_factory) -> Path:
     return build_workbook("zh-CN", tmp_path_factory.mktemp("build") / "CustomerBook.xlsm")
 
 
-def test_committed_workbook_equals_a_fresh_build(fresh):
-    old, new = _cells(SHIPPED), _cells(fresh)
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_both_committed_workbooks_equal_a_fresh_build(lang, fresh, tmp_path):
+    """Both workbooks ship prebuilt: a user never needs the build."""
+    built = fresh if lang == "zh-CN" else build_workbook(lang, tmp_path / "en.xlsm")
+    shipped = workbook_path(lang)
+    old, new = _cells(shipped), _cells(built)
     assert list(old) == list(new)
     for sheet in old:
         assert len(old[sheet]) == len(new[sheet]), sheet
         for r, (ra, rb) in enumerate(zip(old[sheet], new[sheet], strict=True)):
             assert len(ra) == len(rb) and all(_same(a, b) for a, b in zip(ra, rb, strict=True)), (
-                f"{sheet} row {r + 1} differs: rebuild with `python -m tools.build`")
-    assert read_vba_modules(SHIPPED) == read_vba_modules(fresh)
+                f"{sheet} row {r + 1} differs: rebuild with `python -m tools.build --lang {lang}`")
+    assert read_vba_modules(shipped) == read_vba_modules(built)
 
 
 def test_vba_in_the_workbook_is_the_vba_in_the_repo():
@@ -66,8 +70,8 @@ def test_buttons_call_subs_that_reach_fixed_python_entry_points():
     for sub in bound:
         body = re.search(rf"Public Sub {sub}\(\)(.*?)End Sub", code, re.S)
         assert body, sub
-        call = re.fullmatch(r'\s*RunPython "import xl_addin\.macros as m; m\.(\w+)\(\)"\s*',
-                            body.group(1))
+        call = re.fullmatch(r'\s*RunPython "import xl_addin\.macros as m; '
+                            r"m\.(\w+)\(vba='[0-9.]+'\)\"\s*", body.group(1))
         assert call, f"{sub} must run one fixed entry point"
         assert callable(getattr(macros, call.group(1)))
 
@@ -84,7 +88,7 @@ def test_layout_a_user_relies_on():
     assert ("中秋节" in {r[1] for r in holidays}
             and dt.datetime(2027, 9, 15) in {r[0] for r in holidays})  # 中秋 2027
     settings = {r[0]: r[1] for r in wb["设置"].iter_rows(min_row=2, values_only=True)}
-    assert settings["Language"] == "zh-CN" and settings["AsOfDate"] is None
+    assert settings["Language"] == "zh-CN" and settings["AsOfDate"] == dt.datetime(2026, 11, 23)
     conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
     assert conf["UDF Modules"] == "xl_addin.functions"
     calls = wb["呼叫清单"]
@@ -130,3 +134,17 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     first, count = DASHBOARD_ROWS["pareto"]
     shares = [dash.cell(first + i, 2).value for i in range(count)]
     assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)
+
+
+def test_the_demo_shows_a_working_day_whenever_it_is_opened(tmp_path):
+    """AsOfDate holds the demo's day, so a refresh years later still shows active customers
+    and calls due (a user clears it when they type their own data)."""
+    for lang in ("zh-CN", "en"):
+        for today in (dt.date(2026, 12, 1), dt.date(2027, 9, 1), dt.date(2028, 11, 30)):
+            result = macros.refresh_file(workbook_path(lang), tmp_path / f"{lang}.xlsm",
+                                         today=today)
+            out = result.outputs
+            assert out.as_of.weekday() < 5  # a working day
+            active = {"zh-CN": "活跃", "en": "Active"}[lang]
+            assert (out.analysis["Dormant"] == active).sum() >= 50
+            assert len(out.calllist) >= 20 and out.calllist["Owner"].nunique() == 4

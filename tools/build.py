@@ -159,12 +159,21 @@ def _output_sheet(wb, fmts: _Formats, spec: SheetSpec, lang: str) -> Any:
     return ws
 
 
-def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
+#: the demo's as-of date, kept in Settings so that the demo shows a working day whenever
+#: it is opened; a user clears it when they type their own data (blank = today)
+DEMO_AS_OF_DOC = ("Demo day: the sample data are of this date. Clear this cell when you type "
+                  "your own data (blank = today)",
+                  "演示数据的基准日。录入自己的数据后请清空此格（留空 = 今天）")
+
+
+def _settings_sheet(wb, fmts: _Formats, lang: str, demo_day: dt.date) -> Any:
     ws = wb.add_worksheet(SETTINGS_SHEET.label(lang))
-    defaults = Settings(Language=lang)
+    defaults = Settings(Language=lang, AsOfDate=demo_day)
     rows = []
     for key, (en, zh) in SETTING_DOCS.items():
         value = getattr(defaults, key)
+        if key == "AsOfDate":
+            en, zh = DEMO_AS_OF_DOC
         if key == "RFMScheme":
             value = defaults.rfm_scheme
         elif isinstance(value, bool):  # a Y/N setting, written as a person types it
@@ -175,7 +184,7 @@ def _settings_sheet(wb, fmts: _Formats, lang: str) -> Any:
     ws.set_column(2, 2, 44, fmts.kind["text"])
     for r, (key, value, doc) in enumerate(rows, start=1):
         ws.write_string(r, 0, key)
-        _write(ws, r, 1, value, None)
+        _write(ws, r, 1, value, fmts.kind["date"] if isinstance(value, dt.date) else None)
         ws.write_string(r, 2, doc)
     desc = "说明" if lang == "zh-CN" else "Description"
     ws.add_table(0, 0, len(rows), 2, {
@@ -365,7 +374,7 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
             _input_sheet(wb, fmts, CUSTOMERS, frames["Customers"], lang, yn),
             _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
-            _settings_sheet(wb, fmts, lang),
+            _settings_sheet(wb, fmts, lang, anchor),
             _rfm_rules_sheet(wb, fmts, lang),
             _table_sheet(wb, fmts, PLANS, default_plans(lang), lang,
                          _NOTES["Plans"][lang != "zh-CN"]),

@@ -78,6 +78,7 @@ class Reason(StrEnum):
     UNSUPPORTED_LAYOUT = "unsupported_layout"
     IO_ERROR = "io_error"
     UNEXPECTED = "unexpected"
+    XLWINGS_MISMATCH = "xlwings_mismatch"
     UNEXPECTED_WHILE_WRITING = "unexpected_while_writing"
     TABLE_HAS_TOTALS = "table_has_totals"
     # the call list loop (the Message column of a row that could not be logged)
@@ -249,6 +250,14 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "{path}: {detail}; nothing was written (is the file open in another program, or "
         "the disk full?)",
         "{path}：{detail}；未写入任何内容（文件是否正在其他程序中打开，或磁盘已满？）",
+    ),
+    Reason.XLWINGS_MISMATCH: (
+        "This workbook's macros are xlwings {vba}, but the Python that Excel runs has xlwings "
+        "{python}; nothing was changed. Install the matching version in that Python "
+        "(pip install xlwings=={vba}) or use a workbook built for xlwings {python}",
+        "此工作簿的宏使用 xlwings {vba}，而 Excel 调用的 Python 中是 xlwings {python}；未做任何修改。"
+        "请在该 Python 中安装相同版本（pip install xlwings=={vba}），或使用与 xlwings {python} "
+        "配套的工作簿",
     ),
     Reason.UNEXPECTED: (
         "CustomerBook stopped because of an unexpected problem ({detail}); nothing was "

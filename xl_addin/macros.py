@@ -24,7 +24,7 @@ from pathlib import Path
 from .domain.loop import take_call_outcomes
 from .domain.pipeline import JOBS, Outputs, Progress, no_progress, run
 from .domain.schema import RawTable, parse_inputs, raw_language
-from .errors import CustomerBookError
+from .errors import CustomerBookError, Reason, render_message
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
 from .names import CONTACTS, step_label, step_number
@@ -129,12 +129,17 @@ def refresh_file(
     return result
 
 
-def _live(job: str) -> RefreshResult | None:
+def _live(job: str, vba: str | None = None) -> RefreshResult | None:
     import xlwings as xw
 
     from .excel.live import LiveBook
 
     live = LiveBook(xw.Book.caller())
+    if vba and vba != xw.__version__:  # the workbook's VBA and this Python disagree
+        both = [render_message(Reason.XLWINGS_MISMATCH, lang, vba=vba, python=xw.__version__)
+                for lang in ("zh-CN", "en")]
+        live.alert("\n\n".join(both))
+        return None
     writing = False
 
     def show(step: str, lang: str | None) -> None:  # Excel's status bar: "3/7 …"
@@ -175,31 +180,31 @@ def _live(job: str) -> RefreshResult | None:
 
 
 def _entry(job: str, path: str | Path | None, out: str | Path | None,
-           as_of: dt.date | None) -> RefreshResult | None:
+           as_of: dt.date | None, vba: str | None) -> RefreshResult | None:
     if path is None:
-        return _live(job)
+        return _live(job, vba)
     return refresh_file(path, out, job=job, as_of=as_of)
 
 
 def refresh_all(path: str | Path | None = None, out: str | Path | None = None,
-                as_of: dt.date | None = None) -> RefreshResult | None:
+                as_of: dt.date | None = None, vba: str | None = None) -> RefreshResult | None:
     """Refresh all: log typed call outcomes, then Analysis, FollowUps, CallList, Dashboard."""
-    return _entry("refresh_all", path, out, as_of)
+    return _entry("refresh_all", path, out, as_of, vba)
 
 
 def classify(path: str | Path | None = None, out: str | Path | None = None,
-             as_of: dt.date | None = None) -> RefreshResult | None:
+             as_of: dt.date | None = None, vba: str | None = None) -> RefreshResult | None:
     """Classify: Analysis (ABC, RFM, tiers, value) and the Dashboard."""
-    return _entry("classify", path, out, as_of)
+    return _entry("classify", path, out, as_of, vba)
 
 
 def follow_ups(path: str | Path | None = None, out: str | Path | None = None,
-               as_of: dt.date | None = None) -> RefreshResult | None:
+               as_of: dt.date | None = None, vba: str | None = None) -> RefreshResult | None:
     """Follow-ups: the FollowUps sheet and the Dashboard."""
-    return _entry("follow_ups", path, out, as_of)
+    return _entry("follow_ups", path, out, as_of, vba)
 
 
 def call_list(path: str | Path | None = None, out: str | Path | None = None,
-              as_of: dt.date | None = None) -> RefreshResult | None:
+              as_of: dt.date | None = None, vba: str | None = None) -> RefreshResult | None:
     """Call list: log typed outcomes, then FollowUps, CallList and the Dashboard."""
-    return _entry("call_list", path, out, as_of)
+    return _entry("call_list", path, out, as_of, vba)

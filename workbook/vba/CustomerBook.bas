@@ -5,7 +5,10 @@ Attribute VB_Name = "CustomerBook"
 ' point in the package xl_addin.macros through xlwings' RunPython (module
 ' "xlwings" in this same VBA project). No cell value or other text from the
 ' workbook is ever put into the Python command: the Python side opens the
-' calling workbook itself through xlwings and reads what it needs.
+' calling workbook itself through xlwings and reads what it needs. Each
+' command carries the xlwings version of this VBA project (the xlwings module
+' here: XLWINGS_VERSION), so that Python can say so when it runs another
+' xlwings version; a test keeps the two the same.
 '
 '   CB_RefreshAll  xl_addin.macros.refresh_all()  recompute every derived sheet
 '   CB_Classify    xl_addin.macros.classify()     classify the customers
@@ -17,19 +20,19 @@ Attribute VB_Name = "CustomerBook"
 Option Explicit
 
 Public Sub CB_RefreshAll()
-    RunPython "import xl_addin.macros as m; m.refresh_all()"
+    RunPython "import xl_addin.macros as m; m.refresh_all(vba='0.37.8')"
 End Sub
 
 Public Sub CB_Classify()
-    RunPython "import xl_addin.macros as m; m.classify()"
+    RunPython "import xl_addin.macros as m; m.classify(vba='0.37.8')"
 End Sub
 
 Public Sub CB_FollowUps()
-    RunPython "import xl_addin.macros as m; m.follow_ups()"
+    RunPython "import xl_addin.macros as m; m.follow_ups(vba='0.37.8')"
 End Sub
 
 Public Sub CB_CallList()
-    RunPython "import xl_addin.macros as m; m.call_list()"
+    RunPython "import xl_addin.macros as m; m.call_list(vba='0.37.8')"
 End Sub
 
 Public Sub CB_Smoke()
