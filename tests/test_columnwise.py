@@ -48,7 +48,7 @@ def _reference(spec, raw: RawTable, problems: Problems) -> pd.DataFrame:
                 problems.add(raw.sheet, max(v.row, raw.header_row + 1), str(raw.header[idx]),
                              Reason.MERGED_CELLS, ref=v.value)
     keep = [i for i, r in enumerate(raw.rows)
-            if any(not schema.blank(v) and not hidden(v) for v in r)]
+            if any(not schema.blank(v) and not hidden(v) for j, v in enumerate(r) if j in used)]
     rows = [raw.header_row + 1 + i for i in keep]
     data: dict[str, list[Any]] = {}
     for col in spec.columns:

@@ -79,7 +79,7 @@ def test_all_problems_are_reported_with_sheet_row_and_column():
 def test_missing_sheet_and_missing_column():
     raw = raw_book([customer("C1")])
     raw["Orders"] = RawTable("Orders", 4, ["CustomerID", "Amount"], [])
-    raw["Contacts"] = None
+    raw["Customers"] = None
     with pytest.raises(InputErrors) as info:
         parse_inputs(raw)
     codes = {(e.sheet, e.row, e.code) for e in info.value.errors}

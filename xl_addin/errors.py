@@ -51,6 +51,9 @@ class Reason(StrEnum):
     NOT_IN_CHOICES = "not_in_choices"
     ERROR_VALUE = "error_value"
     MERGED_CELLS = "merged_cells"
+    MERGED_HEADER = "merged_header"
+    UNCACHED_FORMULA = "uncached_formula"
+    DATA_BELOW_TABLE = "data_below_table"
     DUPLICATE_ID = "duplicate_id"
     UNKNOWN_CUSTOMER = "unknown_customer"
     NUMBER_TOO_LARGE = "number_too_large"
@@ -145,6 +148,22 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.MERGED_CELLS: (
         "cells {ref} are merged; unmerge them and fill in every row",
         "单元格 {ref} 为合并单元格；请取消合并并逐行填写",
+    ),
+    Reason.MERGED_HEADER: (
+        "header cells {ref} are merged, so a column has no name; unmerge them and give each "
+        "column its own header",
+        "标题单元格 {ref} 为合并单元格，有的列因此没有名称；请取消合并并为每列填写标题",
+    ),
+    Reason.UNCACHED_FORMULA: (
+        "the cell holds a formula without a calculated value (the file was saved by a tool "
+        "that does not calculate): open it in Excel, WPS or LibreOffice and save it once",
+        "单元格中的公式没有计算结果（文件由不计算公式的工具保存）：请用 Excel、WPS 或 LibreOffice "
+        "打开并保存一次",
+    ),
+    Reason.DATA_BELOW_TABLE: (
+        "this row holds data below the table {table}, after a blank row, so it is not part of "
+        "the table: extend the table over it (or remove the blank row), or clear it",
+        "此行在表格 {table} 下方、隔着空行，不属于表格：请把表格扩展到此行（或删去空行），或清除此行",
     ),
     Reason.DUPLICATE_ID: (
         "customer ID {value!r} appears more than once (first at row {first_row})",

@@ -9,10 +9,12 @@ Do-Not-Contact customers are never listed. Each owner gets at most
              + 30 × value percentile            (CLV, or revenue when CLV is missing)
              + 20 × purchase likelihood         (P(at least one purchase in 30 days))
 
-Ties are broken by days overdue, then CustomerID, so the list is stable. At most
-``ReactivationPerOwnerPerDay`` rows per owner whose reasons are only Dormant/WinBack, so
-reactivation never floods the day. The chosen rows are then grouped by owner and by
-region (visit routing, 路序管理); Rank keeps the priority order within the owner.
+Customers with an open complaint come first whatever their priority (a complaint outranks
+everything); ties are broken by days overdue, then CustomerID, so the list is stable. At
+most ``ReactivationPerOwnerPerDay`` rows per owner whose reasons are only Dormant/WinBack,
+so reactivation never floods the day. Rank runs 1, 2, 3 down each owner's page; with
+``GroupByRegion`` the owner's rows come region by region (visit routing, 路序管理), the
+region of the most urgent call first.
 
 The script comes from the Scripts sheet (reason × segment × language: a row whose
 Segment matches the customer's class, value tier or RFM segment wins over a row with a
@@ -187,8 +189,11 @@ def call_list(
                        + 20 * likelihood.fillna(0.0)).round(1)
     per["PurchaseLikelihood"] = likelihood
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
-    per = per.reset_index().sort_values(["Owner", "Priority", "DaysOverdue", "CustomerID"],
-                                        ascending=[True, False, False, True], kind="stable")
+    # an open complaint outranks everything (whatever the customer's value); then priority
+    per["_first"] = per["Weight"] >= REASON_WEIGHTS["Complaint"]
+    per = per.reset_index().sort_values(
+        ["Owner", "_first", "Priority", "DaysOverdue", "CustomerID"],
+        ascending=[True, False, False, False, True], kind="stable")
     only_react = per["OnlyReactivation"].astype(bool)
     react_rank = per[only_react].groupby("Owner").cumcount() + 1
     per = per[~only_react | (react_rank.reindex(per.index).fillna(0)

@@ -366,28 +366,42 @@ def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings
     pairs = pairs[(pairs["ContactDate"] >= pairs["DueDate"]) & (pairs["_ord"] > pairs["_after"])]
     if pairs.empty:
         return items
-    work, today = settings.work_days, pd.Timestamp(as_of)
-    for at, group in pairs.sort_values(["_at", "_ord"], kind="stable").groupby("_at", sort=False):
-        count = tried = 0
-        rest_end = wait_to = None
-        for day, outcome, nxt in zip(group["ContactDate"], group["Outcome"],
-                                     group["NextFollowUp"], strict=True):
+    pairs = pairs.sort_values(["_at", "_ord"], kind="stable")
+    work = settings.work_days
+    days = pairs["ContactDate"].to_numpy(dtype="datetime64[D]")
+    uniq, inv = np.unique(days, return_inverse=True)
+    following = np.array([np.datetime64(next_work_day(d.astype(dt.date), work), "D")
+                          for d in uniq]).astype("datetime64[ns]")[inv]
+    callback_day = pairs["NextFollowUp"].to_numpy(dtype="datetime64[ns]")
+    no_answer = (pairs["Outcome"] == "NoAnswer").to_numpy()
+    # each try: when the item may be called again (the next working day; a callback's day)
+    wait = np.where(~no_answer & ~np.isnat(callback_day), callback_day, following)
+    pairs = pairs.assign(_wait=wait, _no=no_answer)
+    g = pairs.groupby("_at", sort=False)
+    tried = g["_no"].sum()
+    last_wait = g["_wait"].last()
+    at = tried.index.to_numpy()
+    before = items["NotBefore"].copy()  # what the tries add to
+    items.loc[at, "Attempts"] = tried.to_numpy().astype(int)
+    items.loc[at, "NotBefore"] = np.maximum(items.loc[at, "NotBefore"].to_numpy(),
+                                             last_wait.reindex(at).to_numpy())
+    # enough unanswered tries: the item rests, then the count starts anew (one by one:
+    # the few items tried that often)
+    today = pd.Timestamp(as_of)
+    for key in at[tried.to_numpy() >= settings.MaxAttempts]:
+        group = pairs[pairs["_at"] == key]
+        count, rest_end, wait_to = 0, None, None
+        for day, no, w in zip(group["ContactDate"], group["_no"], group["_wait"], strict=True):
             if rest_end is not None and day < rest_end:
                 continue  # tried while the item rested: the rest stands
-            if outcome == "NoAnswer":
+            wait_to = w
+            if no:
                 count += 1
-                tried += 1
-                wait_to = pd.Timestamp(next_work_day(day.date(), work))
-                if count >= settings.MaxAttempts:  # enough tries for now: rest, then anew
+                if count >= settings.MaxAttempts:
                     rest_end = wait_to = day + pd.Timedelta(days=settings.RetryRestDays)
                     count = 0
-            else:  # Callback: when the customer asked, else the next working day
-                wait_to = nxt if pd.notna(nxt) else pd.Timestamp(next_work_day(day.date(),
-                                                                               work))
-        items.at[at, "Attempts"] = tried
-        items.at[at, "Resting"] = rest_end is not None and rest_end > today
-        if wait_to is not None:
-            items.at[at, "NotBefore"] = max(items.at[at, "NotBefore"], wait_to)
+        items.at[key, "Resting"] = rest_end is not None and rest_end > today
+        items.at[key, "NotBefore"] = max(before[key], wait_to)
     return items
 
 

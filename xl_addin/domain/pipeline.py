@@ -263,34 +263,33 @@ def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
     """FollowUps' Detail: what the item is about, and what the calls since said."""
     zh = s.Language == "zh-CN"
     today = pd.Timestamp(as_of)
-    out = items["Detail"].fillna("").astype(str).to_numpy(dtype=object)
+    detail = items["Detail"].fillna("").astype(str)
+    tries = items["Attempts"].astype(int)
     pushed = items["NotBefore"] > items["DueDate"].clip(lower=today)  # later than due
-    said = np.flatnonzero(((items["Attempts"] > 0) | pushed).to_numpy())
-    for i in said:  # the few items a call said something about
-        tries, resting, wait, reason = (items["Attempts"].iat[i], items["Resting"].iat[i],
-                                        items["NotBefore"].iat[i], items["Reason"].iat[i])
-        later = bool(pushed.iat[i])
-        day = f"{wait:%Y-%m-%d}"
-        if resting:
-            note = (f"已 {tries} 次未接通，暂停至 {day}" if zh
-                    else f"{tries} tries unanswered: resting until {day}")
-        elif tries and later:
-            note = (f"已 {tries} 次未接通，{day} 再拨" if zh
-                    else f"{tries} {'try' if tries == 1 else 'tries'} unanswered; call again "
-                         f"on {day}")
-        elif tries:
-            note = f"已 {tries} 次未接通" if zh else (
-                f"{tries} {'try' if tries == 1 else 'tries'} unanswered")
-        elif later and reason in ROUTINE:
-            note = f"客户表示无意向，{day} 前不做例行回访" if zh else (
-                f"not interested: no routine call before {day}")
-        elif later:
-            note = f"{day} 再联系" if zh else f"call again on {day}"
-        else:
-            continue
-        sep = "；" if zh else "; "
-        out[i] = f"{out[i]}{sep}{note}" if out[i] else note
-    return pd.Series(out, index=items.index, dtype=object)
+    said = (tries > 0) | pushed
+    if not said.any():
+        return detail
+    n, day = tries[said].astype(str), items.loc[said, "NotBefore"].dt.strftime("%Y-%m-%d")
+    resting, later = items.loc[said, "Resting"], pushed[said]
+    routine = items.loc[said, "Reason"].isin(ROUTINE)
+    one = tries[said] == 1
+    if zh:
+        note = np.select(
+            [resting, (n != "0") & later, n != "0", later & routine, later],
+            ["已 " + n + " 次未接通，暂停至 " + day, "已 " + n + " 次未接通，" + day + " 再拨",
+             "已 " + n + " 次未接通", "客户表示无意向，" + day + " 前不做例行回访",
+             day + " 再联系"], "")
+    else:
+        noun = np.where(one, " try unanswered", " tries unanswered")
+        note = np.select(
+            [resting, (n != "0") & later, n != "0", later & routine, later],
+            [n + noun + ": resting until " + day, n + noun + "; call again on " + day, n + noun,
+             "not interested: no routine call before " + day, "call again on " + day], "")
+    sep = "；" if zh else "; "
+    head = detail[said]
+    out = detail.copy()
+    out[said] = np.where(head == "", note, head + sep + note)
+    return out
 
 
 def _segment_order(s, rules: dict[int, tuple[str, ...]] | None) -> list[str]:

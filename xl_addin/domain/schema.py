@@ -103,6 +103,8 @@ class RawTable:
     epoch: dt.date | None = None
     #: other sheets of the workbook that could be this input too (refused: never guessed)
     also: list[str] = field(default_factory=list)
+    #: what the door found wrong with the sheet as a whole: (Excel row, reason, values)
+    problems: list[tuple[int | None, Reason, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -302,7 +304,13 @@ def _match_columns(spec: SheetSpec, raw: RawTable, problems: Problems) -> dict[s
     """Map each spec column key to its index in the raw header."""
     wanted = {name: col for col in spec.columns for name in col.names()}
     found: dict[str, int] = {}
+    merged_header: set[str] = set()
     for i, h in enumerate(raw.header):
+        if type(h) is Unreadable:  # a header cell hidden by a merge: the column is unnamed
+            if h.value not in merged_header:
+                merged_header.add(h.value)
+                problems.add(raw.sheet, raw.header_row, None, Reason.MERGED_HEADER, ref=h.value)
+            continue
         col = wanted.get(fold(h))
         if col is None:
             continue
@@ -312,8 +320,8 @@ def _match_columns(spec: SheetSpec, raw: RawTable, problems: Problems) -> dict[s
             continue
         found[col.key] = i
     for col in spec.columns:
-        if col.required and col.key not in found:
-            shown = [str(h) for h in raw.header if not blank(h)]
+        if col.required and col.key not in found and not merged_header:
+            shown = [str(h) for h in raw.header if not blank(h) and type(h) is not Unreadable]
             problems.add(raw.sheet, raw.header_row, None, Reason.MISSING_COLUMN,
                          expected=" / ".join(dict.fromkeys([col.key, col.zh, *col.aliases[:1]])),
                          found=", ".join(shown) or "—")
@@ -498,21 +506,26 @@ def parse_table(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Typed DataFrame of one input sheet (canonical columns + ``_row``).
 
-    Blank rows are skipped. Problems are added to ``problems``. Works a column at a
-    time: a million order rows take seconds, not minutes.
+    Rows with nothing in the columns read are skipped (what stands in other columns —
+    a note, a stray cell far to the right — makes no row). Problems are added to
+    ``problems``. Works a column at a time: a million order rows take seconds, not
+    minutes.
     """
+    for row, code, params in raw.problems:
+        problems.add(raw.sheet, row, None, code, **params)
     found = _match_columns(spec, raw, problems)
     used = sorted(found.values())
     columns, n_rows = _columns(raw)
     blank_all = np.ones(n_rows, dtype=bool)
     cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for i, values in enumerate(columns):
+        if i not in used:  # a row is data when a column read holds something
+            continue
         arr = object_array(values)
         types = type_codes(values)
         blank = _blank_mask(arr, types)
         blank_all &= blank | _hidden_by_merge(arr, types)
-        if i in used:
-            cells[i] = arr, types, blank
+        cells[i] = arr, types, blank
     del columns
     # one problem per merged range in the columns read, before the cell problems
     for ref, (first, idx) in _merged_ranges(cells, used).items():

@@ -9,33 +9,26 @@ byte-identical, and the file is replaced atomically.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
-from ..domain.schema import RawTable
+from ..domain.schema import RawTable, blank
 from ..errors import BookError, Reason
 from ..names import CALLLIST, CONTACTS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
-from .ooxml.package import read_bounded
-from .ooxml.refs import col_number
+from .ooxml.refs import parse_ref
+from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
 from .reading import epoch, header_at, mark_unreadable
 from .sheets import find_sheet, input_candidates
 
 __all__ = ["BookData", "read_book", "write_outputs"]
-
-_ERROR_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>'
-)
-_MERGE = re.compile(rb'<(?:[\w.\-]+:)?mergeCell\s[^>]*?(?<![\w:])ref="(\$?([A-Z]{1,3})\$?(\d+):'
-                    rb'\$?([A-Z]{1,3})\$?(\d+))"')
-
 
 @dataclass
 class BookData:
@@ -50,25 +43,6 @@ class BookData:
     tables: dict[str, str | None]
 
 
-def _cell_facts(path: Path, part: str, first_col: int
-                ) -> tuple[dict[tuple[int, int], str], list[tuple[str, int, int, int, int]]]:
-    """Cells holding Excel errors (#N/A, #REF! …: calamine shows them as blanks) and
-    merged ranges (calamine shows their hidden cells as blanks) of one sheet part."""
-    with zipfile.ZipFile(path) as zf:
-        data = read_bounded(zf, part)
-    errors = {}
-    if b't="e"' in data:
-        errors = {(int(m[2]), col_number(m[1]) - 1 - first_col): m[3].decode("utf-8", "replace")
-                  for m in _ERROR_CELL.finditer(data)}
-    merged = []
-    tail = data.rfind(b"</sheetData>")
-    for m in _MERGE.finditer(data, max(tail, 0)):
-        merged.append((m[1].decode("ascii").replace("$", ""), int(m[3]),
-                       col_number(m[2]) - 1 - first_col, int(m[5]),
-                       col_number(m[4]) - 1 - first_col))
-    return errors, merged
-
-
 def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.TableInfo | None:
     on_sheet = [t for t in info.tables if t.sheet == sheet]
     for t in on_sheet:
@@ -77,26 +51,68 @@ def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.Table
     return on_sheet[0] if len(on_sheet) == 1 else None
 
 
-def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str,
-         spec: SheetSpec) -> tuple[RawTable, int, str | None]:
+def _raw(wb: pc.CalamineWorkbook, info: ooxml.BookInfo, sheet: str, spec: SheetSpec,
+         scan: SheetScan | None, mark: bool = True) -> tuple[RawTable, int, str | None]:
+    """The sheet as the core reads it: its Table (which may end above the data it should
+    hold: the contiguous rows below are read too), else its header and the rows below
+    (title rows above the header left out); cells the reader shows as blanks but that
+    are errors, formulas without a saved value or hidden by a merge marked as such."""
     day0 = epoch(info.date1904)
     table = _table_for(info, sheet, spec.names())
-    if table is not None and table.header_rows:
+    ref = parse_ref(table.ref) if table is not None and table.header_rows else None
+    if ref is not None and (scan is None or scan.last_row <= ref[3]):  # the usual Table
         t = wb.get_table_by_name(table.name)
         rows = t.to_python()
         if table.totals_rows and rows:
             rows = rows[:-1]
-        first_col = t.start[1]
         raw = RawTable(sheet, t.start[0], list(t.columns), rows, day0)
+        first_col = t.start[1]
+        _mark(raw, scan, first_col, mark)
         return raw, first_col, table.name
     s = wb.get_sheet_by_name(sheet)
     cells = s.to_python(skip_empty_area=True)
-    if not cells:
+    r0, c0 = s.start or (0, 0)  # the block's first cell (0-based row and column)
+    if ref is not None:  # cells below the Table: read the sheet, then cut the Table out
+        c1, r1, c2, r2 = ref
+        first_col, hi = c1 - 1, r1 - 1 - r0
+        a, b = c1 - 1 - c0, c2 - c0
+        rows = [r[a:b] for r in cells[max(hi + 1, 0):]] if (a, b) != (0, len(cells[0])) else (
+            cells[max(hi + 1, 0):])
+        header = list(cells[hi][a:b]) if 0 <= hi < len(cells) else []
+        raw = RawTable(sheet, r1, header, [], day0)
+        last = r2 - table.totals_rows - r1  # data rows the Table holds
+        raw.rows = rows[:last] if table.totals_rows else _with_rows_below(raw, rows, last,
+                                                                         table.name)
+    elif not cells:
         return RawTable(sheet, 1, [], [], day0), 0, None
-    start = s.start or (0, 0)
-    h = header_at(cells, spec)  # title or note rows above the header are left out
-    return (RawTable(sheet, start[0] + 1 + h, list(cells[h]), cells[h + 1:], day0), start[1],
-            None)
+    else:
+        first_col = c0
+        h = header_at(cells, spec)  # title or note rows above the header are left out
+        raw = RawTable(sheet, r0 + 1 + h, list(cells[h]), cells[h + 1:], day0)
+    _mark(raw, scan, first_col, mark)
+    return raw, first_col, table.name if ref is not None else None
+
+
+def _mark(raw: RawTable, scan: SheetScan | None, first_col: int, mark: bool) -> None:
+    if scan is not None and mark:
+        mark_unreadable(raw, {(r, c - 1 - first_col): e for (r, c), e in scan.errors.items()},
+                        [(ref, a1, b1 - 1 - first_col, a2, b2 - 1 - first_col)
+                         for ref, a1, b1, a2, b2 in scan.merged],
+                        [(r, c - 1 - first_col) for r, c in scan.uncached])
+
+
+def _with_rows_below(raw: RawTable, rows: list[list[Any]], last: int, name: str) -> list:
+    """A Table's rows, and the rows right below it that continue its data (a Table whose
+    range was not grown when rows were added). Data further down, after a blank row, is
+    not read as the Table's: it is named (``raw.problems``) for the user to fix."""
+    end = last
+    while end < len(rows) and any(not blank(v) for v in rows[end]):
+        end += 1
+    gap = next((i for i in range(end, len(rows)) if any(not blank(v) for v in rows[i])), None)
+    if gap is not None:
+        raw.problems.append((raw.header_row + 1 + gap, Reason.DATA_BELOW_TABLE,
+                             {"table": name}))
+    return rows[:end]
 
 
 def read_book(path: str | Path) -> BookData:
@@ -146,45 +162,88 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as exc:  # calamine raises its own family for damaged parts
-        raise BookError("corrupt", path=str(path),
-                        detail=f"{type(exc).__name__}: {exc}") from exc
+        raise BookError(Reason.CORRUPT, path=str(path), detail=DAMAGED) from exc
     from ..names import INPUT_SHEETS
 
-    specs = {s.key: s for s in INPUT_SHEETS}
+    specs = {s.key: s for s in (*INPUT_SHEETS, CALLLIST)}
     raw: dict[str, RawTable | None] = {}
     first_col: dict[str, int] = {}
     tables: dict[str, str | None] = {}
     sheet = ""
     candidates = input_candidates(info.sheets)
     found = {k: v[0] if v else None for k, v in candidates.items()}
-    # the error/merge scan inflates each sheet part again: do it beside calamine's read
+    found["CallList"] = find_sheet(info.sheets, CALLLIST)
+    # each sheet is scanned before the reader reads it (bounding what it may allocate);
+    # smallest first, so that scanning a big one runs beside reading the small ones
+    with zipfile.ZipFile(path) as zf:
+        sizes = {k: zf.getinfo(info.sheet_parts[v]).file_size for k, v in found.items()
+                 if v is not None and v in info.sheet_parts}
+    order = sorted(sizes, key=sizes.__getitem__)
+    bounds = {k: Future() for k in order}
+    facts = {k: Future() for k in order}
     pool = ThreadPoolExecutor(max_workers=1)
-    facts = {k: pool.submit(_cell_facts, path, info.sheet_parts[v], 0)
-             for k, v in found.items() if v is not None}
+    pool.submit(_scanner, path, [(k, info.sheet_parts[found[k]]) for k in order], bounds, facts)
+    spare: list[Any] = []
     try:
-        for key, sheet in found.items():
-            if sheet is None:
-                raw[key] = None
-                continue
-            table, col0, tname = _raw(wb, info, sheet, specs[key])
-            errs, merged = facts[key].result()
-            mark_unreadable(table, {(r, c - col0): e for (r, c), e in errs.items()},
-                            [(ref, r1, c1 - col0, r2, c2 - col0)
-                             for ref, r1, c1, r2, c2 in merged])
-            table.also = candidates[key][1:]
-            raw[key], first_col[key], tables[key] = table, col0, tname
-        sheet = find_sheet(info.sheets, CALLLIST) or ""
-        call_raw = _raw(wb, info, sheet, CALLLIST)[0] if sheet else None
+        with tempfile.TemporaryDirectory(prefix="cb-read-") as tmp:
+            for key in [*order, *(k for k in found if k not in sizes)]:
+                sheet = found[key]
+                if sheet is None or key not in sizes:
+                    raw[key] = None
+                    continue
+                scan = bounds[key].result()
+                reader, bound = wb, scan.bound()
+                if bound is not None:  # a stray cell far away: read a copy without it
+                    copy = trimmed_copy(path, info.sheet_parts[sheet], *bound,
+                                        Path(tmp) / f"{key}.xlsx")
+                    reader = pc.CalamineWorkbook.from_path(str(copy), load_tables=True)
+                    spare.append(reader)
+                # the call list is read by the outcome loop as typed: no marks there
+                table, col0, tname = _raw(reader, info, sheet, specs[key], facts[key].result(),
+                                          mark=key != "CallList")
+                table.also = candidates.get(key, [])[1:]
+                raw[key], first_col[key], tables[key] = table, col0, tname
     except BookError:
         raise
     except Exception as exc:
-        where = f"sheet {sheet} ({info.sheet_parts.get(sheet, '?')}): " if sheet else ""
-        raise BookError("corrupt", path=str(path),
-                        detail=f"{where}{type(exc).__name__}: {exc}") from exc
+        where = f"{sheet} ({info.sheet_parts.get(sheet, '?')})" if sheet else ""
+        raise BookError(Reason.CORRUPT, path=str(path), detail=DAMAGED + where) from exc
     finally:
+        for f in (*bounds.values(), *facts.values()):
+            f.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        for reader in spare:
+            reader.close()
         wb.close()
+    call_raw = raw.pop("CallList")
     return BookData(path, info, fp, raw, call_raw, first_col, tables)
+
+
+#: what a damaged part is called in the message (never a library's own exception text)
+DAMAGED = "a part of the file cannot be read: "
+
+
+def _scanner(path: Path, parts: list[tuple[str, str]], bounds: dict[str, Future],
+             facts: dict[str, Future]) -> None:
+    """Scan the parts in order: each one's bounds as soon as they are known, then the
+    rest of its facts (which the reader needs only after reading it)."""
+    with zipfile.ZipFile(path) as zf:
+        for key, part in parts:
+            try:
+                data = read_sheet(zf, part)
+                scan = scan_bounds(data)
+                if not bounds[key].set_running_or_notify_cancel():
+                    return
+                bounds[key].set_result(scan)
+                facts[key].set_running_or_notify_cancel()
+                facts[key].set_result(scan_facts(data, scan))
+                del data
+            except BaseException as exc:  # said where the reader waits for it
+                for f in (bounds[key], facts[key]):
+                    if not f.done():
+                        if f.set_running_or_notify_cancel():
+                            f.set_exception(exc)
+                return
 
 
 def write_outputs(

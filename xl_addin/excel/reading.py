@@ -36,22 +36,30 @@ def epoch(date1904: bool) -> dt.date:
 
 
 def mark_unreadable(table: RawTable, errors: Mapping[tuple[int, int], str],
-                    merged: Iterable[tuple[str, int, int, int, int]]) -> RawTable:
+                    merged: Iterable[tuple[str, int, int, int, int]],
+                    uncached: Iterable[tuple[int, int]] = ()) -> RawTable:
     """Put :class:`Unreadable` values into ``table`` where its cells hold an Excel error
-    (``errors``: (Excel row, index into the header) -> the error's text) or are hidden by
-    a merged range (``merged``: (ref, first row, first index, last row, last index), Excel
-    rows: whatever a hidden cell holds is out of sight); only the data rows below the
-    header count. Returns ``table``."""
+    (``errors``: (Excel row, index into the header) -> the error's text), a formula saved
+    without its value (``uncached``: (Excel row, index)), or are hidden by a merged range
+    (``merged``: (ref, first row, first index, last row, last index), Excel rows: whatever
+    a hidden cell holds is out of sight; in the header row too). Returns ``table``."""
     rows, first = table.rows, table.header_row + 1
-    for (r, c), text in errors.items():
+    marks = [((r, c), Unreadable(Reason.ERROR_VALUE, text)) for (r, c), text in errors.items()]
+    marks += [((r, c), Unreadable(Reason.UNCACHED_FORMULA)) for r, c in uncached]
+    for (r, c), mark in marks:
         i = r - first
         if i < 0 or c < 0:
             continue
-        while len(rows) <= i:  # an error cell below the last row with a value
+        while len(rows) <= i:  # a cell below the last row with a value
             rows.append([])
-        _put(rows[i], c, Unreadable(Reason.ERROR_VALUE, text))
+        _put(rows[i], c, mark)
+    header = table.header
     for ref, r1, c1, r2, c2 in merged:
         mark = Unreadable(Reason.MERGED_CELLS, ref, r1)
+        if r1 <= table.header_row <= r2:  # a header cell hidden by the merge
+            for c in range(max(c1, 0), min(c2, len(header) - 1) + 1):
+                if (table.header_row, c) != (r1, c1):
+                    header[c] = mark
         for r in range(max(r1, first), min(r2, first + len(rows) - 1) + 1):
             row = rows[r - first]
             for c in range(max(c1, 0), c2 + 1):
