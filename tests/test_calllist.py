@@ -74,7 +74,7 @@ def test_a_complaint_outranks_a_valuable_customers_follow_up_on_any_book():
     # C1 is worth far more and long overdue; C2's complaint still comes first
     out = calls([customer("C1"), customer("C2")],
                 [order("C1", D(2026, 1, 5), 90_000.0), order("C1", D(2026, 3, 5), 90_000.0),
-                 order("C2", D(2026, 6, 1), 5.0)],
+                 order("C1", D(2026, 5, 5), 90_000.0)],
                 [contact("C1", D(2026, 4, 1), Outcome="Reached", NextFollowUp=D(2026, 4, 2)),
                  contact("C2", D(2026, 6, 29), Outcome="Complaint")])
     assert out["CustomerID"].tolist()[:2] == ["C2", "C1"]
