@@ -122,6 +122,8 @@ STAGES = [
     ("xl_addin.macros", "contact_rows", "contact_rows"),
     ("xl_addin.excel.files", "write_outputs", "write_outputs"),
     ("xl_addin.excel.ooxml", "write_book", "write_book (zip parts)"),
+    # write_book checks the source's fingerprint again just before the move
+    ("xl_addin.excel.ooxml.writer", "fingerprint", "fingerprint (sha256 of the file)"),
 ]
 
 
@@ -408,7 +410,10 @@ def repeat(cmd: Sequence[str], n: int, say: Callable[[str], None], label: str,
 
 def _source_key() -> str:
     h = hashlib.sha256()
-    for rel in ("xl_addin/bigbook.py", "xl_addin/demo.py"):
+    writer = [f"xl_addin/excel/ooxml/{m}.py" for m in (
+        "newbook", "refs", "styles", "parts", "table", "worksheet", "zipout", "xmltext",
+        "package")]
+    for rel in ("xl_addin/bigbook.py", "xl_addin/demo.py", *writer):
         h.update((REPO / rel).read_bytes())
     return h.hexdigest()[:10]
 

@@ -49,6 +49,7 @@ from xl_addin.cli import main
 from xl_addin.errors import BookError
 from xl_addin.excel import ooxml
 from xl_addin.excel.live import excel_safe
+from xl_addin.excel.ooxml import replace, writer
 from xl_addin.macros import refresh_file
 from xl_addin.names import ANALYSIS, CALLLIST, FOLLOWUPS, OUTCOMES
 
@@ -446,7 +447,7 @@ def test_cli_refuses_when_the_file_changes_during_the_run(big_book, tmp_path: Pa
 def test_refresh_file_refuses_a_change_on_disk(tmp_path: Path, monkeypatch) -> None:
     """The same end to end in-process: saved (same size and time, new bytes) mid-write."""
     book = write_book(tmp_path / "b.xlsx", _en_sheets())
-    real = ooxml._assemble
+    real = writer._assemble
 
     def saved_meanwhile(*args: Any) -> None:
         real(*args)
@@ -456,7 +457,7 @@ def test_refresh_file_refuses_a_change_on_disk(tmp_path: Path, monkeypatch) -> N
         book.write_bytes(bytes(data))
         os.utime(book, ns=(st.st_atime_ns, st.st_mtime_ns))
 
-    monkeypatch.setattr(ooxml, "_assemble", saved_meanwhile)
+    monkeypatch.setattr(writer, "_assemble", saved_meanwhile)
     with pytest.raises(BookError) as err:
         refresh_file(book)
     assert err.value.code == "changed_on_disk"
@@ -475,7 +476,7 @@ def test_cli_file_locked_by_excel_is_a_message_not_a_traceback(tmp_path: Path, m
             raise PermissionError(13, "Permission denied", str(dst))
         real(src, dst)
 
-    monkeypatch.setattr(ooxml.os, "replace", locked)
+    monkeypatch.setattr(replace.os, "replace", locked)
     assert main(["refresh", str(book)]) == 1
     err = capsys.readouterr().err
     assert "Permission denied; nothing was written" in err and "未写入任何内容" in err

@@ -23,6 +23,8 @@ from ..errors import BookError
 from ..names import CALLLIST, fold
 from ..settings import book_language
 from . import ooxml
+from .ooxml.package import read_bounded
+from .ooxml.refs import col_number
 from .reading import epoch, mark_unreadable
 from .sheets import find_sheet, input_candidates
 
@@ -48,42 +50,22 @@ class BookData:
     tables: dict[str, str | None]
 
 
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
-
-
-def _read_part(zf: zipfile.ZipFile, part: str, chunk: int = 1 << 22) -> bytearray:
-    """A part's bytes, never more than the zip says it holds (a part whose data inflates
-    past its declared size is a zip bomb or damage: refused before it fills memory)."""
-    declared = zf.getinfo(part).file_size
-    out = bytearray()
-    with zf.open(part) as fh:
-        while block := fh.read(chunk):
-            out += block
-            if len(out) > declared:
-                raise zipfile.BadZipFile(f"{part} unpacks to more than the {declared:,} "
-                                         "bytes its header declares")
-    return out
-
-
 def _cell_facts(path: Path, part: str, first_col: int
                 ) -> tuple[dict[tuple[int, int], str], list[tuple[str, int, int, int, int]]]:
     """Cells holding Excel errors (#N/A, #REF! …: calamine shows them as blanks) and
     merged ranges (calamine shows their hidden cells as blanks) of one sheet part."""
     with zipfile.ZipFile(path) as zf:
-        data = _read_part(zf, part)
+        data = read_bounded(zf, part)
     errors = {}
     if b't="e"' in data:
-        errors = {(int(m[2]), _col_index(m[1]) - first_col): m[3].decode("utf-8", "replace")
+        errors = {(int(m[2]), col_number(m[1]) - 1 - first_col): m[3].decode("utf-8", "replace")
                   for m in _ERROR_CELL.finditer(data)}
     merged = []
     tail = data.rfind(b"</sheetData>")
     for m in _MERGE.finditer(data, max(tail, 0)):
         merged.append((m[1].decode("ascii").replace("$", ""), int(m[3]),
-                       _col_index(m[2]) - first_col, int(m[5]), _col_index(m[4]) - first_col))
+                       col_number(m[2]) - 1 - first_col, int(m[5]),
+                       col_number(m[4]) - 1 - first_col))
     return errors, merged
 
 

@@ -50,7 +50,6 @@ from .utils import (
     BTYDInputError,
     FitFlag,
     FloatArray,
-    _compress,
     _distinct,
     _dot,
     _fit_report,
@@ -118,7 +117,7 @@ def _de_nodes(step: float, t_max: float) -> tuple[FloatArray, FloatArray]:
 
 _DE_NODE, _DE_LOG_WEIGHT = _de_nodes(0.1, 3.8)
 _SERIES_Z = 1e-10  # below this z, K is its two-term series (error ~ ((1-q) z)^2)
-_CHUNK = 40_000  # rows per quadrature block (77 nodes each: ~25 MB of temporaries)
+_CHUNK = 8_192  # rows per quadrature block (77 nodes each: ~5 MB per temporary)
 
 
 def _log_k(
@@ -216,7 +215,8 @@ class _ParetoNBDObjective:
 
     def __init__(self, x: FloatArray, tx: FloatArray, age: FloatArray, w: FloatArray) -> None:
         self.total = float(w.sum())
-        (self.x, self.tx, self.age), self.w = _compress([x, tx, age], w)
+        (self.x, self.tx, self.age), self.inverse = _group([x, tx, age])  # distinct rows
+        self.w = np.bincount(self.inverse, weights=w, minlength=self.x.size)
         self.ux, ix = _distinct(self.x)
         self.wx = np.bincount(ix, weights=self.w, minlength=self.ux.size)
         self.sum_wx = _dot(self.wx, self.ux)
@@ -367,17 +367,10 @@ def _log_odds_dead(
     r: float, alpha: float, s: float, beta: float, x: FloatArray, tx: FloatArray, age: FloatArray
 ) -> FloatArray:
     """``log[(F(t_x) - F(T)) / e^A]``, the log-odds of having died before T (FHL eq. 36)."""
-    obj = _ParetoNBDObjective.__new__(_ParetoNBDObjective)
-    (ux, utx, uage), pos = _group([x, tx, age])
-    obj.x, obj.tx, obj.age = ux, utx, uage
-    both_x = np.concatenate([ux, ux])
-    both_y = np.concatenate([utx, uage])
-    (obj.px, obj.py), inverse = _group([both_x, both_y])
-    obj.i_tx, obj.i_T = inverse[: ux.size], inverse[ux.size :]
-    obj.same = obj.i_tx == obj.i_T
+    rows = _ParetoNBDObjective(x, tx, age, np.ones(x.size))
     with np.errstate(all="ignore"):
-        a, log_diff, _, _ = obj.terms(r, alpha, s, beta, grad=False)
-    return np.asarray((log_diff - a)[pos], dtype=np.float64)
+        a, log_diff, _, _ = rows.terms(r, alpha, s, beta, grad=False)
+    return np.asarray((log_diff - a)[rows.inverse], dtype=np.float64)
 
 
 def pareto_nbd_p_alive(

@@ -1,0 +1,225 @@
+"""Output sheets: a worksheet (re)written from A1 with new rows.
+
+An existing sheet keeps everything but its rows: the header cells take the styles of
+its row 1, the data cells the style of their column (or of the old row 2), and an Excel
+Table on it follows the new extent. A new sheet gets a frozen header row in bold and a
+number format per column kind. The rows are rendered and deflated into the side file
+while the next ones are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import BookError
+from .book import Sheet, Table, too_large, unsupported_layout
+from .cells import Columns, rows_xml
+from .changes import Changes
+from .refs import KIND_NUMFMT, KINDS_HELP, MAX_COLS, MAX_ROWS, parse_ref, ref
+from .table import table_names, update_table
+from .worksheet import (
+    col_style,
+    col_styles,
+    head_styles,
+    new_sheet_prefix,
+    set_row_breaks,
+    sheet_end,
+    split_sheet,
+)
+from .xmltext import set_attr, sub_first
+
+__all__ = ["OutputSheet", "write_output"]
+
+
+@dataclass
+class OutputSheet:
+    """A sheet that :func:`~xl_addin.excel.ooxml.write_book` (re)writes from A1.
+
+    ``rows`` holds row 1 first (the header when ``header`` is true). Values may be
+    ``None``/NaN/NaT (empty cell), ``str`` (always stored as text, never as a formula),
+    ``bool``, ``int``, ``float``, numpy scalars, ``Decimal``, ``datetime.date``,
+    ``datetime.datetime`` or pandas ``Timestamp``. ``kinds`` (per column: ``text``,
+    ``id``, ``int``, ``number``, ``money``, ``percent``, ``date``; ``yn``/``abc``/
+    ``outcome`` count as text) chooses the number format where the sheet has no style of
+    its own for the column. ``widths`` are used only when the sheet is created.
+    """
+
+    name: str
+    rows: Iterable[Sequence[Any]]
+    kinds: Sequence[str] | None = None
+    widths: Sequence[float] | None = None
+    header: bool = True
+    #: manual page breaks: a new printed page starts after each of these Excel rows;
+    #: None keeps the sheet's own breaks, [] removes them
+    row_breaks: Sequence[int] | None = None
+    #: height in points of every data row (None: the default height)
+    row_height: float | None = None
+
+
+def _kind_styles(ch: Changes, kinds: Sequence[str] | None,
+                 ncols: int) -> Callable[[], list[int]]:
+    """The cell format of each column's kind, made (and added to styles) on first call."""
+    if kinds is not None:
+        for k in kinds:
+            if (k or "text") not in KIND_NUMFMT:
+                raise ValueError(f"unknown column kind {k!r}; expected one of {KINDS_HELP}")
+    cache: list[list[int]] = []
+
+    def get() -> list[int]:
+        if not cache:
+            out = []
+            for j in range(ncols):
+                kind = kinds[j] if kinds is not None and j < len(kinds) else None
+                nf = KIND_NUMFMT[kind or "text"]
+                out.append(ch.styles.xf_for(nf) if nf else 0)
+            cache.append(out)
+        return cache[0]
+
+    return get
+
+
+def _existing_styles(ch: Changes, o: OutputSheet, prefix: str, head: str, p: str,
+                     ncols: int, kinds_s: Callable[[], list[int]]
+                     ) -> tuple[list[int], list[int]]:
+    """Header and data cell formats from an existing sheet's columns and rows 1 and 2."""
+    ranges = col_styles(prefix, p)
+    probe = head_styles(head, p)
+    first_data = 2 if o.header else 1
+    row1, rowd = probe.get(1, {}), probe.get(first_data, {})
+    head_s = []
+    if o.header:
+        last = None
+        for j in range(ncols):
+            s = row1.get(j + 1)
+            if s is None:
+                s = last if last is not None else (ch.styles.bold() if not row1 else 0)
+            head_s.append(s)
+            last = s
+    data_s = []
+    ks: list[int] | None = None
+    for j in range(ncols):
+        s = col_style(ranges, j + 1)
+        if s is None:
+            s = rowd.get(j + 1) or None  # a cell without a style has none to keep
+        if s is None:
+            ks = ks if ks is not None else kinds_s()
+            s = ks[j]
+        data_s.append(s)
+    return head_s, data_s
+
+
+def _follow_table(ch: Changes, o: OutputSheet, tables: list[Table], rows: list[Any],
+                  ncols: int) -> int:
+    """Resize the Table on an output sheet to the new rows; the last row it covers."""
+    pkg = ch.pkg
+    if len(tables) > 1:
+        raise unsupported_layout(pkg.path, f"sheet {o.name} holds {len(tables)} tables; "
+                                           "an output sheet may hold at most one")
+    t = tables[0].info
+    pr = parse_ref(t.ref)
+    if pr is None or pr[:2] != (1, 1):
+        raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} starts at "
+                                           f"{t.ref.split(':')[0]}; it must start at A1")
+    if t.totals_rows:
+        raise BookError("table_has_totals", path=str(pkg.path), table=t.name)
+    if bool(t.header_rows) != bool(o.header) or not rows or not ncols:
+        raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} needs a "
+                                           "header row and CustomerBook writes one only "
+                                           "with header=True")
+    header = list(rows[0]) + [None] * (ncols - len(rows[0]))
+    names = table_names(header)
+    rows[0] = names
+    end = max(len(rows), 2)
+    new_ref = ref(1, 1, ncols, end, single=False)
+    ch.tables[t.part] = update_table(ch.table_xml(t.part), new_ref, names, pkg.path, t.part)
+    ch.notes.append(f"table {t.name}: ref {t.ref} -> {new_ref}")
+    return end
+
+
+def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
+                 new_part: str | None) -> None:
+    """Render ``o`` into the side file: over ``sheet``, or as the new part ``new_part``."""
+    pkg = ch.pkg
+    rows = list(o.rows)
+    for r in rows:
+        if isinstance(r, (str, bytes)) or not isinstance(r, Sequence):
+            raise TypeError(f"sheet {o.name}: each row must be a sequence of values, "
+                            f"not {type(r).__name__}")
+    nrows = len(rows)
+    ncols = max(map(len, rows), default=0)
+    if nrows > MAX_ROWS:
+        raise too_large(pkg.path, f"sheet {o.name} would have {nrows:,} rows "
+                                  f"(Excel's limit is {MAX_ROWS:,})")
+    if ncols > MAX_COLS:
+        raise too_large(pkg.path, f"sheet {o.name} would have {ncols:,} columns "
+                                  f"(Excel's limit is {MAX_COLS:,}, column XFD)")
+    kinds_s = _kind_styles(ch, o.kinds, ncols)
+    st = ch.styles
+    if sheet is None:  # a new sheet
+        assert new_part is not None
+        p = ""
+        split = None
+        head_s = [st.bold()] * ncols if o.header and nrows else []
+        data_s = kinds_s()
+        tables: list[Table] = []
+    else:
+        assert sheet.part is not None
+        split = split_sheet(pkg, sheet.part)
+        p = split.p
+        head_s, data_s = _existing_styles(ch, o, split.prefix, split.head, p, ncols, kinds_s)
+        tables = pkg.tables_on(sheet.part)
+
+    # an Excel Table on the sheet follows the new extent
+    last_row = _follow_table(ch, o, tables, rows, ncols) if tables else nrows
+    dim = ref(1, 1, max(ncols, 1), max(last_row, 1))
+
+    cols_h = Columns(p, 1, head_s, st, pkg.date1904) if head_s else None
+    cols_d = Columns(p, 1, data_s, st, pkg.date1904)
+
+    def body() -> Iterator[str]:
+        if o.header and rows:
+            assert cols_h is not None
+            yield from rows_xml(rows[:1], 1, cols_h)
+            yield from rows_xml(rows[1:], 2, cols_d, height=o.row_height)
+        else:
+            yield from rows_xml(rows, 1, cols_d, height=o.row_height)
+
+    if split is None:
+        prefix = new_sheet_prefix(pkg.main_ns, pkg.rel_ns, dim, o.header and nrows > 0,
+                                  o.widths, data_s)
+        suffix = sheet_end()
+        open_tag = "<sheetData>"
+    else:
+        prefix = sub_first(rf"<{p}dimension(?=[\s/>])[^>]*>", split.prefix,
+                           lambda tag: set_attr(tag, "ref", dim))
+        suffix = split.suffix
+        if not tables:
+            stop = suffix.find(f"<{p}extLst")
+            suffix = sub_first(rf"<{p}autoFilter(?=[\s/>])[^>]*>", suffix,
+                               lambda tag: set_attr(
+                                   tag, "ref", ref(1, 1, max(ncols, 1), max(nrows, 1),
+                                                   single=False)),
+                               None if stop < 0 else stop)
+        open_tag = split.open_tag
+        if open_tag.endswith("/>"):
+            open_tag = open_tag[:-2].rstrip() + ">"
+    suffix = set_row_breaks(suffix, p if split is not None else "", o.row_breaks)
+
+    def chunks() -> Iterator[bytes]:
+        if nrows == 0:
+            yield (prefix + f"<{p}sheetData/>" + suffix).encode("utf-8", "surrogateescape")
+            return
+        yield (prefix + open_tag).encode("utf-8", "surrogateescape")
+        for text in body():
+            yield text.encode("utf-8", "surrogateescape")
+        yield (f"</{p}sheetData>" + suffix).encode("utf-8", "surrogateescape")
+
+    blob = ch.side.write(chunks())
+    if sheet is None:
+        assert new_part is not None
+        ch.added.append((new_part, blob))
+    else:
+        assert sheet.part is not None
+        ch.sheets[sheet.part] = blob
