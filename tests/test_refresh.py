@@ -38,7 +38,7 @@ def test_refresh_creates_missing_output_sheets_in_an_xlsx(tmp_path):
     result = refresh_file(book, tmp_path / "out.xlsx")
     assert sha(book) == before  # --out leaves the source alone
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert wb.sheetnames[-4:] == ["Analysis", "FollowUps", "CallList", "Dashboard"]
+    assert wb.sheetnames[-5:] == ["Analysis", "FollowUps", "CallList", "Dashboard", "ModelCheck"]
     analysis = rows(tmp_path / "out.xlsx", "Analysis")
     assert analysis[0][:4] == ("CustomerID", "Name", "Owner", "Revenue")
     by_id = {r[0]: r for r in analysis[1:]}
