@@ -9,8 +9,8 @@ Rules (each number is a constant below, documented in the README):
   AsOfDate - ``HoldoutDays`` (blank: a third of the span, 30-365 days); each model is
   fitted on the calibration part and predicts each customer's purchases in the holdout;
   the model whose total is nearest the actual total wins (ties: BG/NBD), leaving out
-  models whose calibration fit ran into a bound or did not converge while another did
-  neither. The winner is refitted on the whole history. A book too small to split
+  models whose calibration fit did not converge or ran into a bound (as for small
+  books, below) while another did neither. The winner is refitted on the whole history. A book too small to split
   (< 30 repeat buyers before the holdout, or < 60 days of history before it) uses
   BG/NBD. A named model (``BGNBD`` / ``MBGNBD`` / ``ParetoNBD``) is used as named; the
   holdout comparison is still made, for the ModelCheck sheet.
@@ -23,8 +23,10 @@ Rules (each number is a constant below, documented in the README):
   :func:`~xl_addin.domain.btyd.purchase_probability`, shown at most 99%
   (:data:`LIKELIHOOD_CAP`): no forecast of a person is certain.
 * **Small books.** Fewer than :data:`MIN_BUYERS` buyers, fewer than
-  :data:`MIN_REPEAT_BUYERS` repeat buyers, or a final fit that ran into a bound or did
-  not converge: the estimates are uncertain, PAlive, ExpectedPurchases, CLV and the
+  :data:`MIN_REPEAT_BUYERS` repeat buyers, or a final fit that did not converge or ran
+  into a bound (except both parameters of one mixing distribution together, e.g. r and
+  alpha: the limit where customers do not differ in that respect, whose predictions are
+  well defined): the estimates are uncertain, PAlive, ExpectedPurchases, CLV and the
   purchase likelihood are left blank and the reasons (:class:`Doubt`) are said in words.
 * **Large books.** Pareto/NBD needs a numerical integral per distinct customer history;
   above :data:`PARETO_FIT_CUSTOMERS` customers it is fitted on that many customers spread
@@ -208,7 +210,10 @@ def _date(day: np.datetime64 | None) -> dt.date | None:
 
 
 def _shaky(fit: Any) -> bool:
-    return any(f.code in SHAKY for f in fit.flags)
+    hit = {f.parameter for f in fit.flags if f.code == "at_bound"}
+    return any(f.code == "not_converged" or (f.code == "at_bound"
+                                             and _PARTNER.get(f.parameter or "") not in hit)
+               for f in fit.flags)
 
 
 def _pick(choice: ModelChoice, setting: str) -> str:
@@ -270,10 +275,19 @@ def _doubts(x: np.ndarray, fits: list[Any]) -> tuple[Doubt, ...]:
         out.append(Doubt("few_repeat_buyers", repeat))
     if repeat:
         for fit in fits:
+            hit = {f.parameter for f in fit.flags if f.code == "at_bound"}
             for f in fit.flags:
+                # a pair at the bound together is the limit of equal customers (no spread
+                # in rates or dropout): well-defined predictions, no doubt
+                if f.code == "at_bound" and _PARTNER.get(f.parameter or "") in hit:
+                    continue
                 if f.code in SHAKY:
                     out.append(Doubt(f.code, model=fit.model, parameter=f.parameter))
     return tuple(dict.fromkeys(out))
+
+
+#: shape and scale of one gamma or beta mixing distribution
+_PARTNER = {"r": "alpha", "alpha": "r", "a": "b", "b": "a", "s": "beta", "beta": "s"}
 
 
 def score(purchases: pd.DataFrame, as_of: dt.date, setting: str = "Auto",
