@@ -55,7 +55,7 @@ from xl_addin.names import ANALYSIS, CALLLIST, FOLLOWUPS, OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 VBA_DIR = ROOT / "workbook" / "vba"
-OUTPUTS = ("Dashboard", "CallList", "FollowUps", "Analysis")
+OUTPUTS = ("Dashboard", "CallList", "FollowUps", "Analysis", "ModelCheck")
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
 
 
@@ -141,6 +141,7 @@ def decorated_book(folder: Path) -> Path:
         ws.autofilter(0, 0, 0, len(spec.columns) - 1)
         sheets.append(ws)
     calls, followups, analysis = sheets[1:4]
+    sheets.append(wb.add_worksheet("ModelCheck"))  # an output sheet the refresh rewrites
     header = [c.key for c in CALLLIST.columns]
     for r, (cid, outcome, notes) in enumerate([("C1", "Reached", "wants the new kit"),
                                                ("C2", "maybe later", None)], start=1):

@@ -23,7 +23,7 @@ MODELCHECK_ROWS = {"models": (8, len(MODELS)), "frequency": (14, 8), "deciles": 
 #: columns the layout uses (A:I), their kinds (number formats) and widths
 WIDTH = 9
 KINDS = ["text", "int", "int", "number", "number", "number", "percent", "number", "text"]
-WIDTHS = [30, 12, 12, 14, 14, 12, 10, 10, 10]
+WIDTHS = [30, 12, 12, 18, 20, 12, 10, 12, 10]
 
 
 def _num(v: float) -> float | None:
