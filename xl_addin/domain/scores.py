@@ -10,8 +10,9 @@ Rules (each number is a constant below, documented in the README):
   fitted on the calibration part and predicts each customer's purchases in the holdout;
   the model whose total is nearest the actual total wins (ties: BG/NBD), leaving out
   models whose calibration fit did not converge or ran into a bound (as for small
-  books, below) while another did neither. The winner is refitted on the whole history. A book too small to split
-  (< 30 repeat buyers before the holdout, or < 60 days of history before it) uses
+  books, below) while another did neither. The winner is refitted on the whole history; should that refit
+  not settle (not converged, or at a bound), the next most accurate model is used. A book
+  too small to split (< 30 repeat buyers before the holdout, or < 60 days of history before it) uses
   BG/NBD. A named model (``BGNBD`` / ``MBGNBD`` / ``ParetoNBD``) is used as named; the
   holdout comparison is still made, for the ModelCheck sheet.
 * **One-time buyers under BG/NBD.** BG/NBD lets a customer drop out only after a repeat
@@ -185,6 +186,8 @@ class ModelCheck:
     #: the scores as shown (fitted on the calibration period): total holdout purchases
     predicted_total: float = float("nan")
     actual_total: int = 0
+    #: Auto's better models whose refit on the whole history did not settle
+    passed_over: tuple[str, ...] = ()
 
     @property
     def used(self) -> ModelRow | None:
@@ -216,13 +219,21 @@ def _shaky(fit: Any) -> bool:
                for f in fit.flags)
 
 
-def _pick(choice: ModelChoice, setting: str) -> str:
+def _ranked(choice: ModelChoice, setting: str) -> list[str]:
+    """The models to try, best first: the named one, or Auto's order (winner first, then
+    the other clean calibration fits by absolute error, then the rest)."""
     if setting != "Auto":
-        return setting
+        return [setting]
     if choice.too_small or not choice.reports:
-        return btyd.DEFAULT_MODEL
-    clean = {k: r.abs_error for k, r in choice.reports.items() if not _shaky(r.fit)}
-    return pick_model(clean or {k: r.abs_error for k, r in choice.reports.items()})
+        return [btyd.DEFAULT_MODEL]
+    left = {k: r.abs_error for k, r in choice.reports.items()}
+    order: list[str] = []
+    while left:
+        clean = {k: e for k, e in left.items() if not _shaky(choice.reports[k].fit)}
+        best = pick_model(clean or left)
+        order.append(best)
+        del left[best]
+    return order
 
 
 def _scorer(model: str, fits: dict[str, Any]) -> Scorer:
@@ -230,7 +241,8 @@ def _scorer(model: str, fits: dict[str, Any]) -> Scorer:
 
 
 def _check(choice: ModelChoice, used: str, setting: str, as_of: dt.date,
-           likelihood_days: int, doubts: tuple[Doubt, ...]) -> ModelCheck:
+           likelihood_days: int, doubts: tuple[Doubt, ...],
+           passed_over: tuple[str, ...] = ()) -> ModelCheck:
     rows: list[ModelRow] = []
     freq: tuple[FrequencyRow, ...] = ()
     deciles: tuple[DecileRow, ...] = ()
@@ -261,7 +273,7 @@ def _check(choice: ModelChoice, used: str, setting: str, as_of: dt.date,
         repeat_buyers=choice.repeat_buyers, calibration_days=choice.calibration_days,
         rows=tuple(rows), by_frequency=freq, by_decile=deciles, brier=brier,
         likelihood_days=d_days, doubts=doubts, one_time_rule=used == "BGNBD",
-        predicted_total=total, actual_total=actual)
+        predicted_total=total, actual_total=actual, passed_over=passed_over)
 
 
 def _doubts(x: np.ndarray, fits: list[Any]) -> tuple[Doubt, ...]:
@@ -310,12 +322,19 @@ def score(purchases: pd.DataFrame, as_of: dt.date, setting: str = "Auto",
                                    likelihood_days=likelihood_days, fitter=fit_model)
     except btyd.BTYDInputError:  # e.g. the holdout reaches back before the first purchase
         choice = ModelChoice(btyd.DEFAULT_MODEL, "", {}, True, holdout_days, None, 0, 0)
-    used = _pick(choice, setting)
-    fits = {used: fit_model(used, x, tx, T)}
+    ranked = _ranked(choice, setting)
+    for used in ranked:  # a refit that does not settle gives way to the next best model
+        fits = {used: fit_model(used, x, tx, T)}
+        if not _shaky(fits[used]):
+            break
+    else:
+        used = ranked[0]
+        fits = {used: fit_model(used, x, tx, T)}
     if used == "BGNBD" and (x == 0).any():
         fits["MBGNBD"] = fit_model("MBGNBD", x, tx, T)
     doubts = _doubts(x, list(fits.values()))
-    check = _check(choice, used, setting, as_of, likelihood_days, doubts)
+    passed = tuple(ranked[:ranked.index(used)])
+    check = _check(choice, used, setting, as_of, likelihood_days, doubts, passed)
     scorer = _scorer(used, fits)
     frame = pd.DataFrame(index=pd.Index(summary.customer_id, name="CustomerID"),
                          columns=["PAlive", "ExpectedPurchases", "PurchaseLikelihood"],

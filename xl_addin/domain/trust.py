@@ -74,6 +74,14 @@ def _how_chosen(check: ModelCheck, lang: str) -> str:
         return (f"购买预测模型：{label}（历史记录太少，无法留出一段检验，使用默认模型）" if zh
                 else f"Purchase model: {label} (too little history to hold some back and "
                      f"compare the models, so the default is used)")
+    if check.passed_over:
+        other = "、".join(_label(m) for m in check.passed_over) if zh else ", ".join(
+            _label(m) for m in check.passed_over)
+        return (f"购买预测模型：{label}（自动选择：{other} 对最近 {check.holdout_days} 天预测更准，"
+                f"但用全部记录拟合时未能得出稳定结果，因此选用次优模型）" if zh
+                else f"Purchase model: {label} (chosen automatically: {other} predicted the "
+                     f"last {check.holdout_days} days better but did not settle when fitted "
+                     f"on the whole history, so the next best is used)")
     return (f"购买预测模型：{label}（自动选择：对最近 {check.holdout_days} 天预测最准）" if zh
             else f"Purchase model: {label} (chosen automatically: it predicted the last "
                  f"{check.holdout_days} days best)")
