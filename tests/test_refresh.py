@@ -39,7 +39,7 @@ def test_refresh_creates_missing_output_sheets_in_an_xlsx(tmp_path):
     result = refresh_file(book, tmp_path / "out.xlsx")
     assert sha(book) == before  # --out leaves the source alone
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert wb.sheetnames[-4:] == ["Analysis", "FollowUps", "CallList", "Dashboard"]
+    assert wb.sheetnames[-5:] == ["Analysis", "FollowUps", "CallList", "Dashboard", "ModelCheck"]
     analysis = rows(tmp_path / "out.xlsx", "Analysis")
     assert analysis[0][:4] == ("CustomerID", "Name", "Owner", "Revenue")
     by_id = {r[0]: r for r in analysis[1:]}
@@ -60,7 +60,7 @@ def test_shipped_workbook_refresh_changes_only_output_sheets(tmp_path):
     changed = sorted(n for n in old if old[n] != new[n])
     wb = openpyxl.load_workbook(WORKBOOK)
     sheet_parts = _sheet_parts(WORKBOOK)
-    outputs = {sheet_parts[n] for n in ("仪表盘", "呼叫清单", "回访提醒", "客户分析")}
+    outputs = {sheet_parts[n] for n in ("仪表盘", "呼叫清单", "回访提醒", "客户分析", "模型检验")}
     assert set(changed) <= outputs
     assert len(changed) >= 3
     for name in ("客户", "订单", "联系记录", "设置", "xlwings.conf"):

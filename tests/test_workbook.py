@@ -78,7 +78,7 @@ def test_buttons_call_subs_that_reach_fixed_python_entry_points():
 
 def test_layout_a_user_relies_on():
     wb = openpyxl.load_workbook(SHIPPED, keep_vba=True)
-    assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "客户", "订单",
+    assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "模型检验", "客户", "订单",
                              "联系记录", "设置", "RFM规则", "回访计划", "话术", "节假日",
                              "xlwings.conf"]
     assert {t for ws in wb for t in ws.tables} == {"Customers", "Orders", "Contacts",
@@ -120,7 +120,13 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     with zipfile.ZipFile(SHIPPED) as zf:
         charts = [zf.read(n).decode("utf-8") for n in sorted(zf.namelist())
                   if n.startswith("xl/charts/chart")]
-    assert len(charts) == 5
+    assert len(charts) == 7  # five on the Dashboard, two on ModelCheck
+    from xl_addin.excel.modelcheck import MODELCHECK_ROWS
+
+    for block, col in (("frequency", "D"), ("deciles", "E")):
+        first, count = MODELCHECK_ROWS[block]
+        assert f"模型检验!${col}${first}:${col}${first + count - 1}" in set(
+            re.findall(r"<c:f>(.*?)</c:f>", "".join(charts)))
     refs = set(re.findall(r"<c:f>(.*?)</c:f>", "".join(charts)))
     first, count = DASHBOARD_ROWS["pareto"]
     assert f"仪表盘!$B${first}:$B${first + count - 1}" in refs

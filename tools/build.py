@@ -36,6 +36,7 @@ from xl_addin.names import (
     DASHBOARD,
     FOLLOWUPS,
     HOLIDAYS,
+    MODELCHECK,
     ORDERS,
     OUTCOMES,
     PLANS,
@@ -339,6 +340,52 @@ def _charts(wb, ws, lang: str) -> None:
         ws.insert_chart(anchor, bars, {"x_scale": 1.15, "y_scale": 1.0})
 
 
+def _modelcheck(wb, fmts: _Formats, lang: str) -> Any:
+    """The ModelCheck sheet with its two native charts over the fixed blocks the layout
+    writes (:data:`~xl_addin.excel.modelcheck.MODELCHECK_ROWS`): mean actual vs predicted
+    holdout purchases by calibration frequency (Fader, Hardie & Lee 2005, Fig. 4), and
+    predicted vs actual share who bought, by decile of the purchase likelihood."""
+    from xl_addin.excel.modelcheck import MODELCHECK_ROWS, WIDTHS
+
+    zh = lang == "zh-CN"
+    ws = wb.add_worksheet(MODELCHECK.label(lang))
+    formats = [fmts.label, "#,##0", "#,##0", "#,##0.00", "#,##0.00", "#,##0.00", "0.0%",
+               "0.000", fmts.label]
+    for i, (width, f) in enumerate(zip(WIDTHS, formats, strict=True)):
+        ws.set_column(i, i, width, f if not isinstance(f, str) else wb.add_format(
+            {"num_format": f}))
+    ws.write_string(0, 0, "模型检验" if zh else "Model check", fmts.title)
+    name = ws.get_name()
+
+    def rng(block: str, col: int) -> list:
+        first, count = MODELCHECK_ROWS[block]
+        return [name, first - 1, col, first - 2 + count, col]
+
+    def head(block: str, col: int) -> list:
+        return [name, MODELCHECK_ROWS[block][0] - 2, col]
+
+    for block, title, axes, anchor in (
+        ("frequency", ("检验期购买次数：实际与预测（人均）",
+                       "Holdout purchases per customer: actual vs predicted"),
+         ("检验期前的重复购买次数", "repeat purchases before the holdout"), "K2"),
+        ("deciles", ("购买可能性校准：预测与实际购买比例",
+                     "Purchase likelihood: predicted vs actual % who bought"),
+         ("预测值十分位（1 = 最低）", "decile of the prediction (1 = lowest)"), "K20"),
+    ):
+        chart = wb.add_chart({"type": "column"})
+        for col, color in ((3, "#1F4E78"), (4, "#C55A11")):
+            chart.add_series({"name": head(block, col), "categories": rng(block, 0),
+                              "values": rng(block, col), "fill": {"color": color}})
+        chart.set_title({"name": title[0] if zh else title[1]})
+        chart.set_x_axis({"name": axes[0] if zh else axes[1]})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(anchor, chart, {"x_scale": 1.2, "y_scale": 1.1})
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)
+    return ws
+
+
 def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
     """Conditional formats: overdue rows red, due-today rows yellow."""
     status = next(i for i, c in enumerate(spec.columns) if c.key == "Status")
@@ -371,6 +418,7 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
             _output_sheet(wb, fmts, CALLLIST, lang),
             _output_sheet(wb, fmts, FOLLOWUPS, lang),
             _output_sheet(wb, fmts, ANALYSIS, lang),
+            _modelcheck(wb, fmts, lang),
             _input_sheet(wb, fmts, CUSTOMERS, frames["Customers"], lang, yn),
             _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),

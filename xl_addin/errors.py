@@ -332,6 +332,8 @@ _ZH_EXPECTED: Mapping[str, str] = {
     "at least 1": "至少为 1",
     "Y or N": "Y 或 N",
     "Mon-Fri, Mon-Sat or all": "Mon-Fri、Mon-Sat 或 all",
+    "Auto, BGNBD, MBGNBD or ParetoNBD": "Auto、BGNBD、MBGNBD 或 ParetoNBD",
+    "a whole number of days, at least 1": "至少为 1 的整数天数",
 }
 
 

@@ -274,6 +274,16 @@ def _history(frequency: Any, recency_days: Any, age_days: Any
     return fa, ra, ta, ok, scalar
 
 
+def _model(v: Any) -> Any:
+    """The purchase model named in one cell (BGNBD, MBGNBD or ParetoNBD; blank: BG/NBD)."""
+    values, scalar = _rows(v)
+    if not scalar and len(values) != 1:
+        raise _BadArgument("the model is one cell")
+    if _blank(values[0]):
+        return btyd.MODELS[btyd.DEFAULT_MODEL]
+    return btyd.get_model(str(values[0]))  # an unknown name: BTYDInputError -> #VALUE!
+
+
 def _spread(values: np.ndarray, ok: np.ndarray, scalar: bool) -> Any:
     """The computed values in their rows, #VALUE! in the rows that could not be used."""
     out = np.full(len(ok), VALUE, dtype=object)
@@ -285,12 +295,14 @@ def _spread(values: np.ndarray, ok: np.ndarray, scalar: bool) -> Any:
 @xw.arg("frequency", ndim=1, doc="重复购买天数 / repeat purchase days")
 @xw.arg("recency_days", ndim=1, doc="首购到末购天数 / days from first to last purchase")
 @xw.arg("age_days", ndim=1, doc="首购到基准日天数 / days from first purchase to the as-of date")
+@xw.arg("model", doc="BGNBD（默认）、MBGNBD 或 ParetoNBD / BGNBD (default), MBGNBD or ParetoNBD")
 @_udf
-def CB_PALIVE(frequency: Any, recency_days: Any, age_days: Any) -> Any:
-    """客户仍活跃的概率（BG/NBD，按所给行拟合）/ P(alive), BG/NBD fitted on the rows given."""
+def CB_PALIVE(frequency: Any, recency_days: Any, age_days: Any, model: Any = None) -> Any:
+    """客户仍活跃的概率（按所给行拟合所选模型，默认 BG/NBD）/ P(alive), the model (default BG/NBD) fitted on the rows given."""
     f, r, t, ok, scalar = _history(frequency, recency_days, age_days)
-    fit = btyd.fit_bgnbd(f[ok], r[ok], t[ok])
-    return _spread(btyd.bgnbd_p_alive(fit, f[ok], r[ok], t[ok]), ok, scalar)
+    spec = _model(model)
+    fit = spec.fit(f[ok], r[ok], t[ok])
+    return _spread(spec.p_alive(fit, f[ok], r[ok], t[ok]), ok, scalar)
 
 
 @xw.func
@@ -298,15 +310,17 @@ def CB_PALIVE(frequency: Any, recency_days: Any, age_days: Any) -> Any:
 @xw.arg("recency_days", ndim=1, doc="首购到末购天数 / days from first to last purchase")
 @xw.arg("age_days", ndim=1, doc="首购到基准日天数 / days from first purchase to the as-of date")
 @xw.arg("horizon_days", ndim=1, doc="预测天数（一格或一列）/ days ahead (a cell or a column)")
+@xw.arg("model", doc="BGNBD（默认）、MBGNBD 或 ParetoNBD / BGNBD (default), MBGNBD or ParetoNBD")
 @_udf
 def CB_EXPECTED_PURCHASES(frequency: Any, recency_days: Any, age_days: Any,
-                          horizon_days: Any) -> Any:
-    """未来 N 天预计购买次数（BG/NBD）/ expected purchases in the next horizon_days days."""
+                          horizon_days: Any, model: Any = None) -> Any:
+    """未来 N 天预计购买次数（所选模型，默认 BG/NBD）/ expected purchases in the next horizon_days days (default BG/NBD)."""
     f, r, t, ok, scalar = _history(frequency, recency_days, age_days)
     horizon, ok_h = _option(horizon_days, len(f), 0.0)
-    fit = btyd.fit_bgnbd(f[ok], r[ok], t[ok])
+    spec = _model(model)
+    fit = spec.fit(f[ok], r[ok], t[ok])
     use = ok & ok_h
-    values = btyd.bgnbd_expected_purchases(fit, horizon[use], f[use], r[use], t[use])
+    values = spec.expected_purchases(fit, horizon[use], f[use], r[use], t[use])
     return _spread(values, use, scalar)
 
 

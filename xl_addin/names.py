@@ -23,6 +23,7 @@ __all__ = [
     "SCRIPTS",
     "FACES",
     "INPUT_SHEETS",
+    "MODELCHECK",
     "ORDERS",
     "OUTCOMES",
     "OUTPUT_SHEETS",
@@ -282,7 +283,10 @@ CALLLIST = SheetSpec(
 
 DASHBOARD = SheetSpec("Dashboard", "仪表盘", (), required=False)
 
-OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD)
+#: how well each purchase model predicted the book's own holdout period (fixed blocks)
+MODELCHECK = SheetSpec("ModelCheck", "模型检验", (), ("Model Check",), required=False)
+
+OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)
 
 # ---------------------------------------------------------------------------- words
 #: canonical word -> 中文

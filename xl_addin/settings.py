@@ -16,13 +16,18 @@ from typing import Any
 from .errors import Problems, Reason
 from .names import fold
 
-__all__ = ["LANGUAGES", "RFM_SCHEMES", "SETTING_DOCS", "Settings", "book_language",
+__all__ = ["LANGUAGES", "MODEL_CHOICES", "RFM_SCHEMES", "SETTING_DOCS", "Settings",
+           "book_language",
            "closest_setting", "parse_classes", "settings_from_pairs"]
 
 LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN",
              "en": "en", "english": "en", "英文": "en", "enus": "en", "engb": "en"}
 #: RFM segment schemes: ``CN8`` the Chinese 8-class model, ``EN11`` the English segment map.
 RFM_SCHEMES = {"cn8": "CN8", "八类": "CN8", "8": "CN8", "en11": "EN11", "11": "EN11"}
+#: Settings ``Model``: ``Auto`` (the book's own holdout chooses) or one purchase model
+MODEL_CHOICES = {"auto": "Auto", "自动": "Auto", "bgnbd": "BGNBD", "bg/nbd": "BGNBD",
+                 "mbgnbd": "MBGNBD", "mbg/nbd": "MBGNBD", "paretonbd": "ParetoNBD",
+                 "pareto/nbd": "ParetoNBD", "pareto": "ParetoNBD"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Settings:
     DropAfterDays: int = 30
     WorkDays: str = "Mon-Fri"
     GroupByRegion: bool = False
+    Model: str = "Auto"
+    HoldoutDays: int | None = None  # blank: a third of the history, 30-365 days
 
     @property
     def lang(self) -> str:
@@ -127,6 +134,13 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
     "WorkDays": ("Days calls are made: Mon-Fri, Mon-Sat or all", "工作日：Mon-Fri、Mon-Sat 或 all"),
     "GroupByRegion": ("Y: group each owner's call list by region (ranks stay in order)",
                       "Y：呼叫清单按区域分组（序号仍按顺序）"),
+    "Model": ("Purchase model: Auto (the one that best predicted this book's last months), "
+              "BGNBD, MBGNBD or ParetoNBD",
+              "购买预测模型：Auto（自动选用对本簿最近一段时间预测最准的模型）、BGNBD、MBGNBD "
+              "或 ParetoNBD"),
+    "HoldoutDays": ("Days at the end of the history kept back to check the models "
+                    "(blank = a third of the history, 30-365)",
+                    "用于检验模型的最近天数（留空 = 历史的三分之一，30–365 天）"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -225,6 +239,21 @@ def settings_from_pairs(
                              key=f.name, expected="Y or N", value=raw)
             else:
                 values[f.name] = flag
+        elif f.name == "Model":
+            model = MODEL_CHOICES.get(fold(raw))
+            if model is None:
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="Auto, BGNBD, MBGNBD or ParetoNBD",
+                             value=raw)
+            else:
+                values[f.name] = model
+        elif f.name == "HoldoutDays":
+            num = _number(raw)
+            if num is None or num != int(num) or num < 1:
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE, key=f.name,
+                             expected="a whole number of days, at least 1", value=raw)
+            else:
+                values[f.name] = int(num)
         elif f.name == "RFMScheme":
             scheme = RFM_SCHEMES.get(fold(raw))
             if scheme is None:

@@ -23,12 +23,13 @@ from xl_addin.domain.btyd import (
     BGNBDFit,
     BTYDInputError,
     bgnbd_expected_purchases,
+    bgnbd_p_alive,
     choose_model,
     default_holdout_days,
     evaluate_holdout,
     split_calibration_holdout,
 )
-from xl_addin.domain.btyd.holdout import _pick
+from xl_addin.domain.btyd.holdout import pick_model as _pick
 
 DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "data"
 CAL_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
@@ -201,8 +202,9 @@ def test_report_mechanics_by_hand() -> None:
     assert table["2"].customers == 1 and table["2"].actual_mean == 2.0
     assert table["1"].customers == 0 and np.isnan(table["1"].actual_mean)
     # bought within 30 days of the calibration end: a (day 5) and c (day 30), not b
-    near = bgnbd_expected_purchases(fit, 30.0, s.frequency, s.recency, s.T)
-    likelihood = 1 - np.exp(-near)
+    # P(alive) x (1 - ((alpha+T)/(alpha+T+30))^(r+x)): the chance of at least one purchase
+    alive = bgnbd_p_alive(fit, s.frequency, s.recency, s.T)
+    likelihood = alive * (1 - ((10.0 + s.T) / (40.0 + s.T)) ** (0.5 + s.frequency))
     bought = np.array([1.0, 0.0, 1.0])
     assert rep.brier == pytest.approx(np.mean((likelihood - bought) ** 2), rel=1e-12)
     # ten deciles of three customers: seven are empty, the others hold one customer each

@@ -103,3 +103,34 @@ def test_clv_is_the_discounted_monthly_sum_for_every_model(
     expected = margin * spend * (discount @ np.diff(cumulative, axis=0))
     got = clv(fit, cdnow_gg, x, tx, age, m, time_unit_days=unit)
     np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("x", "tx", "T", "expected"),
+    [
+        # one-time buyer: P(alive) = 1 in BG/NBD, so 1 - (30/60)^0.5
+        (0.0, 0.0, 20.0, 1 - 0.5**0.5),
+        # P(alive) = 1 / (1 + 0.8/3 * (30/20)^2.5) times 1 - (30/60)^2.5
+        (2.0, 10.0, 20.0, (1 - 0.5**2.5) / (1 + 0.8 / 3 * 1.5**2.5)),
+    ],
+    ids=["one-time", "repeat"],
+)
+def test_purchase_probability_by_hand(x, tx, T, expected) -> None:
+    from xl_addin.domain.btyd import BGNBDFit, purchase_probability
+
+    fit = BGNBDFit(0.5, 10.0, 0.8, 2.0, 0.0, 1, True, "")
+    assert purchase_probability(fit, 30.0, x, tx, T) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["BGNBD", "MBGNBD", "ParetoNBD"])
+def test_purchase_probability_stays_below_p_alive_and_one(name) -> None:
+    from xl_addin.domain.btyd import MODELS, purchase_probability
+
+    model = MODELS[name]
+    x = np.array([0.0, 1.0, 5.0, 80.0])
+    tx = np.array([0.0, 30.0, 300.0, 364.0])
+    T = np.array([10.0, 200.0, 365.0, 365.0])
+    fit = model.fit(np.r_[x, 1, 2, 0, 3], np.r_[tx, 50, 90, 0, 120], np.r_[T, 300, 300, 300, 300])
+    p = purchase_probability(fit, 30.0, x, tx, T)
+    alive = model.p_alive(fit, x, tx, T)
+    assert np.all(p < alive) and np.all(p < 1) and np.all(p > 0)

@@ -44,6 +44,8 @@ from .classify import (
 from .followups import ROUTINE, follow_ups
 from .loop import CallOutcomes
 from .schema import Inputs
+from .scores import ModelCheck
+from .trust import model_note, trust_sentence, uncertain_why
 from .value import customer_history, predict_value
 from .vector import map_distinct
 
@@ -52,8 +54,8 @@ __all__ = ["JOBS", "DashboardData", "Outputs", "Progress", "dashboard_data", "no
 
 #: which output tables each button refreshes
 JOBS = {
-    "refresh_all": ("Analysis", "FollowUps", "CallList", "Dashboard"),
-    "classify": ("Analysis", "Dashboard"),
+    "refresh_all": ("Analysis", "FollowUps", "CallList", "Dashboard", "ModelCheck"),
+    "classify": ("Analysis", "Dashboard", "ModelCheck"),
     "follow_ups": ("FollowUps", "Dashboard"),
     "call_list": ("FollowUps", "CallList", "Dashboard"),
 }
@@ -71,12 +73,15 @@ class Outputs:
     new_contacts: pd.DataFrame
     dashboard: DashboardData
     notes: list[str] = field(default_factory=list)
+    #: how the purchase models did on the book's own holdout (None: no purchases)
+    modelcheck: ModelCheck | None = None
     #: what the user should know but that did not stop the run, in the book's language
     warnings: list[str] = field(default_factory=list)
 
 
 def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool] | None,
-              segment: str, settings, lang: str, face: str = "", loss: bool = False) -> str:
+              segment: str, settings, lang: str, face: str = "", loss: bool = False,
+              bought: bool = False) -> str:
     parts = []
     a, b = settings.ABC_A_Share, settings.ABC_B_Share
     if override:
@@ -86,6 +91,9 @@ def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool]
         span = {"A": (0, a), "B": (a, b), "C": (b, 1)}[abc]
         parts.append(f"{abc} 类：累计销售额 {span[0]:.0%}–{span[1]:.0%} 区间" if lang == "zh-CN"
                      else f"{abc}: within {span[0]:.0%}–{span[1]:.0%} of cumulative revenue")
+    elif bought:
+        parts.append("尚无销售额：仅有零金额订单" if lang == "zh-CN"
+                     else "no revenue yet: only orders of amount 0")
     else:
         parts.append("潜在客户：尚无销售额" if lang == "zh-CN" else "prospect: no revenue yet")
     if segment and cn8_flags is not None:
@@ -125,9 +133,10 @@ def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool]
 
 
 def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
-            ) -> tuple[pd.DataFrame, str, pd.DataFrame]:
-    """The Analysis table (index CustomerID, canonical columns + helpers), a model note
-    and the customer history it was computed from (the follow-ups reuse it)."""
+            ) -> tuple[pd.DataFrame, str, pd.DataFrame, ModelCheck | None]:
+    """The Analysis table (index CustomerID, canonical columns + helpers), the fitted
+    parameters (a log note), the customer history it was computed from (the follow-ups
+    reuse it) and the model check."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
     hist = customer_history(cust, inputs.orders, contacts, s, as_of)
@@ -181,22 +190,29 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
     is_cn8 = s.rfm_scheme == "CN8"
     why: dict[tuple, str] = {}  # a few hundred distinct explanations for any number of rows
 
-    def explain(c, o, seg, fr, ff, fm, face, lo) -> str:
+    doubt = (uncertain_why(value.check.doubts, lang)
+             if value.check is not None and value.check.doubts else "")
+
+    def explain(c, o, seg, fr, ff, fm, face, lo, b) -> str:
         key = (c, o if isinstance(o, str) and o else None,
-               (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, face, bool(lo))
+               (bool(fr), bool(ff), bool(fm)) if is_cn8 and seg else None, seg, face, bool(lo),
+               bool(b))
         text = why.get(key)
         if text is None:
-            text = why[key] = _why_text(key[0], key[1], key[2], seg, s, lang, face, key[5])
+            text = _why_text(key[0], key[1], key[2], seg, s, lang, face, key[5], key[6])
+            if doubt and b:  # a buyer whose scores are blank is told why
+                text += ("；" if lang == "zh-CN" else "; ") + doubt
+            why[key] = text
         return text
 
     out["Why"] = list(map(explain, computed, override, segment, flags["R"], flags["F"],
-                          flags["M"], faces, loss))
+                          flags["M"], faces, loss, buyers))
     # helpers for later stages (not written)
     out["_Class"] = classes
     out["_LastProduct"] = hist["LastProduct"]
     out["_Likelihood"] = v["PurchaseLikelihood"]
     out["_Margin"] = hist["Margin"]
-    return out, value.note, hist
+    return out, value.note, hist, value.check
 
 
 #: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
@@ -217,7 +233,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     if len(new_contacts):
         contacts = pd.concat([contacts, new_contacts.assign(_row=0)], ignore_index=True)
     progress("analyse", lang)
-    analysis, note, hist = analyse(inputs, contacts, as_of)
+    analysis, note, hist, check = analyse(inputs, contacts, as_of)
     progress("followups", lang)
     items = follow_ups(inputs.customers, contacts, hist, analysis["_Class"], s, as_of,
                        orders=inputs.orders,
@@ -248,14 +264,15 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
         warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
                                        last=LUNAR_YEARS[-1]))
-    dash = dashboard_data(analysis, items, calls_out, s, as_of, note, inputs.rfm_rules,
-                          warnings)
+    dash = dashboard_data(analysis, items, calls_out, s, as_of, model_note(check, lang),
+                          inputs.rfm_rules, warnings, trust_sentence(check, lang))
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),
         followups=fu[[c.key for c in FOLLOWUPS.columns]].reset_index(drop=True),
         calllist=calls_out[[c.key for c in CALLLIST.columns]],
         new_contacts=new_contacts, dashboard=dash, notes=[note], warnings=dash.warnings,
+        modelcheck=check,
     )
 
 
@@ -323,16 +340,18 @@ class DashboardData:
     owners: list[tuple[str, int, int]]
     #: per reason word (canonical): overdue, due today
     reasons: list[tuple[str, int, int]]
-    #: how the purchase models went, in words
+    #: how the purchase models went, in plain words in the book's language
     note: str
     #: what the user should know (e.g. an unknown setting), in the book's language
     warnings: list[str] = field(default_factory=list)
+    #: one plain sentence: how far to trust the scores (see :mod:`.trust`)
+    trust: str = ""
 
 
 def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
                    as_of: dt.date, note: str,
                    rules: dict[int, tuple[str, ...]] | None = None,
-                   warnings: list[str] | None = None) -> DashboardData:
+                   warnings: list[str] | None = None, trust: str = "") -> DashboardData:
     """The Dashboard's figures and tables: headline figures, customers and revenue by
     class and by RFM segment, the Pareto curve (cumulative revenue and profit share by
     customer rank), calls and overdue items per owner and per reason, the model note."""
@@ -379,4 +398,4 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
         reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
                         int((mine["DaysOverdue"] == 0).sum())))
     return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note,
-                         list(warnings or []))
+                         list(warnings or []), trust)

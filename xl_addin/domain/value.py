@@ -1,12 +1,16 @@
 """Customer value: history (revenue, margin, profit) and predictive CLV.
 
-Historical value uses every order up to the as-of date; refunds (negative amounts)
-reduce revenue. Where an order's Cost is blank its cost is
+Every order counts: an order with Amount >= 0 is a purchase (a free item or a service
+visit at 0 too: it counts in Orders, LastOrderDate and the models' frequency); a refund
+(negative amount) is not an order but nets its customer's spend. Historical value uses
+every order up to the as-of date. Where an order's Cost is blank its cost is
 ``Amount × (1 − DefaultMarginRate)``. Profit is margin minus cost to serve
 (contacts × ``CostPerContact``) — the 80/20/30 view.
 
-Predictive value uses BG/NBD + Gamma-Gamma (:mod:`xl_addin.domain.btyd`) in days, on
-positive orders, with the BTYD conventions (frequency = repeat purchase days).
+Predictive value: the purchase model of :mod:`.scores` (chosen on the book's own
+history, Settings ``Model``/``HoldoutDays``) and Gamma-Gamma spend per purchase, in
+days, with the BTYD conventions (frequency = repeat purchase days). A customer's
+average repeat spend is scaled by their net/gross ratio, so refunds net it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pandas as pd
 
 from ..settings import Settings
 from . import btyd
+from .scores import ModelCheck, score
 from .vector import days_since
 
 __all__ = ["ValueResult", "customer_history", "predict_value"]
@@ -47,7 +52,7 @@ def customer_history(
     o["_at"] = ids.get_indexer(o["CustomerID"])
     o = o[o["_at"] >= 0]
     g = o.groupby("_at", sort=False)
-    pos = o[o["Amount"] > 0].sort_values(["OrderDate"], kind="stable")
+    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
     gp = pos.groupby("_at", sort=False)
     where = pd.RangeIndex(len(ids))
 
@@ -63,8 +68,7 @@ def customer_history(
     out["LastProduct"] = per_customer(gp["Product"].last())
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
     out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
-    out["AvgOrderValue"] = (per_customer(gp["Amount"].sum())
-                            / out["Orders"].replace(0, np.nan).to_numpy())
+    out["AvgOrderValue"] = out["Revenue"] / out["Orders"].replace(0, np.nan)  # net of refunds
     c = contacts.loc[contacts["ContactDate"] <= cutoff, "CustomerID"]
     at = ids.get_indexer(c)
     out["Contacts"] = np.bincount(at[at >= 0], minlength=len(ids))
@@ -79,61 +83,63 @@ def customer_history(
 
 @dataclass(frozen=True)
 class ValueResult:
-    """Per-customer predictions plus a note on how the models went."""
+    """Per-customer predictions plus how the models went."""
 
-    frame: pd.DataFrame  # index CustomerID: PAlive, ExpectedPurchases, ExpectedSpend, CLV,
-    #                       PurchaseLikelihood, Frequency, RecencyT, AgeT, AvgRepeatSpend
-    note: str
+    frame: pd.DataFrame  # index CustomerID: PAlive, ExpectedPurchases, CLV, PurchaseLikelihood
+    note: str            # the fitted parameters (English, for the log)
+    check: ModelCheck | None = None  # None: no purchases, nothing to predict
 
 
 def predict_value(
     customers: pd.DataFrame, orders: pd.DataFrame, history: pd.DataFrame,
     settings: Settings, as_of: dt.date, likelihood_days: int = 30,
 ) -> ValueResult:
-    """BG/NBD P(alive) and expected purchases, Gamma-Gamma spend, discounted CLV on margin.
+    """P(alive), expected purchases and the purchase likelihood (:func:`.scores.score`),
+    Gamma-Gamma spend and discounted CLV on margin.
 
     Horizon for ExpectedPurchases: ``CLV_HorizonMonths`` × 30 days. PurchaseLikelihood is
-    the chance of at least one purchase in the next ``likelihood_days`` days,
-    ``1 − exp(−E[X(likelihood_days)])``, times nothing else (P(alive) is inside E[X]).
+    the chance of at least one purchase in the next ``likelihood_days`` days (at most
+    99%). When the scores are uncertain (see :mod:`.scores`) the four are blank.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     cutoff = pd.Timestamp(as_of)
-    pos = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] > 0)]
+    mine = orders["OrderDate"] <= cutoff
+    buys = orders.loc[mine & (orders["Amount"] >= 0)]
     out = pd.DataFrame(index=ids, columns=["PAlive", "ExpectedPurchases", "ExpectedSpend", "CLV",
                                            "PurchaseLikelihood"], dtype=float)
-    if pos.empty:
+    if buys.empty:
         return ValueResult(out, "no purchases: nothing to predict")
-    summary = btyd.summary_from_transactions(
-        pos["CustomerID"].to_numpy(), pos["OrderDate"].to_numpy(), pos["Amount"].to_numpy(),
-        np.datetime64(as_of), unit_days=1,
-    ).as_dict()
-    sid = pd.Index(summary["customer_id"])
-    f, r, t, m = (summary[k] for k in ("frequency", "recency", "T", "monetary_value"))
-    notes = []
-    bg = btyd.fit_bgnbd(f, r, t)
-    if not bg.converged:
-        notes.append(f"BG/NBD: {bg.message}")
-    gg = btyd.fit_gamma_gamma(f, m)
-    if not gg.converged:
-        notes.append(f"Gamma-Gamma: {gg.message}")
     horizon = settings.CLV_HorizonMonths * 30
-    palive = btyd.bgnbd_p_alive(bg, f, r, t)
-    expected = btyd.bgnbd_expected_purchases(bg, horizon, f, r, t)
-    near = btyd.bgnbd_expected_purchases(bg, likelihood_days, f, r, t)
-    spend = btyd.gamma_gamma_expected_spend(gg, f, m)
-    margin = history["MarginRate"].reindex(sid).to_numpy(dtype=float)
-    # CLV is linear in the margin rate: value the revenue stream once, then apply each
-    # customer's own historical margin rate
-    clv = margin * btyd.clv(bg, gg, f, r, t, m, time_unit_days=1,
-                            horizon_months=settings.CLV_HorizonMonths,
-                            discount_rate_annual=settings.DiscountRateAnnual, margin=1.0)
-    pred = pd.DataFrame({
-        "PAlive": palive, "ExpectedPurchases": expected, "ExpectedSpend": spend, "CLV": clv,
-        "PurchaseLikelihood": 1.0 - np.exp(-np.asarray(near, dtype=float)),
-    }, index=sid)
-    out = pred.reindex(ids)
-    note = "; ".join(notes) or (
-        f"BG/NBD r={bg.r:.3f} alpha={bg.alpha:.2f} a={bg.a:.3f} b={bg.b:.3f} (days, n={bg.n}); "
-        f"Gamma-Gamma p={gg.p:.2f} q={gg.q:.2f} v={gg.v:.1f} (n={gg.n})"
-    )
-    return ValueResult(out, note)
+    scores, summary = score(buys, as_of, settings.Model, settings.HoldoutDays,
+                            horizon_days=horizon, likelihood_days=likelihood_days)
+    sid = pd.Index(summary.customer_id)
+    pred = scores.frame.reindex(columns=out.columns)
+    fits = scores.scorer.fit if scores.scorer else None
+    note = _fit_note(fits) if fits is not None else "scores uncertain: " + ", ".join(
+        d.code for d in scores.check.doubts)
+    if scores.scorer is not None:
+        f, r, t = summary.frequency.astype(float), summary.recency, summary.T
+        gross = history["Revenue"].reindex(sid).to_numpy(dtype=float)
+        refunds = (orders.loc[mine & (orders["Amount"] < 0)].groupby("CustomerID")["Amount"]
+                   .sum().reindex(sid, fill_value=0.0).to_numpy())
+        paid = gross - refunds  # what the customer's purchases came to before refunds
+        with np.errstate(divide="ignore", invalid="ignore"):
+            net_share = np.where(paid > 0, np.clip(gross / paid, 0.0, 1.0), 0.0)
+        m = summary.monetary_value * net_share
+        gg = btyd.fit_gamma_gamma(f, m)
+        margin = history["MarginRate"].reindex(sid).to_numpy(dtype=float)
+        # CLV is linear in the margin rate: value the revenue stream once, then apply each
+        # customer's own historical margin rate
+        pred["ExpectedSpend"] = btyd.gamma_gamma_expected_spend(gg, f, m)
+        pred["CLV"] = margin * scores.scorer.clv(
+            gg, f, r, t, m, time_unit_days=1, horizon_months=settings.CLV_HorizonMonths,
+            discount_rate_annual=settings.DiscountRateAnnual, margin=1.0)
+        note += f"; Gamma-Gamma p={gg.p:.2f} q={gg.q:.2f} v={gg.v:.1f} (n={gg.n})"
+        if not gg.converged:
+            note += f" ({gg.message})"
+    return ValueResult(pred.reindex(ids), note, scores.check)
+
+
+def _fit_note(fit) -> str:
+    params = " ".join(f"{k}={v:.4g}" for k, v in fit.params.items())
+    return f"{btyd.model_of(fit).label} {params} (days, n={fit.n})"

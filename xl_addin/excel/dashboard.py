@@ -41,7 +41,7 @@ _SHARES = {"revenue_80_share", "profit_80_share"}
 def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
     """The Dashboard's cells, top-left first: title, as-of date, headline figures, and the
     blocks by class, by RFM segment, the Pareto curve, per owner and per reason, then the
-    model note."""
+    model note and the sentence on how far to trust the scores."""
     zh = lang == "zh-CN"
 
     def t(a: str, b: str) -> str:
@@ -87,6 +87,8 @@ def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
     for key, overdue, due_today in data.reasons:
         rows.append([word(REASONS, key, lang), overdue, due_today])
     rows += [[None], [t("模型说明", "Model note"), data.note]]
+    if data.trust:
+        rows.append([t("分数可信度", "How far to trust the scores"), data.trust])
     for k, text in enumerate(data.warnings):  # below everything the charts read
         rows.append([t("提示", "Please check") if k == 0 else None, text])
     return [list(r) + [None] * (WIDTH - len(r)) for r in rows]

@@ -20,17 +20,19 @@ from ..names import (
     DASHBOARD,
     FOLLOWUPS,
     INPUT_SHEETS,
+    MODELCHECK,
     OUTCOMES,
     SheetSpec,
     fold,
     word,
 )
 from .dashboard import dashboard_rows
+from .modelcheck import KINDS, WIDTHS, modelcheck_rows
 
 __all__ = ["OutputTable", "contact_rows", "find_sheet", "input_candidates", "input_sheets",
            "output_tables"]
 
-_OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD)}
+_OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)}
 
 
 def find_sheet(sheet_names: Iterable[str], spec: SheetSpec) -> str | None:
@@ -132,6 +134,10 @@ def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> lis
             # row 1 is the title: it keeps the style the sheet gives it, like a header
             tables.append(OutputTable(key, name, rows, ["text", "number", "money", "percent"],
                                       [22, 16, 14, 12]))
+            continue
+        if key == "ModelCheck":
+            rows = [[_cell(v) for v in r] for r in modelcheck_rows(outputs.modelcheck, lang)]
+            tables.append(OutputTable(key, name, rows, KINDS, WIDTHS))
             continue
         breaks = owner_page_breaks(outputs.calllist["Owner"]) if key == "CallList" else None
         tables.append(OutputTable(key, name, frame_rows(frames[key], spec, lang),

@@ -81,7 +81,16 @@ from .holdout import (
 )
 from .lifetime_value import clv
 from .mbgnbd import MBGNBDFit, fit_mbgnbd, mbgnbd_expected_purchases, mbgnbd_p_alive
-from .models import DEFAULT_MODEL, MODELS, Fit, Model, PurchaseFit, get_model, model_of
+from .models import (
+    DEFAULT_MODEL,
+    MODELS,
+    Fit,
+    Model,
+    PurchaseFit,
+    get_model,
+    model_of,
+    purchase_probability,
+)
 from .pareto_nbd import (
     ParetoNBDFit,
     fit_pareto_nbd,
@@ -133,6 +142,7 @@ __all__ = [
     "model_of",
     "pareto_nbd_expected_purchases",
     "pareto_nbd_p_alive",
+    "purchase_probability",
     "split_calibration_holdout",
     "summary_from_transactions",
 ]

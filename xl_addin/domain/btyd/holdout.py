@@ -16,9 +16,10 @@ period (the models say nothing about customers not yet acquired).
 Reported per model (:class:`HoldoutReport`): holdout days, customers, actual and
 predicted total holdout purchases, the error ``predicted - actual`` (absolute and in %
 of actual), the frequency check table, and for the likelihood of buying within the
-next ``D`` days after the calibration end, ``1 - exp(-E[Y(D)])`` (the Poisson
-probability of at least one purchase given the expected count), its calibration by
-decile and its Brier score (mean squared difference to the 0/1 outcome).
+next ``D`` days after the calibration end
+(:func:`~xl_addin.domain.btyd.models.purchase_probability`: P(alive) times the chance
+that an alive customer's purchase process is not silent for ``D`` days), its
+calibration by decile and its Brier score (mean squared difference to the 0/1 outcome).
 
 :func:`choose_model` picks the model with the smallest absolute error of the total
 holdout purchases (see its docstring for the defaults, ties and the "too small to split"
@@ -27,7 +28,7 @@ rule).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .models import DEFAULT_MODEL, MODELS, Fit, get_model
+from .models import DEFAULT_MODEL, MODELS, Fit, get_model, purchase_probability
 from .summary import CustomerSummary, _day_numbers, summary_from_transactions
 from .utils import BTYDInputError, FloatArray, _numeric
 
@@ -51,8 +52,11 @@ __all__ = [
     "HoldoutReport",
     "ModelChoice",
     "choose_model",
+    "decile_table",
     "default_holdout_days",
     "evaluate_holdout",
+    "frequency_table",
+    "pick_model",
     "split_calibration_holdout",
 ]
 
@@ -152,6 +156,8 @@ class ModelChoice:
     calibration_end: np.datetime64 | None
     repeat_buyers: int
     calibration_days: int
+    #: the split the reports were computed on (None when there was none to make)
+    data: HoldoutData | None = None
 
 
 def _day(name: str, value: Any) -> int:
@@ -226,9 +232,10 @@ def split_calibration_holdout(
     )
 
 
-def _frequency_table(
+def frequency_table(
     x: FloatArray, actual: FloatArray, predicted: FloatArray
 ) -> tuple[FrequencyRow, ...]:
+    """Mean actual and predicted holdout purchases by calibration frequency 0, 1, ..., 7+."""
     rows = []
     for k in range(_CHECK_TOP + 1):
         sel = x >= k if k == _CHECK_TOP else x == k
@@ -244,7 +251,8 @@ def _frequency_table(
     return tuple(rows)
 
 
-def _deciles(likelihood: FloatArray, bought: FloatArray) -> tuple[DecileRow, ...]:
+def decile_table(likelihood: FloatArray, bought: FloatArray) -> tuple[DecileRow, ...]:
+    """Predicted and observed share that bought, by decile of the predicted likelihood."""
     order = np.argsort(likelihood, kind="stable")
     rows = []
     for i, part in enumerate(np.array_split(order, 10), start=1):
@@ -282,13 +290,12 @@ def evaluate_holdout(
     unit = data.unit_days
     horizon = data.holdout_days / unit
     d_days = int(min(max(int(likelihood_days), 1), data.holdout_days))
-    table = spec.expected_purchases(fit, np.array([[horizon], [d_days / unit]]), x, tx, age)
-    predicted, near = table[0], table[1]
+    predicted = spec.expected_purchases(fit, horizon, x, tx, age)
     actual = data.holdout_purchases.astype(np.float64)
     actual_total = int(data.holdout_purchases.sum())
     predicted_total = float(predicted.sum())
     error = predicted_total - actual_total
-    likelihood = -np.expm1(-near)
+    likelihood = purchase_probability(fit, d_days / unit, x, tx, age)
     bought = ((data.first_holdout_day >= 1) & (data.first_holdout_day <= d_days)).astype(float)
     return HoldoutReport(
         model=spec.name,
@@ -303,14 +310,14 @@ def evaluate_holdout(
         error=error,
         abs_error=abs(error),
         pct_error=100.0 * error / actual_total if actual_total else float("nan"),
-        by_frequency=_frequency_table(x, actual, predicted),
+        by_frequency=frequency_table(x, actual, predicted),
         likelihood_days=d_days,
         brier=float(np.mean((likelihood - bought) ** 2)),
-        by_decile=_deciles(likelihood, bought),
+        by_decile=decile_table(likelihood, bought),
     )
 
 
-def _pick(abs_errors: Mapping[str, float]) -> str:
+def pick_model(abs_errors: Mapping[str, float]) -> str:
     """The model with the smallest absolute error; errors within 1e-9 (relative to the
     largest, at least 1 purchase) count as ties, won by BG/NBD, then by the given order."""
     best = min(abs_errors.values())
@@ -329,6 +336,7 @@ def choose_model(
     *,
     likelihood_days: int = DEFAULT_LIKELIHOOD_DAYS,
     unit_days: float = 1,
+    fitter: Callable[[str, FloatArray, FloatArray, FloatArray], Fit] | None = None,
 ) -> ModelChoice:
     """Pick the purchase model that best forecast a holdout at the end of the data.
 
@@ -345,6 +353,9 @@ def choose_model(
     made a repeat purchase in the calibration period, or the calibration period is
     shorter than :data:`MIN_CALIBRATION_DAYS` (60) days, no model is fitted and the
     default model, BG/NBD, is returned with ``too_small=True`` and the counts.
+
+    ``fitter(model, frequency, recency, T)`` fits a model on the calibration summary
+    (default: the model's own ``fit`` on every customer).
     """
     names = [get_model(m).name for m in models]
     if not names:
@@ -399,10 +410,18 @@ def choose_model(
             repeat_buyers=repeat_buyers,
             calibration_days=max(calibration_days, 0),
         )
+    cal = data.calibration
+    cal_x = cal.frequency.astype(np.float64)
     reports = {
-        name: evaluate_holdout(data, name, likelihood_days=likelihood_days) for name in names
+        name: evaluate_holdout(
+            data,
+            name,
+            likelihood_days=likelihood_days,
+            fit=None if fitter is None else fitter(name, cal_x, cal.recency, cal.T),
+        )
+        for name in names
     }
-    chosen = _pick({name: rep.abs_error for name, rep in reports.items()})
+    chosen = pick_model({name: rep.abs_error for name, rep in reports.items()})
     best = reports[chosen]
     others = "; ".join(
         f"{rep.label} {rep.predicted_total:.1f} ({rep.pct_error:+.1f}%)"
@@ -425,4 +444,5 @@ def choose_model(
         calibration_end=data.calibration_end,
         repeat_buyers=repeat_buyers,
         calibration_days=calibration_days,
+        data=data,
     )

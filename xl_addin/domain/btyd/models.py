@@ -8,6 +8,9 @@
     alive = model.p_alive(fit, frequency, recency, T)
     e = model.expected_purchases(fit, [[13], [26], [52]], frequency, recency, T)  # (3, n)
 
+``purchase_probability(fit, t, frequency, recency, T)`` is the chance of at least one
+purchase in the next ``t``, for any of the three fits.
+
 Every fit has ``params`` (dict), ``log_likelihood``, ``n``, ``converged``, ``message``,
 ``flags`` and ``model`` (its key in ``MODELS``); :func:`model_of` finds a fit's model.
 The log-likelihoods are comparable across models on the same data (same time unit).
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from . import bgnbd, mbgnbd, pareto_nbd
@@ -36,6 +40,7 @@ __all__ = [
     "PurchaseFit",
     "get_model",
     "model_of",
+    "purchase_probability",
 ]
 
 #: Any fitted purchase-count model.
@@ -162,3 +167,31 @@ def model_of(fit: Any) -> Model:
         "fit",
         f"must be a BG/NBD, MBG/NBD or Pareto/NBD fit, got {type(fit).__name__}",
     )
+
+
+def purchase_probability(
+    fit: Any, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> FloatArray:
+    """P(at least one purchase in (T, T+t] | x, t_x, T) for a BG/NBD, MBG/NBD or Pareto/NBD fit.
+
+    ``P(alive) * (1 - ((alpha+T)/(alpha+T+t))^(r+x))``: a customer alive at T buys in the
+    window unless their Poisson purchase process is silent for ``t``; given alive, the
+    purchase rate is Gamma(r+x, alpha+T) a posteriori in all three models (FHL 2005,
+    eq. 2 and note 009, section 4), and E[exp(-lambda t)] under that Gamma is the ratio
+    above. For BG/NBD and MBG/NBD this is exact (dropout happens only at a purchase);
+    for Pareto/NBD it ignores dropout inside the window, an upper bound whose error is
+    of the order of (t / expected lifetime). Always below P(alive), so never 1 for a
+    customer the model cannot be sure of. ``t`` broadcasts like the expectations'.
+    """
+    from .utils import _horizon, _rft
+
+    spec = model_of(fit)
+    r, alpha = float(fit.r), float(fit.alpha)
+    spec.check(fit)
+    horizon = _horizon(t)
+    x, tx, age = _rft(frequency, recency, T)
+    alive = spec.p_alive(fit, x, tx, age)
+    horizon, x, age, alive = np.broadcast_arrays(horizon, x, age, alive)
+    with np.errstate(all="ignore"):
+        log_silent = (r + x) * (np.log(alpha + age) - np.log(alpha + age + horizon))
+    return np.asarray(alive * -np.expm1(log_silent), dtype=np.float64)
