@@ -71,10 +71,15 @@ class Reason(StrEnum):
     FILE_NOT_FOUND = "file_not_found"
     NOT_A_WORKBOOK = "not_a_workbook"
     OTHER_FORMAT = "other_format"
+    OTHER_FORMAT_CSV = "other_format_csv"
     ENCRYPTED = "encrypted"
     CORRUPT = "corrupt"
     TOO_LARGE = "too_large"
     CHANGED_ON_DISK = "changed_on_disk"
+    READ_ONLY = "read_only"
+    OPEN_ELSEWHERE = "open_elsewhere"
+    OPEN_ELSEWHERE_UNKNOWN = "open_elsewhere_unknown"
+    BUSY = "busy"
     UNSUPPORTED_EXTENSION = "unsupported_extension"
     BAD_AS_OF = "bad_as_of"
     LUNAR_OUT_OF_RANGE = "lunar_out_of_range"
@@ -84,6 +89,8 @@ class Reason(StrEnum):
     XLWINGS_MISMATCH = "xlwings_mismatch"
     UNEXPECTED_WHILE_WRITING = "unexpected_while_writing"
     TABLE_HAS_TOTALS = "table_has_totals"
+    OUTPUT_TABLE_TOTALS = "output_table_totals"
+    SHEET_FULL = "sheet_full"
     # the call list loop (the Message column of a row that could not be logged)
     CALL_UNKNOWN_OUTCOME = "call_unknown_outcome"
     CALL_BAD_DATE = "call_bad_date"
@@ -224,6 +231,13 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.OTHER_FORMAT: (
         "{path} is {kind!s}, and CustomerBook works in .xlsx and .xlsm workbooks: open it in "
         "Excel, WPS or LibreOffice and save it as an Excel workbook (.xlsx), then refresh that "
+        "file",
+        "{path} 是{kind!s}，CustomerBook 使用 .xlsx 或 .xlsm 工作簿：请用 Excel、WPS 或 LibreOffice "
+        "打开并另存为 Excel 工作簿（.xlsx），再刷新该文件",
+    ),
+    Reason.OTHER_FORMAT_CSV: (
+        "{path} is {kind!s}, and CustomerBook works in .xlsx and .xlsm workbooks: open it in "
+        "Excel, WPS or LibreOffice and save it as an Excel workbook (.xlsx), then refresh that "
         "file. (Orders exported from a till or a web shop as CSV go in with "
         "'customerbook import BOOK FILE'.)",
         "{path} 是{kind!s}，CustomerBook 使用 .xlsx 或 .xlsm 工作簿：请用 Excel、WPS 或 LibreOffice "
@@ -246,6 +260,30 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "{path} was changed by someone else while CustomerBook was working; nothing was "
         "written. Close it in Excel and run again",
         "CustomerBook 运行期间 {path} 被其他程序修改；未写入任何内容。请在 Excel 中关闭后重试",
+    ),
+    Reason.READ_ONLY: (
+        "{path} is read-only, so it was not changed; make it writable, or write the results "
+        "to another file with --out",
+        "{path} 为只读文件，未做修改；请取消只读，或用 --out 把结果写入另一个文件",
+    ),
+    Reason.OPEN_ELSEWHERE: (
+        "{path} is open in a spreadsheet program ({who} has it open), so it was not changed: "
+        "their next save would overwrite the results, or the results theirs. Close it there "
+        "and run again, or write to another file with --out",
+        "{path} 正被 {who} 在电子表格程序中打开，未做修改：对方下次保存会覆盖结果，或结果覆盖对方的修改。"
+        "请先在那里关闭后重试，或用 --out 写入另一个文件",
+    ),
+    Reason.OPEN_ELSEWHERE_UNKNOWN: (
+        "{path} is open in a spreadsheet program (its lock file is beside it), so it was not "
+        "changed. Close it there and run again (if nobody has it open, delete the lock file), "
+        "or write to another file with --out",
+        "{path} 正在电子表格程序中打开（旁边有其锁定文件），未做修改。请先关闭后重试（若无人打开，"
+        "可删除该锁定文件），或用 --out 写入另一个文件",
+    ),
+    Reason.BUSY: (
+        "another CustomerBook refresh of {path} is running; nothing was written: run again "
+        "when it has finished",
+        "另一个 CustomerBook 正在刷新 {path}；未写入任何内容：请待其完成后重试",
     ),
     Reason.UNSUPPORTED_EXTENSION: (
         "{path}: output must be .xlsx or .xlsm, matching the input",
@@ -291,6 +329,20 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.TABLE_HAS_TOTALS: (
         "the table {table} has a totals row; CustomerBook cannot append below it",
         "表格 {table} 含有汇总行，无法在其下方追加记录",
+    ),
+    Reason.OUTPUT_TABLE_TOTALS: (
+        "{path}: the table {table} on sheet {sheet} has a totals row, and CustomerBook "
+        "rewrites that sheet on every refresh; nothing was written. Switch its totals row off "
+        "(Table Design > Total Row) and run again",
+        "{path}：工作表 {sheet} 上的表格 {table} 含有汇总行，而 CustomerBook 每次刷新都会重写该表；"
+        "未写入任何内容。请关闭其汇总行（表设计 > 汇总行）后重试",
+    ),
+    Reason.SHEET_FULL: (
+        "{path}: sheet {sheet} has room for {free:,} more rows below its data, and {rows:,} "
+        "are to be added (Excel's last row is 1,048,576); nothing was written. Move older rows "
+        "to another workbook to make room",
+        "{path}：工作表 {sheet} 的数据下方只剩 {free:,} 行，而需追加 {rows:,} 行（Excel 最多 1,048,576 "
+        "行）；未写入任何内容。请把较早的记录移到另一个工作簿以腾出空间",
     ),
     # --- the call list loop ------------------------------------------------------
     Reason.CALL_UNKNOWN_OUTCOME: (
@@ -345,6 +397,7 @@ FILE_KINDS: Mapping[str, tuple[str, str]] = {
     "ods": ("an OpenDocument spreadsheet (.ods)", " OpenDocument 电子表格（.ods）"),
     "numbers": ("a Numbers spreadsheet (.numbers)", " Numbers 表格（.numbers）"),
     "csv": ("a text file of values (CSV)", "文本数据文件（CSV）"),
+    "strict": ("a workbook saved as Strict Open XML", "以“Strict Open XML”格式保存的工作簿"),
 }
 
 

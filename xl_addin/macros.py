@@ -115,13 +115,15 @@ def refresh_file(
     """
     start = time.perf_counter()
     tell = progress or no_progress
-    with _bulk():
+    target = Path(out) if out else Path(path)
+    if out is None:  # read-only, or open in Excel/WPS/LibreOffice: refused before any work
+        files.check_in_place(target)
+    with _bulk(), files.book_lock(target):  # one refresh of a book at a time
         tell("read", None)
         book = files.read_book(path)
         result = refresh_core(book.raw, book.calllist, list(book.info.sheets), job, as_of,
                               today, progress=tell, release_rows=True)
         tell("write", result.outputs.lang)
-        target = Path(out) if out else book.path
         result.report = files.write_outputs(book, target, result.tables, result.contacts_rows,
                                             result.outputs.lang)
     result.written = target

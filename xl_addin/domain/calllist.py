@@ -165,7 +165,7 @@ def call_list(
     if due.empty and not pending_ids:
         return pd.DataFrame(columns=CALL_COLUMNS)
 
-    due = due.assign(Weight=due["Reason"].map(REASON_WEIGHTS).fillna(0))
+    due = due.assign(Weight=due["Reason"].map(REASON_WEIGHTS).fillna(0).astype(float))
     due = due.sort_values(["CustomerID", "Weight", "DaysOverdue"], ascending=[True, False, False],
                           kind="stable")
     g = due.groupby("CustomerID", sort=False)

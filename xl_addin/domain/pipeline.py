@@ -286,10 +286,11 @@ def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
     said = (tries > 0) | pushed
     if not said.any():
         return detail
-    n, day = tries[said].astype(str), items.loc[said, "NotBefore"].dt.strftime("%Y-%m-%d")
-    resting, later = items.loc[said, "Resting"], pushed[said]
-    routine = items.loc[said, "Reason"].isin(ROUTINE)
-    one = tries[said] == 1
+    n = tries[said].astype(str).to_numpy(dtype=object)
+    day = items.loc[said, "NotBefore"].dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    resting, later = items.loc[said, "Resting"].to_numpy(bool), pushed[said].to_numpy(bool)
+    routine = items.loc[said, "Reason"].isin(ROUTINE).to_numpy()
+    one = (tries[said] == 1).to_numpy()
     if zh:
         note = np.select(
             [resting, (n != "0") & later, n != "0", later & routine, later],
@@ -303,10 +304,10 @@ def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
             [n + noun + ": resting until " + day, n + noun + "; call again on " + day, n + noun,
              "not interested: no routine call before " + day, "call again on " + day], "")
     sep = "；" if zh else "; "
-    head = detail[said]
-    out = detail.copy()
-    out[said] = np.where(head == "", note, head + sep + note)
-    return out
+    head = detail[said].to_numpy(dtype=object)
+    out = detail.to_numpy(dtype=object)
+    out[said.to_numpy()] = np.where(head == "", note, head + sep + note)
+    return pd.Series(out, index=items.index, dtype=object)
 
 
 def _segment_order(s, rules: dict[int, tuple[str, ...]] | None) -> list[str]:

@@ -24,11 +24,12 @@ from ..names import CALLLIST, CONTACTS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
 from .ooxml.refs import parse_ref
+from .ooxml.replace import book_lock, check_writable_in_place
 from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
 from .reading import epoch, header_at, mark_unreadable
 from .sheets import find_sheet, input_candidates
 
-__all__ = ["BookData", "read_book", "write_outputs"]
+__all__ = ["BookData", "book_lock", "check_in_place", "read_book", "write_outputs"]
 
 @dataclass
 class BookData:
@@ -115,6 +116,19 @@ def _with_rows_below(raw: RawTable, rows: list[list[Any]], last: int, name: str)
     return rows[:end]
 
 
+def check_in_place(path: Path) -> None:
+    """Refuse to refresh ``path`` in place when it is read-only or open in a spreadsheet
+    program (said in the book's language when the book can be opened)."""
+    try:
+        check_writable_in_place(path.resolve() if path.is_symlink() else path)
+    except BookError as exc:
+        try:
+            exc.localise(book_language(ooxml.inspect_book(path).sheets))
+        except BookError:
+            pass
+        raise
+
+
 def read_book(path: str | Path) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file."""
     path = Path(path)
@@ -124,8 +138,12 @@ def read_book(path: str | Path) -> BookData:
         if exc.code == Reason.NOT_A_WORKBOOK:  # say what it is, and what to do with it
             kind = other_format(path)
             if kind is not None:
-                raise BookError(Reason.OTHER_FORMAT, path=str(path), kind=kind) from exc
+                code = Reason.OTHER_FORMAT_CSV if kind == "csv" else Reason.OTHER_FORMAT
+                raise BookError(code, path=str(path), kind=kind) from exc
         raise
+    if info.strict:  # the reader knows the usual (transitional) format only
+        raise BookError(Reason.OTHER_FORMAT, path=str(path), kind="strict",
+                        lang=book_language(info.sheets))
     try:
         return _read(path, info)
     except BookError as exc:  # the sheets are known: say it in the workbook's language

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import BookError
+from ...errors import BookError, Reason
 from .book import Sheet, Table, TableInfo, corrupt, too_large, unsupported_layout
 from .cells import Columns, emit_cells
 from .changes import Changes
@@ -131,9 +131,9 @@ def append_rows(ch: Changes, text: str, ap: Append, sheet: Sheet) -> str:
         style_row = last_val if last_val > header_row else 0
     start = last_val + 1
     end = start + len(rows) - 1
-    if end > MAX_ROWS:
-        raise too_large(pkg.path, f"appending {len(rows):,} rows to {sheet.name} would "
-                                  f"pass Excel's last row ({MAX_ROWS:,})")
+    if end > MAX_ROWS:  # not a file too large to read: a sheet with no room left
+        raise BookError(Reason.SHEET_FULL, path=str(pkg.path), sheet=sheet.name,
+                        rows=len(rows), free=max(MAX_ROWS - last_val, 0))
     cl = c1 + width - 1
     # the rows we fill must be empty where we write
     in_range = [k for k in range(len(found)) if start <= found[k][0] <= end]

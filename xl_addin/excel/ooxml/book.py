@@ -34,6 +34,7 @@ class BookInfo:
     tables: tuple[TableInfo, ...]
     date1904: bool
     macro_enabled: bool  #: has a VBA project / macro-enabled content type
+    strict: bool = False  #: saved as "Strict Open XML" (ISO 29500 strict namespaces)
 
 
 @dataclass

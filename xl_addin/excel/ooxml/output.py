@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import BookError
+from ...errors import BookError, Reason
 from .book import Sheet, Table, too_large, unsupported_layout
 from .cells import Columns, rows_xml
 from .changes import Changes
@@ -122,8 +122,9 @@ def _follow_table(ch: Changes, o: OutputSheet, tables: list[Table], rows: list[A
     if pr is None or pr[:2] != (1, 1):
         raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} starts at "
                                            f"{t.ref.split(':')[0]}; it must start at A1")
-    if t.totals_rows:
-        raise BookError("table_has_totals", path=str(pkg.path), table=t.name)
+    if t.totals_rows:  # an output Table is rewritten, not appended to: say that
+        raise BookError(Reason.OUTPUT_TABLE_TOTALS, path=str(pkg.path), table=t.name,
+                        sheet=o.name)
     if bool(t.header_rows) != bool(o.header) or not rows or not ncols:
         raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} needs a "
                                            "header row and CustomerBook writes one only "

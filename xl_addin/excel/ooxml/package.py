@@ -368,6 +368,7 @@ class Package:
             tables=tuple(t.info for t in self.tables),
             date1904=self.date1904,
             macro_enabled=self.macro_enabled,
+            strict=self.main_ns == NS_MAIN[1],
         )
 
 

@@ -8,18 +8,22 @@ run can tell a leftover from a file another run is still writing, and deletes it
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from ...errors import BookError, Reason
 from .package import CHUNK
 
-__all__ = ["TempFile", "backup", "prune_backups"]
+__all__ = ["TempFile", "backup", "book_lock", "check_writable_in_place", "holder_of", "prune_backups"]
 
 _TMP_SUFFIX = ".customerbook-tmp"  # documented: .<file name>.<random>.customerbook-tmp
 _STAMP = "%Y%m%d-%H%M%S"
@@ -180,3 +184,112 @@ def prune_backups(path: Path, keep: int) -> list[Path]:
     for f in gone:
         f.unlink(missing_ok=True)
     return gone
+
+
+# --------------------------------------------------------------------------- who holds a book
+def holder_of(book: Path) -> str | None:
+    """Who has ``book`` open in a spreadsheet program, by the lock file that program keeps
+    beside it: Excel and WPS ``~$<name>`` (the user name inside), LibreOffice
+    ``.~lock.<name>#`` (its first field). ``None`` when there is no such file; ``""`` when
+    there is one but it names nobody."""
+    folder, name = book.parent, book.name
+    for lock in (folder / f"~${name}", folder / f"~${name[2:]}", folder / f".~lock.{name}#"):
+        try:
+            data = lock.read_bytes()[:4096]
+        except OSError:
+            continue
+        if lock.name.startswith(".~lock."):
+            first = data.decode("utf-8", "replace").split(",", 1)[0].strip()
+            return first
+        return _owner_name(data)
+    return None
+
+
+def _owner_name(data: bytes) -> str:
+    """The user name in an Excel/WPS owner file: a length byte and the name in the
+    system's code page, and the name again in UTF-16 from byte 54."""
+    if len(data) > 56:
+        n = data[54]
+        text = data[56:56 + 2 * n].decode("utf-16-le", "ignore").strip("\x00 ")
+        if text and text.isprintable():
+            return text
+    n = data[0] if data else 0
+    for codec in ("utf-8", "gb18030", "cp1252"):
+        try:
+            text = data[1:1 + n].decode(codec).strip()
+        except UnicodeDecodeError:
+            continue
+        if text.isprintable():
+            return text
+    return ""
+
+
+def check_writable_in_place(book: Path) -> None:
+    """Refuse to replace ``book`` in place when it is marked read-only, or when a
+    spreadsheet program has it open (its next save would overwrite ours, or ours
+    theirs). Writing elsewhere (``--out``) is not refused."""
+    try:
+        mode = book.stat().st_mode
+    except OSError:
+        return
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise BookError(Reason.READ_ONLY, path=str(book))
+    who = holder_of(book)
+    if who is not None:
+        raise BookError(Reason.OPEN_ELSEWHERE if who else Reason.OPEN_ELSEWHERE_UNKNOWN,
+                        path=str(book), who=who)
+
+
+_LOCK_SUFFIX = ".customerbook-lock"
+
+
+@contextlib.contextmanager
+def book_lock(book: Path, wait: float = 10.0) -> Iterator[None]:
+    """Hold CustomerBook's own lock on ``book`` (a ``.<name>.customerbook-lock`` file
+    beside it, removed afterwards) for the whole of a refresh: a second refresh of the
+    same book waits up to ``wait`` seconds, then refuses (:class:`BookError` ``busy``)."""
+    lock = book.parent / f".{book.name}{_LOCK_SUFFIX}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:  # a folder we may not write to: the write itself will say so
+            yield
+            return
+        if _try_lock(fd) and _same_inode(fd, lock):
+            break  # ours (and still the file of that name: not one removed meanwhile)
+        os.close(fd)
+        if time.monotonic() > deadline:
+            raise BookError(Reason.BUSY, path=str(book))
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        os.close(fd)  # closing releases the lock
+
+
+def _same_inode(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == path.stat().st_ino
+    except OSError:
+        return False
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False

@@ -26,7 +26,7 @@ from .changes import Changes
 from .output import OutputSheet, write_output
 from .package import MAX_PART_BYTES, WORKBOOK_TYPES, Package, fingerprint
 from .parts import SheetEntry, edit_shared_parts, new_rid
-from .replace import TempFile, prune_backups
+from .replace import TempFile, check_writable_in_place, prune_backups
 from .zipout import ZipOut, clone_info, deflate
 
 __all__ = ["WriteReport", "write_book"]
@@ -111,12 +111,16 @@ def write_book(
     """
     t0 = time.perf_counter()
     src, dst = Path(src), Path(dst)
+    if dst.is_symlink():  # a link to the book: refresh the book it points at, keep the link
+        dst = dst.resolve()
     outputs, appends = list(outputs), list(appends)
     if backups < 0:
         raise ValueError("backups must be 0 or more")
     if not dst.parent.is_dir():
         raise BookError("file_not_found", path=str(dst.parent))
     in_place = dst.exists() and _same_file(src, dst)
+    if in_place:
+        check_writable_in_place(dst)
     report = WriteReport(path=dst)
     with Package.open(src) as pkg:
         if expect is not None:
