@@ -401,10 +401,21 @@ FILE_KINDS: Mapping[str, tuple[str, str]] = {
 }
 
 
+class Said(tuple):
+    """A detail said in both languages: ``Said(en, zh)``; a message picks its language's."""
+
+    def __new__(cls, en: str, zh: str) -> "Said":
+        return super().__new__(cls, (en, zh))
+
+    def __str__(self) -> str:
+        return self[0]
+
+
 def render_message(code: Reason | str, lang: str = "en", **params: Any) -> str:
     """Render the catalogue entry ``code`` in ``lang`` (``en`` or ``zh-CN``)."""
     en, zh = MESSAGES[Reason(code)]
     template = zh if lang == "zh-CN" else en
+    params = {k: (v[lang == "zh-CN"] if isinstance(v, Said) else v) for k, v in params.items()}
     if lang == "zh-CN" and isinstance(params.get("expected"), str):
         params["expected"] = _ZH_EXPECTED.get(params["expected"], params["expected"])
     if params.get("kind") in FILE_KINDS:

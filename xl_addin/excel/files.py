@@ -19,7 +19,7 @@ from typing import Any
 import python_calamine as pc
 
 from ..domain.schema import RawTable, blank
-from ..errors import BookError, Reason
+from ..errors import BookError, Reason, Said
 from ..names import CALLLIST, CONTACTS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
@@ -180,7 +180,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as exc:  # calamine raises its own family for damaged parts
-        raise BookError(Reason.CORRUPT, path=str(path), detail=DAMAGED) from exc
+        raise BookError(Reason.CORRUPT, path=str(path), detail=damaged()) from exc
     from ..names import INPUT_SHEETS
 
     specs = {s.key: s for s in (*INPUT_SHEETS, CALLLIST)}
@@ -225,7 +225,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
         raise
     except Exception as exc:
         where = f"{sheet} ({info.sheet_parts.get(sheet, '?')})" if sheet else ""
-        raise BookError(Reason.CORRUPT, path=str(path), detail=DAMAGED + where) from exc
+        raise BookError(Reason.CORRUPT, path=str(path), detail=damaged(where)) from exc
     finally:
         for f in (*bounds.values(), *facts.values()):
             f.cancel()
@@ -237,8 +237,11 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     return BookData(path, info, fp, raw, call_raw, first_col, tables)
 
 
-#: what a damaged part is called in the message (never a library's own exception text)
-DAMAGED = "a part of the file cannot be read: "
+def damaged(where: str = "") -> Said:
+    """What a damaged part is called in the message (never a library's own exception text)."""
+    if not where:
+        return Said("a part of the file cannot be read", "文件的某个部分无法读取")
+    return Said(f"a part of the file cannot be read: {where}", f"文件的某个部分无法读取：{where}")
 
 
 def _scanner(path: Path, parts: list[tuple[str, str]], bounds: dict[str, Future],
@@ -277,7 +280,16 @@ def write_outputs(
     if out.suffix.lower() not in {".xlsx", ".xlsm"} or (
         out.suffix.lower() != book.path.suffix.lower()
     ):
-        raise BookError("unsupported_extension", path=str(out))
+        raise BookError("unsupported_extension", path=str(out), lang=lang)
+    try:
+        return _write(book, out, tables, contacts_rows, lang)
+    except BookError as exc:  # the book's language is known by now: say it in that
+        exc.localise(lang)
+        raise
+
+
+def _write(book: BookData, out: Path, tables: list[Any], contacts_rows: list[list[Any]],
+           lang: str) -> ooxml.WriteReport:
     sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header, t.row_breaks,
                                 t.row_height) for t in tables]
     appends = []

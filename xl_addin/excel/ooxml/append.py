@@ -52,7 +52,8 @@ def _named_table(ch: Changes, ap: Append, sheet: Sheet) -> TableInfo | None:
         if t.info.name.casefold() == key:
             table = t.info
     if table is None:
-        raise unsupported_layout(pkg.path, f"sheet {sheet.name} has no table named {ap.table}")
+        raise unsupported_layout(pkg.path, f"sheet {sheet.name} has no table named {ap.table}",
+                                 f"工作表 {sheet.name} 上没有名为 {ap.table} 的表格")
     if table.totals_rows:
         raise BookError("table_has_totals", path=str(pkg.path), table=table.name)
     return table
@@ -72,14 +73,15 @@ def append_rows(ch: Changes, text: str, ap: Append, sheet: Sheet) -> str:
     table = _named_table(ch, ap, sheet)
     m_open = re.search(rf"<{p}sheetData(?=[\s/>])[^>]*?(/?)>", text)
     if m_open is None:
-        raise corrupt(pkg.path, f"{sheet.part} has no <sheetData>")
+        raise corrupt(pkg.path, f"{sheet.part} has no <sheetData>", f"{sheet.part} 缺少 <sheetData>")
     if m_open[1]:
         body_start = body_end = m_open.end()
     else:
         body_start = m_open.end()
         body_end = text.find(f"</{p}sheetData>", body_start)
         if body_end < 0:
-            raise corrupt(pkg.path, f"{sheet.part}: <sheetData> is not closed")
+            raise corrupt(pkg.path, f"{sheet.part}: <sheetData> is not closed",
+                          f"{sheet.part} 的 <sheetData> 没有结束标记")
     body = text[body_start:body_end]
     found: list[_Row] = []
     n = 0
@@ -98,7 +100,8 @@ def append_rows(ch: Changes, text: str, ap: Append, sheet: Sheet) -> str:
     if table is not None:
         pr = parse_ref(table.ref)
         if pr is None:
-            raise corrupt(pkg.path, f"table {table.name} has a bad ref {table.ref!r}")
+            raise corrupt(pkg.path, f"table {table.name} has a bad ref {table.ref!r}",
+                          f"表格 {table.name} 的区域 {table.ref!r} 有误")
         c1, tr1, c2, tr2 = pr
         if width > c2 - c1 + 1:
             raise ValueError(f"append to table {table.name}: rows have {width} values "
@@ -119,7 +122,8 @@ def append_rows(ch: Changes, text: str, ap: Append, sheet: Sheet) -> str:
     else:
         c1 = 1
         if width > MAX_COLS:
-            raise too_large(pkg.path, f"append to {sheet.name}: {width:,} columns")
+            raise too_large(pkg.path, f"append to {sheet.name}: {width:,} columns",
+                            f"追加到 {sheet.name}：{width:,} 列")
 
         def valued(k: int) -> bool:
             return any(h for *_x, h in cells(k))
@@ -142,7 +146,9 @@ def append_rows(ch: Changes, text: str, ap: Append, sheet: Sheet) -> str:
             if has and c1 <= c <= cl:
                 raise unsupported_layout(pkg.path, f"cannot append to {sheet.name}: cell "
                                                    f"{col_letter(c)}{found[k][0]} below the "
-                                                   "data is not empty")
+                                                   "data is not empty",
+                                         f"无法追加到 {sheet.name}：数据下方的单元格 "
+                                         f"{col_letter(c)}{found[k][0]} 不是空的")
     # styles: the cell above (the last data row), else the column style
     above: dict[int, int] = {}
     for k in range(len(found)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import BookError
+from ...errors import BookError, Said
 
 __all__ = ["BookInfo", "Sheet", "Table", "TableInfo", "corrupt", "too_large",
            "unsupported_layout"]
@@ -57,16 +57,16 @@ class Table:
     sheet_part: str
 
 
-def corrupt(path: Path | str, detail: str) -> BookError:
-    """The file is damaged: ``detail`` says where."""
-    return BookError("corrupt", path=str(path), detail=detail)
+def corrupt(path: Path | str, detail: str, zh: str) -> BookError:
+    """The file is damaged: ``detail`` (and ``zh``, the same in Chinese) says where."""
+    return BookError("corrupt", path=str(path), detail=Said(detail, zh))
 
 
-def too_large(path: Path | str, detail: str) -> BookError:
-    """The file (or what would be written) passes a limit: ``detail`` says which."""
-    return BookError("too_large", path=str(path), detail=detail)
+def too_large(path: Path | str, detail: str, zh: str) -> BookError:
+    """The file (or what would be written) passes a limit: ``detail``/``zh`` says which."""
+    return BookError("too_large", path=str(path), detail=Said(detail, zh))
 
 
-def unsupported_layout(path: Path, detail: str) -> BookError:
+def unsupported_layout(path: Path, detail: str, zh: str) -> BookError:
     """A sheet laid out in a way CustomerBook cannot write into (not a damaged file)."""
-    return BookError("unsupported_layout", path=str(path), detail=detail)
+    return BookError("unsupported_layout", path=str(path), detail=Said(detail, zh))

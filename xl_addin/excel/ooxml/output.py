@@ -116,19 +116,24 @@ def _follow_table(ch: Changes, o: OutputSheet, tables: list[Table], rows: list[A
     pkg = ch.pkg
     if len(tables) > 1:
         raise unsupported_layout(pkg.path, f"sheet {o.name} holds {len(tables)} tables; "
-                                           "an output sheet may hold at most one")
+                                           "an output sheet may hold at most one",
+                                 f"工作表 {o.name} 含有 {len(tables)} 个表格；"
+                                 "结果表最多只能有一个")
     t = tables[0].info
     pr = parse_ref(t.ref)
     if pr is None or pr[:2] != (1, 1):
         raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} starts at "
-                                           f"{t.ref.split(':')[0]}; it must start at A1")
+                                           f"{t.ref.split(':')[0]}; it must start at A1",
+                                 f"工作表 {o.name} 上的表格 {t.name} 从 "
+                                 f"{t.ref.split(':')[0]} 开始；它必须从 A1 开始")
     if t.totals_rows:  # an output Table is rewritten, not appended to: say that
         raise BookError(Reason.OUTPUT_TABLE_TOTALS, path=str(pkg.path), table=t.name,
                         sheet=o.name)
     if bool(t.header_rows) != bool(o.header) or not rows or not ncols:
         raise unsupported_layout(pkg.path, f"table {t.name} on sheet {o.name} needs a "
                                            "header row and CustomerBook writes one only "
-                                           "with header=True")
+                                           "with header=True",
+                                 f"工作表 {o.name} 上的表格 {t.name} 需要标题行")
     header = list(rows[0]) + [None] * (ncols - len(rows[0]))
     names = table_names(header)
     rows[0] = names
@@ -152,10 +157,13 @@ def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
     ncols = max(map(len, rows), default=0)
     if nrows > MAX_ROWS:
         raise too_large(pkg.path, f"sheet {o.name} would have {nrows:,} rows "
-                                  f"(Excel's limit is {MAX_ROWS:,})")
+                                  f"(Excel's limit is {MAX_ROWS:,})",
+                        f"工作表 {o.name} 将有 {nrows:,} 行（Excel 上限为 {MAX_ROWS:,} 行）")
     if ncols > MAX_COLS:
         raise too_large(pkg.path, f"sheet {o.name} would have {ncols:,} columns "
-                                  f"(Excel's limit is {MAX_COLS:,}, column XFD)")
+                                  f"(Excel's limit is {MAX_COLS:,}, column XFD)",
+                        f"工作表 {o.name} 将有 {ncols:,} 列（Excel 上限为 {MAX_COLS:,} 列，"
+                        "即 XFD 列）")
     kinds_s = _kind_styles(ch, o.kinds, ncols)
     st = ch.styles
     if sheet is None:  # a new sheet

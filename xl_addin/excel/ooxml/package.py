@@ -83,7 +83,7 @@ def parse(data: bytes, path: Path | str, what: str) -> Element:
     try:
         return SafeET.fromstring(data)
     except (ParseError, DefusedXmlException, ValueError) as exc:
-        raise corrupt(path, f"{what} is not valid XML ({exc})") from exc
+        raise corrupt(path, f"{what} is not valid XML ({exc})", f"{what} 不是有效的 XML（{exc}）") from exc
 
 
 def read_bounded(zf: zipfile.ZipFile, part: str, chunk: int = 1 << 22) -> bytearray:
@@ -149,7 +149,8 @@ class Package:
         except Exception as exc:  # BadZipFile, OSError, struct.error, ... on damage
             if head[:2] == b"PK" and st.st_size > 0:
                 raise corrupt(path, "the zip directory is missing or damaged "
-                                    "(the file may be truncated)") from None
+                                    "(the file may be truncated)",
+                              "压缩目录缺失或损坏（文件可能不完整）") from None
             raise BookError("not_a_workbook", path=str(path)) from exc
         self.infos = self.zf.infolist()
         self._check_directory()
@@ -160,26 +161,33 @@ class Package:
         """The declared half of the zip-bomb guard, and names that must be unique."""
         path, infos = self.path, self.infos
         if len(infos) > _MAX_PARTS:
-            raise too_large(path, f"{len(infos):,} parts in the zip (limit {_MAX_PARTS:,})")
+            raise too_large(path, f"{len(infos):,} parts in the zip (limit {_MAX_PARTS:,})",
+                            f"压缩包内有 {len(infos):,} 个部件（上限 {_MAX_PARTS:,}）")
         total = 0
         for i in infos:
             if i.file_size > MAX_PART_BYTES:
                 raise too_large(path, f"part {i.filename} unpacks to {i.file_size:,} bytes "
-                                      "(limit 2 GiB)")
+                                      "(limit 2 GiB)",
+                                f"部件 {i.filename} 解压后为 {i.file_size:,} 字节（上限 2 GiB）")
             if i.file_size > _RATIO_FROM and i.file_size > _MAX_RATIO * max(i.compress_size, 1):
                 raise too_large(path, f"part {i.filename} unpacks to {i.file_size:,} bytes "
                                       f"from {i.compress_size:,}, a compression ratio above "
-                                      f"{_MAX_RATIO}:1 (a zip bomb?)")
+                                      f"{_MAX_RATIO}:1 (a zip bomb?)",
+                                f"部件 {i.filename} 由 {i.compress_size:,} 字节解压为 "
+                                f"{i.file_size:,} 字节，压缩比超过 {_MAX_RATIO}:1"
+                                "（可能是压缩炸弹）")
             total += i.file_size
             if i.flag_bits & 0x1:
                 raise BookError("encrypted", path=str(path))
         if total > _MAX_TOTAL_BYTES:
-            raise too_large(path, f"the parts unpack to {total:,} bytes (limit 6 GiB)")
+            raise too_large(path, f"the parts unpack to {total:,} bytes (limit 6 GiB)",
+                            f"各部件解压后共 {total:,} 字节（上限 6 GiB）")
         self.lower: dict[str, str] = {}
         for i in infos:
             key = i.filename.lower()
             if key in self.lower:
-                raise corrupt(path, f"the zip holds {i.filename} twice")
+                raise corrupt(path, f"the zip holds {i.filename} twice",
+                              f"压缩包内有两个 {i.filename}")
             self.lower[key] = i.filename
         self.info_by_name = {i.filename: i for i in infos}
 
@@ -198,7 +206,7 @@ class Package:
             raise BookError("not_a_workbook", path=str(path))
         self.wb_part = self.real(wb_part)
         if not self.has("[Content_Types].xml"):
-            raise corrupt(path, "[Content_Types].xml is missing")
+            raise corrupt(path, "[Content_Types].xml is missing", "缺少 [Content_Types].xml")
         self.ct_part = self.real("[Content_Types].xml")
         self.ct_text = self.text(self.ct_part)
         ct = self.tree(self.ct_part)
@@ -228,7 +236,7 @@ class Package:
             elif local(el.tag) == "sheets":
                 sheets_el = el
         if sheets_el is None:
-            raise corrupt(path, f"{self.wb_part} lists no sheets")
+            raise corrupt(path, f"{self.wb_part} lists no sheets", f"{self.wb_part} 中没有工作表")
         self.wb_rels_part = self.rels_part_of(self.wb_part)
         self.wb_rels: dict[str, tuple[str, str]] = {}
         self.rel_ns = NS_DOC_REL
@@ -282,7 +290,8 @@ class Package:
                         part=tpart,
                     )
                 except ValueError:
-                    raise corrupt(self.path, f"{tpart} has a bad row count") from None
+                    raise corrupt(self.path, f"{tpart} has a bad row count",
+                                  f"{tpart} 的行数有误") from None
                 self.tables.append(Table(info, sh.part))
 
     # -- reading parts -------------------------------------------------------------
@@ -307,18 +316,20 @@ class Package:
         name = self.real(name)
         info = self.info_by_name[name]
         if info.file_size > limit:
-            raise too_large(self.path, f"part {name} is {info.file_size:,} bytes")
+            raise too_large(self.path, f"part {name} is {info.file_size:,} bytes",
+                            f"部件 {name} 有 {info.file_size:,} 字节")
         try:
             return self.zf.read(name)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 RuntimeError, ValueError) as exc:
-            raise corrupt(self.path, f"cannot unpack {name}: {exc}") from exc
+            raise corrupt(self.path, f"cannot unpack {name}: {exc}", f"无法解压 {name}：{exc}") from exc
 
     def text(self, name: str, limit: int = _MAX_TREE_BYTES) -> str:
         """A UTF-8 part as text (undecodable bytes kept as surrogates, written back as-is)."""
         data = self.read(name, limit)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise corrupt(self.path, f"{name} is UTF-16; only UTF-8 parts can be edited")
+            raise corrupt(self.path, f"{name} is UTF-16; only UTF-8 parts can be edited",
+                          f"{name} 是 UTF-16 编码；只能修改 UTF-8 编码的部件")
         return data.decode("utf-8", "surrogateescape")
 
     def tree(self, name: str) -> Element:

@@ -160,7 +160,7 @@ def _insert_before_close(text: str, tag: str, items: str, path: Path, part: str)
     if m is None:
         sm = re.search(rf"<((?:[\w.\-]+:)?{tag})(?=[\s/>])[^>]*?/>", text)
         if sm is None:
-            raise corrupt(path, f"{part} has no <{tag}>")
+            raise corrupt(path, f"{part} has no <{tag}>", f"{part} 缺少 <{tag}>")
         opened = sm[0][:-2].rstrip() + ">"
         return text[:sm.start()] + opened + items + f"</{sm[1]}>" + text[sm.end():]
     return text[:m.start()] + items + text[m.start():]

@@ -60,7 +60,8 @@ class Styles:
         try:
             root = SafeET.fromstring(self.text.encode("utf-8", "surrogateescape"))
         except (ParseError, DefusedXmlException, ValueError) as exc:
-            raise corrupt(path, f"styles are not valid XML ({exc})") from exc
+            raise corrupt(path, f"styles are not valid XML ({exc})",
+                          f"样式部件不是有效的 XML（{exc}）") from exc
         self.p = root_prefix(self.text, "styleSheet")
         self.numfmts: dict[int, str] = {}
         self.xfs: list[tuple[int, int, int, int, str | None, bool]] = []
@@ -195,7 +196,7 @@ class Styles:
             return self._append_children(text, "numFmts", self.new_numfmts, count)
         m = re.search(rf"<{p}(?:fonts|fills|borders|cellStyleXfs|cellXfs)(?=[\s/>])", text)
         if m is None:
-            raise corrupt(self.path, "styles have no <fonts> list")
+            raise corrupt(self.path, "styles have no <fonts> list", "样式部件缺少 <fonts> 列表")
         return (text[:m.start()] + f'<{p}numFmts count="{count}">' + "".join(self.new_numfmts)
                 + f"</{p}numFmts>" + text[m.start():])
 
@@ -204,13 +205,14 @@ class Styles:
         p = self.p
         m = re.search(rf"<{p}{tag}(?=[\s/>])[^>]*>", text)
         if m is None:
-            raise corrupt(self.path, f"styles have no <{tag}> list")
+            raise corrupt(self.path, f"styles have no <{tag}> list", f"样式部件缺少 <{tag}> 列表")
         open_tag = set_attr(m[0], "count", str(count))
         if open_tag.endswith("/>"):
             return (text[:m.start()] + open_tag[:-2].rstrip() + ">" + "".join(items)
                     + f"</{p}{tag}>" + text[m.end():])
         close = text.find(f"</{p}{tag}>", m.end())
         if close < 0:
-            raise corrupt(self.path, f"styles: <{tag}> is not closed")
+            raise corrupt(self.path, f"styles: <{tag}> is not closed",
+                          f"样式部件的 <{tag}> 没有结束标记")
         return (text[:m.start()] + open_tag + text[m.end():close] + "".join(items)
                 + text[close:])

@@ -57,7 +57,7 @@ def update_table(text: str, ref: str, names: list[str] | None, path: Path, part:
     p = root_prefix(text, "table")
     m = re.search(rf"<{p}table(?=[\s/>])[^>]*>", text)
     if m is None:
-        raise corrupt(path, f"{part} is not a table part")
+        raise corrupt(path, f"{part} is not a table part", f"{part} 不是表格部件")
     text = text[:m.start()] + set_attr(m[0], "ref", ref) + text[m.end():]
     text = sub_first(rf"<{p}autoFilter(?=[\s/>])[^>]*>", text,
                      lambda tag: set_attr(tag, "ref", ref))
@@ -74,7 +74,7 @@ def update_table(text: str, ref: str, names: list[str] | None, path: Path, part:
                   keep_filter, text, flags=re.S)
     bm = re.search(rf"(<{p}tableColumns(?=[\s/>])[^>]*?)(/?)>", text)
     if bm is None:
-        raise corrupt(path, f"{part} has no tableColumns")
+        raise corrupt(path, f"{part} has no tableColumns", f"{part} 缺少 tableColumns")
     if bm[2]:
         inner_start = inner_end = bm.end()
         close_end = bm.end()
@@ -82,7 +82,8 @@ def update_table(text: str, ref: str, names: list[str] | None, path: Path, part:
         inner_start = bm.end()
         inner_end = text.find(f"</{p}tableColumns>", inner_start)
         if inner_end < 0:
-            raise corrupt(path, f"{part}: tableColumns is not closed")
+            raise corrupt(path, f"{part}: tableColumns is not closed",
+                          f"{part} 的 tableColumns 没有结束标记")
         close_end = inner_end + len(f"</{p}tableColumns>")
     items = re.findall(rf"<{p}tableColumn(?=[\s/>])[^>]*?(?:/>|>.*?</{p}tableColumn>)",
                        text[inner_start:inner_end], re.S)
@@ -90,7 +91,7 @@ def update_table(text: str, ref: str, names: list[str] | None, path: Path, part:
     old_names = [el.get("name") or "" for el in tree.iter() if local(el.tag) == "tableColumn"]
     ids = [to_int(attr(re.match(r"<[^>]*>", it)[0], "id")) for it in items]  # type: ignore[index]
     if len(old_names) != len(items):
-        raise corrupt(path, f"{part}: cannot read its columns")
+        raise corrupt(path, f"{part}: cannot read its columns", f"{part}：无法读取其列")
 
     def renamed(item: str, name: str) -> str:
         tag = re.match(r"<[^>]*>", item)[0]  # type: ignore[index]

@@ -54,7 +54,7 @@ def _read_stream(stream: IO[bytes], n: int, pkg: Package, name: str) -> bytes:
     try:
         return stream.read(n)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise corrupt(pkg.path, f"cannot unpack {name}: {exc}") from exc
+        raise corrupt(pkg.path, f"cannot unpack {name}: {exc}", f"无法解压 {name}：{exc}") from exc
 
 
 def split_sheet(pkg: Package, part: str) -> SheetSplit:
@@ -67,7 +67,7 @@ def split_sheet(pkg: Package, part: str) -> SheetSplit:
     try:
         stream = pkg.zf.open(part)
     except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
-        raise corrupt(pkg.path, f"cannot unpack {part}: {exc}") from exc
+        raise corrupt(pkg.path, f"cannot unpack {part}: {exc}", f"无法解压 {part}：{exc}") from exc
     with stream:
         buf = b""
         p = None
@@ -84,9 +84,10 @@ def split_sheet(pkg: Package, part: str) -> SheetSplit:
                 if start >= 0 and buf.find(b">", start) >= 0:
                     break
             if not chunk:
-                raise corrupt(pkg.path, f"{part} has no <sheetData>")
+                raise corrupt(pkg.path, f"{part} has no <sheetData>", f"{part} 缺少 <sheetData>")
             if len(buf) > _HEAD_LIMIT:
-                raise corrupt(pkg.path, f"{part}: <sheetData> not found in the first 64 MB")
+                raise corrupt(pkg.path, f"{part}: <sheetData> not found in the first 64 MB",
+                              f"{part} 的前 64 MB 中找不到 <sheetData>")
         assert p is not None
         pstr = dec(p)
         gt = buf.index(b">", start)
@@ -120,7 +121,8 @@ def split_sheet(pkg: Package, part: str) -> SheetSplit:
             if not chunk or len(rest) > _HEAD_LIMIT:
                 head_end = len(rest)
                 if not chunk:
-                    raise corrupt(pkg.path, f"{part} ends inside <sheetData>")
+                    raise corrupt(pkg.path, f"{part} ends inside <sheetData>",
+                                  f"{part} 在 <sheetData> 中途结束")
                 break
             rest += chunk
         head = dec(rest[:head_end])
@@ -133,7 +135,8 @@ def split_sheet(pkg: Package, part: str) -> SheetSplit:
                 break
             chunk = _read_stream(stream, _CHUNK, pkg, part)
             if not chunk:
-                raise corrupt(pkg.path, f"{part} ends inside <sheetData>")
+                raise corrupt(pkg.path, f"{part} ends inside <sheetData>",
+                                  f"{part} 在 <sheetData> 中途结束")
             window = window[-keep:] + chunk
     return SheetSplit(pstr, prefix, dec(open_tag), head, dec(suffix))
 

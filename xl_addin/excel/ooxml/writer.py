@@ -29,6 +29,10 @@ from .parts import SheetEntry, edit_shared_parts, new_rid
 from .replace import TempFile, check_writable_in_place, prune_backups
 from .zipout import ZipOut, clone_info, deflate
 
+#: sheet kinds other than a worksheet, as a Chinese message names them
+_KIND_ZH = {"chartsheet": "图表工作表", "dialogsheet": "对话框工作表",
+            "macrosheet": "宏表", "sheet": "工作表"}
+
 __all__ = ["WriteReport", "write_book"]
 
 _BAD_SHEET_CHARS = re.compile(r"[\\/?*\[\]:]")
@@ -163,7 +167,9 @@ def _plan(pkg: Package, outputs: list[OutputSheet], appends: list[Append]
             _check_sheet_name(o.name)
         elif sheet.kind != "worksheet" or sheet.part is None:
             raise unsupported_layout(pkg.path, f"sheet {sheet.name} is a {sheet.kind}, "
-                                               "not a worksheet")
+                                               "not a worksheet",
+                                     f"{sheet.name} 是{_KIND_ZH.get(sheet.kind, sheet.kind)}，"
+                                     "不是普通工作表")
         plan.append((o, sheet))
     by_sheet: dict[str, list[Append]] = {}
     for ap in appends:
@@ -172,7 +178,9 @@ def _plan(pkg: Package, outputs: list[OutputSheet], appends: list[Append]
             raise InputError(ap.sheet, None, None, "missing_sheet", expected=ap.sheet)
         if sheet.kind != "worksheet" or sheet.part is None:
             raise unsupported_layout(pkg.path, f"sheet {sheet.name} is a {sheet.kind}, "
-                                               "not a worksheet")
+                                               "not a worksheet",
+                                     f"{sheet.name} 是{_KIND_ZH.get(sheet.kind, sheet.kind)}，"
+                                     "不是普通工作表")
         if sheet.name.casefold() in seen:
             raise ValueError(f"sheet {sheet.name!r} is both rewritten and appended to")
         by_sheet.setdefault(sheet.name, []).append(ap)

@@ -161,7 +161,8 @@ def _data_offset(fh: IO[bytes], info: zipfile.ZipInfo, path: Path) -> int:
     fh.seek(info.header_offset)
     h = fh.read(30)
     if len(h) != 30 or h[:4] != b"PK\x03\x04":
-        raise corrupt(path, f"bad local header for {info.filename}")
+        raise corrupt(path, f"bad local header for {info.filename}",
+                      f"{info.filename} 的压缩头已损坏")
     n, m = struct.unpack("<HH", h[26:30])
     return info.header_offset + 30 + n + m
 
