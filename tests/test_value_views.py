@@ -22,8 +22,8 @@ from xl_addin.domain.classify import (
 from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import RawTable, parse_inputs
 from xl_addin.errors import InputErrors
-from xl_addin.names import REASONS
 from xl_addin.excel.dashboard import DASHBOARD_ROWS, dashboard_rows
+from xl_addin.names import REASONS
 
 D = dt.date
 
