@@ -55,7 +55,8 @@ def _cell(v: object) -> object:
     return v.item() if hasattr(v, "item") else v
 
 
-def own_book(path: Path, lang: str = "zh-CN", customers: int = 60) -> Path:
+def own_book(path: Path, lang: str = "zh-CN", customers: int = 60,
+             settings: dict[str, object] | None = None) -> Path:
     """A book a user keeps themselves: only their own sheets (the demo's customers,
     orders and contacts as plain ranges, no Tables, no styles of ours) and two settings,
     in ``lang``. A refresh creates every output sheet in it."""
@@ -82,6 +83,9 @@ def own_book(path: Path, lang: str = "zh-CN", customers: int = 60) -> Path:
     ws.write_row(1, 0, ["Language", lang])
     ws.write_string(2, 0, "AsOfDate")
     ws.write_datetime(2, 1, dt.datetime(*DEFAULT_ANCHOR.timetuple()[:3]), date)
+    for r, (key, value) in enumerate((settings or {}).items(), start=3):
+        ws.write(r, 0, key)
+        ws.write(r, 1, value)
     wb.close()
     return path
 
