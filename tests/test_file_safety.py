@@ -61,7 +61,7 @@ def _excel_owner_file(name: str) -> bytes:
 @pytest.mark.parametrize("lock,content,who", [
     ("~${name}", _excel_owner_file("Wang Li"), "Wang Li"),
     ("~${name}", _excel_owner_file("张伟"), "张伟"),
-    (".~lock.{name}#", "Anna Chen,shop-pc,anna,01.12.2026 09:12,file:///home/anna;".encode(),
+    (".~lock.{name}#", b"Anna Chen,shop-pc,anna,01.12.2026 09:12,file:///home/anna;",
      "Anna Chen"),
 ], ids=["excel", "excel-chinese-name", "libreoffice"])
 def test_a_book_open_elsewhere_is_not_refreshed_in_place(tmp_path, capsys, lock, content, who):

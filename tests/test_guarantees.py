@@ -293,7 +293,8 @@ def test_nothing_is_lost(tmp_path: Path) -> None:
     assert len(logged) == 1 and logged[0][0] == "C1" and "wants the new kit" in logged[0]
     # the typed row that could not be logged is still on the call list
     calls = after_values["CallList"]
-    kept = [r for r in calls[1:] if r[2] == "C2" and r[header_index("Outcome")] == "maybe later"]
+    kept = [r for r in calls[1:] if r[header_index("CustomerID")] == "C2"
+            and r[header_index("Outcome")] == "maybe later"]
     assert kept and "Unknown outcome" in kept[0][header_index("Message")]
 
 
@@ -733,9 +734,10 @@ def _live_sheets() -> dict[str, list[list[Any]]]:
 
 def test_live_macro_computes_everything_before_the_first_write(monkeypatch) -> None:
     sheets = _live_sheets()
+    typed = {"Owner": "Ann", "Rank": 1, "CustomerID": "C1", "Outcome": "Reached",
+             "Notes": "=EVIL()"}
     sheets["CallList"] = [[c.key for c in CALLLIST.columns],
-                          ["Ann", 1, "C1", None, None, None, None, None, None, None, None,
-                           "Reached", None, "=EVIL()", None]]
+                          [typed.get(c.key) for c in CALLLIST.columns]]
     book = fakexl.install(monkeypatch, sheets)
     result = macros.refresh_all()
     assert result is not None and book.app.alerts == []

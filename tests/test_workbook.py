@@ -109,7 +109,7 @@ def test_english_workbook_builds_and_refreshes(tmp_path):
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames[:4] == ["Dashboard", "CallList", "FollowUps", "Analysis"]
     header = [c.value for c in wb["CallList"][1]]
-    assert header[:3] == ["Owner", "Rank", "CustomerID"]
+    assert header[:3] == ["Owner", "Rank", "Name"]
     result = macros.refresh_file(book, tmp_path / "again.xlsm", as_of=dt.date(2026, 12, 1))
     assert result.outputs.lang == "en" and result.counts["customers"] == 60
 
@@ -130,11 +130,17 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     refs = set(re.findall(r"<c:f>(.*?)</c:f>", "".join(charts)))
     first, count = DASHBOARD_ROWS["pareto"]
     assert f"仪表盘!$B${first}:$B${first + count - 1}" in refs
-    first, count = DASHBOARD_ROWS["segments"]
-    assert f"仪表盘!$A${first}:$A${first + count - 1}" in refs
-    # the cells those ranges cover hold what the charts say after a refresh
+    # each series is cut to the rows its block holds: no empty category slots
     wb = openpyxl.load_workbook(SHIPPED, data_only=True)
     dash = wb["仪表盘"]
+    for block in ("segments", "owners", "reasons"):
+        first, count = DASHBOARD_ROWS[block]
+        used = sum(1 for i in range(count) if dash.cell(first + i, 1).value is not None
+                   and (block != "reasons" or dash.cell(first + i, 2).value
+                        or dash.cell(first + i, 3).value))
+        assert 0 < used and f"仪表盘!$A${first}:$A${first + used - 1}" in refs, block
+    assert "仪表盘!$A$59:$A$62" in refs  # the demo's four owners, of ten slots
+    # the cells those ranges cover hold what the charts say after a refresh
     first, count = DASHBOARD_ROWS["classes"]
     assert [dash.cell(first + i, 1).value for i in range(count)] == ["A", "B", "C", "潜在客户"]
     first, count = DASHBOARD_ROWS["pareto"]

@@ -50,7 +50,7 @@ def test_dashboard_and_call_list_render(tmp_path):
         assert p.stat().st_size > 10_000  # a page with text on it, not a blank sheet
 
 
-def test_call_list_prints_one_page_per_owner_with_the_header_repeated(tmp_path):
+def test_call_list_prints_each_owner_on_pages_of_their_own_with_the_header_repeated(tmp_path):
     import shutil
     import subprocess
 
@@ -65,7 +65,11 @@ def test_call_list_prints_one_page_per_owner_with_the_header_repeated(tmp_path):
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                            text=True, check=True).stdout.split("\f")
     pages = [p for p in pages if p.strip()]
-    assert len(pages) == len(distinct) >= 2
-    for page, owner in zip(pages, distinct, strict=True):
+    assert len(pages) >= len(distinct) >= 2
+    order = []
+    for page in pages:
         assert "负责人" in page and "建议话术" in page  # header on every page
-        assert owner in page and not any(o in page for o in distinct if o != owner)
+        [owner] = [o for o in distinct if o in page]  # one owner a page
+        if not order or order[-1] != owner:
+            order.append(owner)
+    assert order == distinct  # each owner's pages together, in the sheet's order

@@ -40,6 +40,7 @@ from xl_addin.names import (
     ORDERS,
     OUTCOMES,
     PLANS,
+    PRINTED_COLUMNS,
     REASONS,
     RFM_RULES,
     SCRIPTS,
@@ -51,7 +52,7 @@ from xl_addin.names import (
 )
 from xl_addin.settings import SETTING_DOCS, Settings
 
-__all__ = ["BUTTONS", "REPO", "build_workbook", "workbook_path"]
+__all__ = ["BUTTONS", "REPO", "build_layout", "build_workbook", "layout_path", "workbook_path"]
 
 REPO = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = REPO / "workbook"
@@ -83,6 +84,12 @@ class _Formats:
         self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78",
                                      "border": 1, "valign": "vcenter", "text_wrap": True})
         self.kind = {k: wb.add_format({"num_format": v}) for k, v in _NUM_FORMATS.items()}
+        # output sheets: every cell top-aligned (a row's cells read as one line on paper),
+        # text wrapped where the rows grow with it
+        self.body = {k: wb.add_format({"num_format": v, "valign": "top"})
+                     for k, v in _NUM_FORMATS.items()}
+        self.body_wrap = wb.add_format({"num_format": "@", "valign": "top", "text_wrap": True})
+        self.body_center = wb.add_format({"num_format": "0", "valign": "top", "align": "center"})
         self.wrap = wb.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
         self.label = wb.add_format({"num_format": "@"})
         self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
@@ -149,15 +156,40 @@ def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang:
     return ws
 
 
+#: output sheets whose rows grow with their wrapped text (the refresh sets each height)
+_WRAPPED = {"CallList", "FollowUps"}
+
+
 def _output_sheet(wb, fmts: _Formats, spec: SheetSpec, lang: str) -> Any:
+    """An output sheet's layout: header, widths, formats, frozen header, filter, and the
+    print setup (A4 landscape, one page wide, the header on every page)."""
     ws = wb.add_worksheet(spec.label(lang))
-    _columns(ws, spec, fmts)
+    wrap = spec.key in _WRAPPED
+    for i, c in enumerate(spec.columns):
+        fmt = fmts.body_wrap if wrap and c.kind == "text" else fmts.body[c.kind]
+        if c.key == "Rank":
+            fmt = fmts.body_center
+        ws.set_column(i, i, max(c.width, 3), fmt)
     for i, c in enumerate(spec.columns):
         ws.write_string(0, i, c.label(lang), fmts.header)
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, 0, len(spec.columns) - 1)
+    _print_setup(ws, lang, PRINTED_COLUMNS.get(spec.key, len(spec.columns)))
+    if wrap:
+        ws.hide_gridlines(0)  # gridlines on paper: the boxes staff write in
     return ws
+
+
+def _print_setup(ws, lang: str, columns: int) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.2, right=0.2, top=0.55, bottom=0.55)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.print_area(0, 0, 1_048_575, columns - 1)
+    page = "第 &P 页，共 &N 页" if lang == "zh-CN" else "Page &P of &N"
+    ws.set_footer(f"&L&A&C{page}&R&D", {"margin": 0.25})
 
 
 #: the demo's as-of date, kept in Settings so that the demo shows a working day whenever
@@ -268,27 +300,42 @@ def _rfm_rules_sheet(wb, fmts: _Formats, lang: str) -> Any:
     return ws
 
 
-def _dashboard(wb, fmts: _Formats, lang: str) -> Any:
+def _dashboard(wb, fmts: _Formats, lang: str, *, buttons: bool = True) -> Any:
+    """The Dashboard: figures and tables in A:D (the refresh formats each cell for what it
+    holds), the buttons in E, the charts from G; printed A4 landscape, one page wide."""
     ws = wb.add_worksheet(DASHBOARD.label(lang))
-    ws.set_column(0, 0, 24, fmts.label)
-    ws.set_column(1, 1, 16, wb.add_format({"num_format": "#,##0.##"}))
-    ws.set_column(2, 2, 16, fmts.kind["money"])
-    ws.set_column(3, 3, 14, fmts.kind["percent"])
-    ws.set_column(5, 5, 20)
+    ws.set_column(0, 0, 40, fmts.label)
+    ws.set_column(1, 1, 24, fmts.kind["number"])
+    ws.set_column(2, 2, 24, fmts.kind["money"])
+    ws.set_column(3, 3, 15, fmts.kind["percent"])
+    ws.set_column(4, 4, 23)
+    ws.set_column(5, 5, 2)
     ws.write_string(0, 0, "CustomerBook 客户管理" if lang == "zh-CN" else "CustomerBook", fmts.title)
-    for i, (macro, zh, en) in enumerate(BUTTONS):
-        ws.insert_button(2 + i * 3, 5, {
+    for i, (macro, zh, en) in enumerate(BUTTONS if buttons else ()):
+        ws.insert_button(2 + i * 3, 4, {
             "macro": macro, "caption": zh if lang == "zh-CN" else en,
             "width": 150, "height": 36,
         })
     ws.hide_gridlines(2)
     ws.set_landscape()
-    ws.fit_to_pages(1, 1)
+    ws.set_paper(9)
+    ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
+    ws.fit_to_pages(1, 0)
+    # page 2 starts with the owners: the figures, classes, segments and Pareto on page 1
+    from xl_addin.excel.dashboard import DASHBOARD_ROWS
+
+    ws.set_h_pagebreaks([DASHBOARD_ROWS["owners"][0] - 2])
     return ws
 
 
+#: the charts' look: one size of title, axis labels that are never skipped
+_TITLE_FONT = {"size": 12, "bold": True}
+_AXIS_FONT = {"size": 9}
+
+
 def _charts(wb, ws, lang: str) -> None:
-    """Native charts over the Dashboard's fixed blocks (refresh rewrites the cells)."""
+    """Native charts over the Dashboard's blocks (a refresh rewrites the cells and cuts
+    each series to the rows its block holds)."""
     from xl_addin.excel.dashboard import DASHBOARD_ROWS
 
     name = ws.get_name()
@@ -302,42 +349,80 @@ def _charts(wb, ws, lang: str) -> None:
         first, _ = DASHBOARD_ROWS[block]
         return [name, first - 2, col]
 
+    def title(chart, zh_text: str, en_text: str) -> None:
+        chart.set_title({"name": zh_text if zh else en_text, "name_font": _TITLE_FONT})
+        chart.set_legend({"position": "bottom", "font": _AXIS_FONT})
+
+    labels = {"value": True, "font": {"size": 8}}
+    width = 620
+
+    bars = wb.add_chart({"type": "column"})
+    bars.add_series({"name": head("classes", 1), "categories": rng("classes", 0),
+                     "values": rng("classes", 1), "fill": {"color": "#5B9BD5"},
+                     "data_labels": labels})
+    line = wb.add_chart({"type": "line"})
+    line.add_series({"name": head("classes", 2), "categories": rng("classes", 0),
+                     "values": rng("classes", 2), "y2_axis": True,
+                     "line": {"color": "#C55A11", "width": 2.25},
+                     "marker": {"type": "circle", "size": 6,
+                                "fill": {"color": "#C55A11"}, "border": {"color": "#C55A11"}}})
+    bars.combine(line)
+    title(bars, "按等级：客户数与销售额", "By class: customers and revenue")
+    bars.set_x_axis({"num_font": _AXIS_FONT})
+    bars.set_y_axis({"num_format": "0", "num_font": _AXIS_FONT})
+    line.set_y2_axis({"num_format": "#,##0", "num_font": _AXIS_FONT})
+    ws.insert_chart("G2", bars, {"x_scale": width / 480, "y_scale": 300 / 288})
+
+    # horizontal bars: every segment's name reads in full
+    seg = wb.add_chart({"type": "bar"})
+    seg.add_series({"name": head("segments", 1), "categories": rng("segments", 0),
+                    "values": rng("segments", 1), "fill": {"color": "#5B9BD5"},
+                    "data_labels": labels, "gap": 60})
+    title(seg, "按 RFM 分群：客户数", "By RFM segment: customers")
+    # (a bar chart's x axis is its values, drawn across; y its categories)
+    seg.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": _AXIS_FONT})
+    seg.set_x_axis({"num_format": "0", "num_font": _AXIS_FONT,
+                    "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    seg.set_legend({"none": True})
+    ws.insert_chart("G18", seg, {"x_scale": width / 480, "y_scale": 340 / 288})
+
     pareto = wb.add_chart({"type": "line"})
-    for col, color in ((1, "#1F4E78"), (2, "#C55A11")):
-        pareto.add_series({"name": head("pareto", col), "categories": rng("pareto", 0),
-                           "values": rng("pareto", col), "line": {"color": color, "width": 2}})
-    pareto.set_title({"name": "帕累托曲线（二八法则）" if zh else "Pareto curve (80/20)"})
-    pareto.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
-    pareto.set_x_axis({"num_format": "0%", "name": "客户占比" if zh else "share of customers"})
-    pareto.set_legend({"position": "bottom"})
-    ws.insert_chart("H2", pareto, {"x_scale": 1.15, "y_scale": 1.0})
+    # revenue and profit shares are often the same curve: a wide pale line under a
+    # dashed dark one with markers, so both show
+    pareto.add_series({"name": head("pareto", 1), "categories": rng("pareto", 0),
+                       "values": rng("pareto", 1),
+                       "line": {"color": "#9DC3E6", "width": 5}})
+    pareto.add_series({"name": head("pareto", 2), "categories": rng("pareto", 0),
+                       "values": rng("pareto", 2),
+                       "line": {"color": "#C55A11", "width": 1.75, "dash_type": "dash"},
+                       "marker": {"type": "diamond", "size": 5,
+                                  "fill": {"color": "#C55A11"}, "border": {"color": "#C55A11"}}})
+    title(pareto, "帕累托曲线（二八法则）", "Pareto curve (80/20)")
+    pareto.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": _AXIS_FONT,
+                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    pareto.set_x_axis({"num_format": "0%", "num_font": _AXIS_FONT, "interval_unit": 2,
+                       "name": "客户占比（按价值排序）" if zh else "share of customers (by value)",
+                       "name_font": _AXIS_FONT})
+    ws.insert_chart("G36", pareto, {"x_scale": width / 480, "y_scale": 300 / 288})
 
-    for block, title in (("owners", ("按负责人：今日呼叫与逾期回访", "By owner: calls today and overdue")),
-                         ("reasons", ("按原因：逾期与今日到期回访", "By reason: overdue and due today"))):
-        chart = wb.add_chart({"type": "bar" if block == "reasons" else "column"})
-        for col, color in ((1, "#5B9BD5"), (2, "#C55A11")):
-            chart.add_series({"name": head(block, col), "categories": rng(block, 0),
-                              "values": rng(block, col), "fill": {"color": color}})
-        chart.set_title({"name": title[0] if zh else title[1]})
-        chart.set_legend({"position": "bottom"})
-        ws.insert_chart("H50" if block == "owners" else "H66", chart,
-                        {"x_scale": 1.15, "y_scale": 1.0 if block == "owners" else 1.2})
-
-    for block, title, anchor in (("classes", ("按等级：客户数与销售额", "By class: customers and revenue"), "H18"),
-                                 ("segments", ("按 RFM 分群：客户数与销售额", "By RFM segment: customers and revenue"), "H34")):
-        bars = wb.add_chart({"type": "column"})
-        bars.add_series({"name": head(block, 1), "categories": rng(block, 0),
-                         "values": rng(block, 1), "fill": {"color": "#5B9BD5"}})
-        line = wb.add_chart({"type": "line"})
-        line.add_series({"name": head(block, 2), "categories": rng(block, 0),
-                         "values": rng(block, 2), "y2_axis": True,
-                         "line": {"color": "#C55A11", "width": 2},
-                         "marker": {"type": "circle", "size": 6}})
-        bars.combine(line)
-        bars.set_title({"name": title[0] if zh else title[1]})
-        bars.set_legend({"position": "bottom"})
-        line.set_y2_axis({"num_format": "#,##0"})
-        ws.insert_chart(anchor, bars, {"x_scale": 1.15, "y_scale": 1.0})
+    owners = wb.add_chart({"type": "column"})
+    reasons = wb.add_chart({"type": "bar"})
+    for col, color in ((1, "#5B9BD5"), (2, "#C55A11")):
+        owners.add_series({"name": head("owners", col), "categories": rng("owners", 0),
+                           "values": rng("owners", col), "fill": {"color": color},
+                           "data_labels": labels})
+        reasons.add_series({"name": head("reasons", col), "categories": rng("reasons", 0),
+                            "values": rng("reasons", col), "fill": {"color": color},
+                            "data_labels": labels, "gap": 40})
+    title(owners, "按负责人：今日呼叫与逾期回访", "By owner: calls today and overdue")
+    owners.set_x_axis({"num_font": _AXIS_FONT, "interval_unit": 1})
+    owners.set_y_axis({"num_format": "0", "num_font": _AXIS_FONT})
+    ws.insert_chart("G59", owners, {"x_scale": width / 480, "y_scale": 280 / 288})
+    title(reasons, "按原因：逾期与今日到期回访", "By reason: overdue and due today")
+    reasons.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": _AXIS_FONT})
+    reasons.set_x_axis({"num_format": "0", "num_font": _AXIS_FONT,
+                        "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    ws.insert_chart("G74", reasons, {"x_scale": width / 480, "y_scale": 360 / 288})
 
 
 def _modelcheck(wb, fmts: _Formats, lang: str) -> Any:
@@ -397,11 +482,62 @@ def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
             "format": fmt})
 
 
+def _output_sheets(wb, fmts: _Formats, lang: str, *, buttons: bool) -> list[Any]:
+    """The output sheets with their whole layout, in tab order: Dashboard (with its
+    charts, and its buttons when ``buttons``), CallList, FollowUps, Analysis, ModelCheck
+    (with its charts)."""
+    sheets = [
+        _dashboard(wb, fmts, lang, buttons=buttons),
+        _output_sheet(wb, fmts, CALLLIST, lang),
+        _output_sheet(wb, fmts, FOLLOWUPS, lang),
+        _output_sheet(wb, fmts, ANALYSIS, lang),
+        _modelcheck(wb, fmts, lang),
+    ]
+    _charts(wb, sheets[0], lang)
+    calls = sheets[1]
+    outcome = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "Outcome")
+    calls.data_validation(1, outcome, DATA_ROWS, outcome, {
+        "validate": "list", "source": [word(OUTCOMES, k, lang) for k in OUTCOMES]})
+    nxt = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "NextFollowUp")
+    calls.data_validation(1, nxt, DATA_ROWS, nxt, {
+        "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
+        "error_type": "warning"})
+    _paint_status(sheets[2], fmts, FOLLOWUPS, lang)
+    return sheets
+
+
+def layout_path(lang: str = "zh-CN") -> Path:
+    """The layout book the package ships for ``lang`` (see :func:`build_layout`)."""
+    from xl_addin.excel.files import layout_book
+
+    return layout_book(lang)
+
+
+def build_layout(lang: str = "zh-CN", out: str | Path | None = None, *,
+                 anchor: dt.date = DEFAULT_ANCHOR) -> Path:
+    """The layout book: the output sheets of the shipped workbook, empty, without the
+    buttons (a book without our macros has nothing for them to run). A refresh gives a
+    sheet it creates in a user's own workbook this sheet's layout."""
+    target = Path(out) if out else layout_path(lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(target), {
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"title": "CustomerBook layout", "company": "CustomerBook",
+                       "created": dt.datetime(anchor.year, anchor.month, anchor.day)})
+    sheets = _output_sheets(wb, _Formats(wb), lang, buttons=False)
+    sheets[0].activate()
+    wb.close()
+    return target
+
+
 def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
                    anchor: dt.date = DEFAULT_ANCHOR, customers: int = 200) -> Path:
-    """Build the workbook for ``lang`` and fill its outputs as of ``anchor``."""
+    """Build the workbook for ``lang`` and fill its outputs as of ``anchor``. Building
+    the shipped workbook (no ``out``) writes the package's layout book too."""
     from xl_addin.macros import refresh_file
 
+    if out is None:
+        build_layout(lang, anchor=anchor)
     target = Path(out) if out else workbook_path(lang)
     target.parent.mkdir(parents=True, exist_ok=True)
     frames = make_demo(customers, anchor=anchor, lang=lang)
@@ -414,11 +550,7 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
                            "created": dt.datetime(anchor.year, anchor.month, anchor.day)})
         fmts = _Formats(wb)
         sheets = [
-            _dashboard(wb, fmts, lang),
-            _output_sheet(wb, fmts, CALLLIST, lang),
-            _output_sheet(wb, fmts, FOLLOWUPS, lang),
-            _output_sheet(wb, fmts, ANALYSIS, lang),
-            _modelcheck(wb, fmts, lang),
+            *_output_sheets(wb, fmts, lang, buttons=True),
             _input_sheet(wb, fmts, CUSTOMERS, frames["Customers"], lang, yn),
             _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
@@ -432,20 +564,6 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
                          default_holidays([anchor.year, anchor.year + 1], lang), lang,
                          _NOTES["Holidays"][lang != "zh-CN"]),
         ]
-        _charts(wb, sheets[0], lang)
-        calls = sheets[1]
-        outcome = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "Outcome")
-        calls.data_validation(1, outcome, DATA_ROWS, outcome, {
-            "validate": "list", "source": [word(OUTCOMES, k, lang) for k in OUTCOMES]})
-        nxt = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "NextFollowUp")
-        calls.data_validation(1, nxt, DATA_ROWS, nxt, {
-            "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
-            "error_type": "warning"})
-        calls.set_landscape()
-        calls.set_paper(9)
-        calls.fit_to_pages(1, 0)
-        calls.repeat_rows(0)
-        _paint_status(sheets[2], fmts, FOLLOWUPS, lang)
         conf = wb.add_worksheet("xlwings.conf")
         conf.set_column(0, 0, 22)
         conf.set_column(1, 1, 28)

@@ -274,9 +274,12 @@ def op_export_sheet_pdf(doc, op):
             shape = page.getByIndex(index)
             if shape.supportsService("com.sun.star.drawing.ControlShape"):
                 shape.Control.Printable = True
+    # a hidden sheet with print ranges prints all the same: clear them meanwhile
+    areas = {n: sheets.getByName(n).getPrintAreas() for n in names if n != name}
     try:
         for other in names:
             if other != name:
+                sheets.getByName(other).setPrintAreas(())
                 sheets.getByName(other).IsVisible = False
         # ExportFormFields off: controls print as pictures, not PDF form widgets.
         doc.storeToURL(op["out"], props(
@@ -286,6 +289,8 @@ def op_export_sheet_pdf(doc, op):
     finally:
         for other in names:
             sheets.getByName(other).IsVisible = visible[other]
+            if other in areas:
+                sheets.getByName(other).setPrintAreas(areas[other])
     return None
 
 

@@ -404,7 +404,7 @@ FILE_KINDS: Mapping[str, tuple[str, str]] = {
 class Said(tuple):
     """A detail said in both languages: ``Said(en, zh)``; a message picks its language's."""
 
-    def __new__(cls, en: str, zh: str) -> "Said":
+    def __new__(cls, en: str, zh: str) -> Said:
         return super().__new__(cls, (en, zh))
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "ORDERS",
     "OUTCOMES",
     "OUTPUT_SHEETS",
+    "PRINTED_COLUMNS",
     "REASONS",
     "RFM_RULES",
     "SETTINGS_SHEET",
@@ -210,21 +211,21 @@ INPUT_SHEETS = (CUSTOMERS, ORDERS, CONTACTS, SETTINGS_SHEET, RFM_RULES, PLANS, S
 ANALYSIS = SheetSpec(
     "Analysis",
     "客户分析",
-    (
-        Col("CustomerID", "客户编号", "id", width=12),
+    (  # the widths of A:N add up to one A4 landscape page (see PRINTED_COLUMNS)
+        Col("CustomerID", "客户编号", "id", width=10),
         Col("Name", "客户名称", "text", width=14),
-        Col("Owner", "负责人", "text", width=10),
-        Col("Revenue", "销售额", "money", width=12),
-        Col("Orders", "订单数", "int", width=8),
-        Col("LastOrderDate", "最近下单日期", "date", width=12),
-        Col("RecencyDays", "距今天数", "int", width=9),
-        Col("R", "R", "int", width=4),
-        Col("F", "F", "int", width=4),
-        Col("M", "M", "int", width=4),
+        Col("Owner", "负责人", "text", width=8),
+        Col("Revenue", "销售额", "money", width=11),
+        Col("Orders", "订单数", "int", width=6),
+        Col("LastOrderDate", "最近下单日期", "date", width=11),
+        Col("RecencyDays", "距今天数", "int", width=7),
+        Col("R", "R", "int", width=3),
+        Col("F", "F", "int", width=3),
+        Col("M", "M", "int", width=3),
         Col("RFMSegment", "RFM分群", "text", width=14),
-        Col("ABCClass", "ABC等级", "text", width=8),
-        Col("ValueTier", "价值层级", "text", width=10),
-        Col("Profit", "利润", "money", width=12),
+        Col("ABCClass", "ABC等级", "text", width=6),
+        Col("ValueTier", "价值层级", "text", width=9),
+        Col("Profit", "利润", "money", width=11),
         Col("Dormant", "休眠状态", "text", width=9),
         Col("PAlive", "活跃概率", "percent", width=9),
         Col("ExpectedPurchases", "预计购买次数", "number", width=10),
@@ -253,29 +254,36 @@ FOLLOWUPS = SheetSpec(
         Col("DaysOverdue", "逾期天数", "int", width=9),
         Col("Status", "状态", "text", width=9),
         Col("ABCClass", "ABC等级", "text", width=8),
-        Col("Detail", "说明", "text", width=40),
+        Col("Detail", "说明", "text", width=36),
     ),
     required=False,
 )
 
+#: The call list staff work from. The columns they print and fill come first, so that
+#: the printed page (A4 landscape, one owner a page) is the one block A:J at a readable
+#: size (about 11 pt in Excel, 9 pt and more where Calibri prints in a wider font); the
+#: reference columns follow, outside the print area. Every column is found by its name
+#: (the outcome loop reads the sheet by its header), never by its letter, and a sheet
+#: that already has its own order keeps it.
 CALLLIST = SheetSpec(
     "CallList",
     "呼叫清单",
     (
-        Col("Owner", "负责人", "text", width=10),
-        Col("Rank", "序号", "int", width=6),
-        Col("CustomerID", "客户编号", "id", width=12),
-        Col("Name", "客户名称", "text", width=14),
-        Col("Phone", "电话", "text", width=14),
+        Col("Owner", "负责人", "text", width=6),
+        Col("Rank", "序号", "int", width=5),
+        Col("Name", "客户名称", "text", width=13),
+        Col("Phone", "电话", "text", width=11),
+        Col("Reason", "原因", "text", width=10),
+        Col("Why", "优先依据", "text", width=19),
+        Col("Script", "建议话术", "text", width=31),
+        Col("Outcome", "结果", "outcome", width=8),
+        Col("NextFollowUp", "下次跟进", "date", width=10),
+        Col("Notes", "备注", "text", width=11),
+        # on screen only: for routes, lookups, sorting and the outcome loop
         Col("Region", "区域", "text", width=10),
-        Col("Reason", "原因", "text", width=16),
+        Col("CustomerID", "客户编号", "id", width=12),
         Col("Priority", "优先级", "number", width=8),
         Col("PurchaseLikelihood", "购买可能性", "percent", width=10),
-        Col("Why", "优先依据", "text", width=26),
-        Col("Script", "建议话术", "text", width=40),
-        Col("Outcome", "结果", "outcome", width=10),
-        Col("NextFollowUp", "下次跟进", "date", width=12),
-        Col("Notes", "备注", "text", width=16),
         Col("Message", "提示", "text", width=18),
     ),
     required=False,
@@ -287,6 +295,11 @@ DASHBOARD = SheetSpec("Dashboard", "仪表盘", (), required=False)
 MODELCHECK = SheetSpec("ModelCheck", "模型检验", (), ("Model Check",), required=False)
 
 OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)
+
+#: how many leading columns of an output sheet print (the rest is on screen only), so
+#: that the page is one A4 landscape page wide at a readable size: the call list's
+#: working columns; the analysis from the customer to its profit
+PRINTED_COLUMNS: dict[str, int] = {"CallList": 10, "Analysis": 14}
 
 # ---------------------------------------------------------------------------- words
 #: canonical word -> 中文

@@ -1,19 +1,21 @@
 """The Dashboard's layout: the core's :class:`~xl_addin.domain.pipeline.DashboardData`
 laid out as cells (columns A:D) in fixed blocks, in the workbook's language.
 
-The blocks keep their size whatever the data (:data:`DASHBOARD_ROWS`), so the native
+The blocks keep their place whatever the data (:data:`DASHBOARD_ROWS`), so the native
 charts the workbook holds over them stay valid after every refresh: a refresh rewrites
-the cells and the charts follow.
+the cells, cuts each chart's series to the rows its block holds (no empty category
+slots), and the charts follow. Every cell is formatted for what it holds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.pipeline import DashboardData
 from ..names import REASONS, word
 
-__all__ = ["DASHBOARD_ROWS", "WIDTH", "dashboard_rows"]
+__all__ = ["DASHBOARD_ROWS", "WIDTH", "DashboardLayout", "dashboard_layout", "dashboard_rows"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
@@ -21,27 +23,51 @@ DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
 #: columns the layout uses (A:D)
 WIDTH = 4
 
-_FIGURES = (  # key, 中文, English; shares go in column D, the rest in B
-    ("customers", "客户数", "Customers"),
-    ("buyers", "有购买客户", "Buyers"),
-    ("revenue", "销售额合计", "Revenue"),
-    ("profit", "利润合计（扣除服务成本）", "Profit after cost to serve"),
-    ("clv", "预测客户终身价值合计", "Predicted CLV"),
-    ("overdue", "逾期回访", "Overdue follow-ups"),
-    ("due_today", "今日到期", "Due today"),
-    ("calls_today", "今日呼叫", "Calls today"),
-    ("revenue_80_share", "贡献 80% 销售额的客户占比", "Share of customers making 80% of revenue"),
-    ("profit_80_share", "贡献 80% 利润的客户占比", "Share of customers making 80% of profit"),
-    ("loss_making", "亏损客户数", "Loss-making customers"),
-    ("bottom_30_profit", "利润最低 30% 客户的利润合计", "Profit of the bottom 30% of customers"),
+_FIGURES = (  # key, 中文, English, kind: every figure in column B, formatted for what it is
+    ("customers", "客户数", "Customers", "int"),
+    ("buyers", "有购买客户", "Buyers", "int"),
+    ("revenue", "销售额合计", "Revenue", "money"),
+    ("profit", "利润合计（扣除服务成本）", "Profit after cost to serve", "money"),
+    ("clv", "预测客户终身价值合计", "Predicted CLV", "money"),
+    ("overdue", "逾期回访", "Overdue follow-ups", "int"),
+    ("due_today", "今日到期", "Due today", "int"),
+    ("calls_today", "今日呼叫", "Calls today", "int"),
+    ("revenue_80_share", "贡献 80% 销售额的客户占比", "Share of customers making 80% of revenue",
+     "percent"),
+    ("profit_80_share", "贡献 80% 利润的客户占比", "Share of customers making 80% of profit",
+     "percent"),
+    ("loss_making", "亏损客户数", "Loss-making customers", "int"),
+    ("bottom_30_profit", "利润最低 30% 客户的利润合计", "Profit of the bottom 30% of customers",
+     "money"),
 )
-_SHARES = {"revenue_80_share", "profit_80_share"}
+#: the number format of each block's columns A:D
+_BLOCK_KINDS = {"classes": (None, "int", "money", "percent"),
+                "segments": (None, "int", "money", None),
+                "pareto": ("percent", "percent", "percent", None),
+                "owners": (None, "int", "int", None), "reasons": (None, "int", "int", None)}
+
+
+@dataclass
+class DashboardLayout:
+    """The Dashboard as cells: ``rows`` (top-left first), the kind of each cell
+    (``kinds``: a number format, ``heading``, or None for the column's), and the rows
+    each block holds (``chart_rows``, by the block's first row) for the charts over it."""
+
+    rows: list[list[Any]]
+    kinds: list[list[str | None]]
+    chart_rows: dict[int, int]
 
 
 def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
+    """The Dashboard's cells (see :func:`dashboard_layout`)."""
+    return dashboard_layout(data, lang).rows
+
+
+def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     """The Dashboard's cells, top-left first: title, as-of date, headline figures, and the
-    blocks by class, by RFM segment, the Pareto curve, per owner and per reason, then the
-    model note and the sentence on how far to trust the scores."""
+    blocks by class, by RFM segment, the Pareto curve, per owner and per reason (the
+    reasons with items first), then the model note and the sentence on how far to trust
+    the scores."""
     zh = lang == "zh-CN"
 
     def t(a: str, b: str) -> str:
@@ -52,43 +78,71 @@ def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
         [t("基准日", "As of"), data.as_of],
         [None],
     ]
-    for key, label_zh, label_en in _FIGURES:
-        value = data.figures[key]
-        rows.append([t(label_zh, label_en), None, None, value] if key in _SHARES
-                    else [t(label_zh, label_en), value])
-    rows += [[None], [t("等级", "Class"), t("客户数", "Customers"), t("销售额", "Revenue"),
-                      t("销售额占比", "Revenue share")]]
-    for k, count, revenue, share in data.classes:
-        rows.append([k or t("潜在客户", "Prospects"), count, revenue, share])
-    rows += [[None], [t("RFM 分群", "RFM segment"), t("客户数", "Customers"),
-                      t("销售额", "Revenue")]]
+    kinds: list[list[str | None]] = [[None], ["heading", "date"], [None]]
+    used: dict[str, int] = {}
+
+    def heading(*labels: str) -> None:
+        rows.append(list(labels))
+        kinds.append(["heading"] * len(labels))
+
+    def block(key: str, body: list[list[Any]], filled: int) -> None:
+        rows.extend(body)
+        kinds.extend([list(_BLOCK_KINDS[key]) for _ in body])
+        used[key] = filled
+
+    for key, label_zh, label_en, kind in _FIGURES:
+        rows.append([t(label_zh, label_en), data.figures[key]])
+        kinds.append([None, kind])
+    rows.append([None])
+    kinds.append([None])
+    heading(t("等级", "Class"), t("客户数", "Customers"), t("销售额", "Revenue"),
+            t("销售额占比", "Revenue share"))
+    classes = [[k or t("潜在客户", "Prospects"), count, revenue, share]
+               for k, count, revenue, share in data.classes]
+    block("classes", classes, len(classes))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("RFM 分群", "RFM segment"), t("客户数", "Customers"), t("销售额", "Revenue"))
     slots = DASHBOARD_ROWS["segments"][1]
-    segments = data.segments[:slots]
-    rows += [[label, count, revenue] for label, count, revenue in segments]
-    rows += [[None, None, None]] * (slots - len(segments))
-    rows += [[None], [t("客户占比（按价值排序）", "Share of customers (by value)"),
-                      t("累计销售额占比", "Cumulative revenue share"),
-                      t("累计利润占比", "Cumulative profit share")]]
-    for a, b, c in data.pareto[["CustomerShare", "RevenueShare", "ProfitShare"]].itertuples(
-            index=False):
-        rows.append([float(a), float(b), float(c)])
-    rows += [[None], [t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue")]]
+    segments = [[label, count, revenue] for label, count, revenue in data.segments[:slots]]
+    block("segments", segments + [[None, None, None]] * (slots - len(segments)), len(segments))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("客户占比（按价值排序）", "Share of customers (by value)"),
+            t("累计销售额占比", "Cumulative revenue share"),
+            t("累计利润占比", "Cumulative profit share"))
+    curve = [[float(a), float(b), float(c)] for a, b, c in
+             data.pareto[["CustomerShare", "RevenueShare", "ProfitShare"]].itertuples(index=False)]
+    block("pareto", curve, len(curve))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue"))
     slots = DASHBOARD_ROWS["owners"][1]
     shown, rest = data.owners[: slots - 1], data.owners[slots - 1:]
     if len(rest) == 1:
         shown, rest = shown + rest, []
-    for owner, calls, overdue in shown:
-        rows.append([owner or t("（未分配）", "(unassigned)"), calls, overdue])
+    owners = [[owner or t("（未分配）", "(unassigned)"), calls, overdue]
+              for owner, calls, overdue in shown]
     if rest:
-        rows.append([t("其他", "Others"), sum(c for _o, c, _v in rest),
-                     sum(v for _o, _c, v in rest)])
-    rows += [[None]] * (slots - len(shown) - bool(rest))
-    rows += [[None], [t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today")]]
-    for key, overdue, due_today in data.reasons:
-        rows.append([word(REASONS, key, lang), overdue, due_today])
+        owners.append([t("其他", "Others"), sum(c for _o, c, _v in rest),
+                       sum(v for _o, _c, v in rest)])
+    block("owners", owners + [[None]] * (slots - len(owners)), len(owners))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today"))
+    # the reasons with items first (the chart shows those), busiest first
+    reasons = sorted(data.reasons, key=lambda r: -(r[1] + r[2]))
+    block("reasons", [[word(REASONS, key, lang), overdue, due_today]
+                      for key, overdue, due_today in reasons],
+          sum(1 for _k, overdue, due_today in reasons if overdue + due_today))
     rows += [[None], [t("模型说明", "Model note"), data.note]]
+    kinds += [[None], ["heading"]]
     if data.trust:
         rows.append([t("分数可信度", "How far to trust the scores"), data.trust])
+        kinds.append(["heading"])
     for k, text in enumerate(data.warnings):  # below everything the charts read
         rows.append([t("提示", "Please check") if k == 0 else None, text])
-    return [list(r) + [None] * (WIDTH - len(r)) for r in rows]
+        kinds.append(["heading" if k == 0 else None])
+    chart_rows = {DASHBOARD_ROWS[key][0]: n for key, n in used.items()}
+    return DashboardLayout([list(r) + [None] * (WIDTH - len(r)) for r in rows],
+                           [list(k) + [None] * (WIDTH - len(k)) for k in kinds], chart_rows)

@@ -20,16 +20,20 @@ import python_calamine as pc
 
 from ..domain.schema import RawTable, blank
 from ..errors import BookError, Reason, Said
-from ..names import CALLLIST, CONTACTS, SheetSpec, fold
+from ..names import CALLLIST, CONTACTS, OUTPUT_SHEETS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
 from .ooxml.refs import parse_ref
 from .ooxml.replace import book_lock, check_writable_in_place
 from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
 from .reading import epoch, header_at, mark_unreadable
-from .sheets import find_sheet, input_candidates
+from .sheets import find_sheet, follow_header, input_candidates
 
-__all__ = ["BookData", "book_lock", "check_in_place", "read_book", "write_outputs"]
+__all__ = ["BookData", "book_lock", "check_in_place", "layout_book", "read_book",
+           "write_outputs"]
+
+#: the layout books shipped with the package, one per language (built by tools/build.py)
+_LAYOUT_DIR = Path(__file__).with_name("layout")
 
 @dataclass
 class BookData:
@@ -267,6 +271,29 @@ def _scanner(path: Path, parts: list[tuple[str, str]], bounds: dict[str, Future]
                 return
 
 
+def layout_book(lang: str) -> Path:
+    """The layout book of the output sheets in ``lang`` (zh-CN or en)."""
+    return _LAYOUT_DIR / f"CustomerBook-layout.{'zh-CN' if lang == 'zh-CN' else 'en'}.xlsx"
+
+
+def _layouts(book: BookData, tables: list[Any], lang: str) -> dict[str, ooxml.LayoutSheet]:
+    """The layout of each output sheet the write will create (by sheet name)."""
+    have = {name.casefold() for name in book.info.sheets}
+    created = [t for t in tables if t.name.casefold() not in have]
+    path = layout_book(lang)
+    if not created or not path.is_file():
+        return {}
+    layout = ooxml.LayoutBook.open(path)
+    specs = {s.key: s for s in OUTPUT_SHEETS}
+    out = {}
+    for t in created:
+        spec = specs.get(t.key)
+        sheet = layout.sheet(spec.label(lang)) if spec is not None else None
+        if sheet is not None:
+            out[t.name] = sheet
+    return out
+
+
 def write_outputs(
     book: BookData,
     out: str | Path,
@@ -290,8 +317,14 @@ def write_outputs(
 
 def _write(book: BookData, out: Path, tables: list[Any], contacts_rows: list[list[Any]],
            lang: str) -> ooxml.WriteReport:
+    # an existing call list keeps its own column order; a sheet the write creates gets
+    # the shipped layout
+    tables = [follow_header(t, book.calllist.header) if t.key == "CallList" and book.calllist
+              else t for t in tables]
+    layouts = _layouts(book, tables, lang)
     sheets = [ooxml.OutputSheet(t.name, t.rows, t.kinds, t.widths, t.header, t.row_breaks,
-                                t.row_height) for t in tables]
+                                t.row_height, t.row_heights, t.cell_kinds, t.chart_rows,
+                                layouts.get(t.name)) for t in tables]
     appends = []
     if contacts_rows and book.raw.get("Contacts") is None:  # no contact history yet
         header = [c.label(lang) for c in CONTACTS.columns]

@@ -26,11 +26,11 @@ from ..names import (
     fold,
     word,
 )
-from .dashboard import dashboard_rows
+from .dashboard import dashboard_layout
 from .modelcheck import KINDS, WIDTHS, modelcheck_rows
 
-__all__ = ["OutputTable", "contact_rows", "find_sheet", "input_candidates", "input_sheets",
-           "output_tables"]
+__all__ = ["OutputTable", "contact_rows", "find_sheet", "follow_header", "input_candidates",
+           "input_sheets", "output_tables", "row_heights", "text_lines"]
 
 _OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)}
 
@@ -67,6 +67,12 @@ class OutputTable:
     header: bool = True
     row_breaks: list[int] | None = None
     row_height: float | None = None
+    #: height in points of each data row (None: the default height)
+    row_heights: list[float] | None = None
+    #: the number format of single cells (row by row; None: the column's)
+    cell_kinds: list[list[str | None]] | None = None
+    #: rows used by each block a chart reads: {first row: rows}
+    chart_rows: dict[int, int] | None = None
 
 
 def _cell(v: Any) -> Any:
@@ -130,22 +136,80 @@ def output_tables(outputs: Outputs, job: str, sheet_names: Sequence[str]) -> lis
         spec = _OUTPUT_SPECS[key]
         name = find_sheet(sheet_names, spec) or spec.label(lang)
         if key == "Dashboard":
-            rows = [[_cell(v) for v in r] for r in dashboard_rows(outputs.dashboard, lang)]
+            layout = dashboard_layout(outputs.dashboard, lang)
+            rows = [[_cell(v) for v in r] for r in layout.rows]
             # row 1 is the title: it keeps the style the sheet gives it, like a header
             tables.append(OutputTable(key, name, rows, ["text", "number", "money", "percent"],
-                                      [22, 16, 14, 12]))
+                                      [40, 24, 24, 15], cell_kinds=layout.kinds,
+                                      chart_rows=layout.chart_rows))
             continue
         if key == "ModelCheck":
             rows = [[_cell(v) for v in r] for r in modelcheck_rows(outputs.modelcheck, lang)]
             tables.append(OutputTable(key, name, rows, KINDS, WIDTHS))
             continue
         breaks = owner_page_breaks(outputs.calllist["Owner"]) if key == "CallList" else None
+        # the call list and follow-ups wrap their text: each row as tall as its text (the
+        # analysis, up to Excel's row limit, keeps one line a row)
+        heights = row_heights(frames[key], spec) if key in _WRAPPED else None
         tables.append(OutputTable(key, name, frame_rows(frames[key], spec, lang),
                                   [c.kind if c.kind != "outcome" else "text" for c in spec.columns],
                                   [c.width for c in spec.columns], row_breaks=breaks,
-                                  # three lines: the wrapped script shows in full
-                                  row_height=45.0 if key == "CallList" else None))
+                                  row_heights=heights))
     return tables
+
+
+_WRAPPED = {"CallList", "FollowUps"}
+#: characters drawn two columns wide: CJK ideographs and symbols, kana, hangul, full-width
+_WIDE = ("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+         "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
+         "\uffe0-\uffe6]")
+_LINE_PT = {False: 15.0, True: 15.5}  #: one line of 11 pt text: Latin, with CJK glyphs
+_PAD_PT = 3.0
+
+
+def text_lines(values: pd.Series, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """How many lines each text takes wrapped in a column ``width`` characters wide, and
+    whether it holds CJK text: a column at a time (CJK characters count double, Latin
+    text a little more than its length for the words that do not fill a line)."""
+    text = values.astype("string").fillna("")
+    n = text.str.len().to_numpy(dtype=float, na_value=0.0)
+    wide = text.str.count(_WIDE).to_numpy(dtype=float, na_value=0.0)
+    breaks = text.str.count("\n").to_numpy(dtype=float, na_value=0.0)
+    units = (n - wide - breaks) * 1.1 + wide * 2.1
+    per_line = max(float(width) - 1.5, 1.0)
+    return np.maximum(np.ceil(units / per_line), 1.0) + breaks, wide > 0
+
+
+def row_heights(frame: pd.DataFrame, spec: SheetSpec) -> list[float]:
+    """Each row's height in points, from the wrapped text of its text columns: Excel
+    does not grow a row for wrapped text written to a file, so the writer sets it."""
+    lines = np.ones(len(frame))
+    cjk = np.zeros(len(frame), dtype=bool)
+    for c in spec.columns:
+        if c.kind != "text" or c.key not in frame:
+            continue
+        n, wide = text_lines(frame[c.key], c.width)
+        lines = np.maximum(lines, n)
+        cjk |= wide
+    line = np.where(cjk, _LINE_PT[True], _LINE_PT[False])
+    return (np.round((lines * line + _PAD_PT) * 4) / 4).tolist()
+
+
+def follow_header(table: OutputTable, header: Sequence[Any] | None) -> OutputTable:
+    """``table`` in the column order of an existing sheet's ``header`` when that header
+    holds the same columns in another order (an older layout, or one the user arranged):
+    the sheet's widths, formats, dropdowns and the user's formulas stay on their columns."""
+    if not header or not table.header or not table.rows:
+        return table
+    ours = [fold(h) for h in table.rows[0]]
+    theirs = [fold(h) for h in header]
+    if theirs == ours or sorted(theirs) != sorted(ours) or len(set(ours)) != len(ours):
+        return table
+    order = [ours.index(h) for h in theirs]
+    return OutputTable(table.key, table.name, [[r[i] for i in order] for r in table.rows],
+                       [table.kinds[i] for i in order], [table.widths[i] for i in order],
+                       table.header, table.row_breaks, table.row_height, table.row_heights,
+                       table.cell_kinds, table.chart_rows)
 
 
 def owner_page_breaks(owners: pd.Series) -> list[int]:

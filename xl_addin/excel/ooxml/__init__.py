@@ -31,6 +31,8 @@ One module per concern, the way the parts of a package are:
 * :mod:`.zipout` — the zip writer (raw member copy, the threaded deflater)
 * :mod:`.replace` — temporary file, lock, fsync, atomic replace, backups
 * :mod:`.changes`, :mod:`.output`, :mod:`.append`, :mod:`.writer` — one edit of a book
+* :mod:`.charts` — the charts on a sheet: series pointed at a sheet, cut to their rows
+* :mod:`.layout` — a created sheet gets a layout book's sheet (view, print, charts …)
 * :mod:`.newbook` — a new book of Tables at Excel's row limit (the big demo books)
 """
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 from .append import Append
 from .book import BookInfo, TableInfo
+from .layout import LayoutBook, LayoutSheet
 from .output import OutputSheet
 from .package import fingerprint, inspect_book
 from .refs import MAX_COLS, MAX_ROWS
@@ -48,6 +51,8 @@ __all__ = [
     "MAX_ROWS",
     "Append",
     "BookInfo",
+    "LayoutBook",
+    "LayoutSheet",
     "OutputSheet",
     "TableInfo",
     "WriteReport",

@@ -212,17 +212,27 @@ def emit_cells(row: Sequence[Any], rn: str, cols: Columns, out: list[str]) -> No
 
 
 def rows_xml(rows: Sequence[Sequence[Any]], first_row: int, cols: Columns,
-             batch: int = 2000, height: float | None = None) -> Iterator[str]:
+             batch: int = 2000, height: float | None = None,
+             heights: Sequence[float | None] | None = None) -> Iterator[str]:
     """``<row>`` elements for ``rows`` numbered from ``first_row``, in text chunks;
-    ``height`` (points) fixes every row's height (wrapped text shows without autofit)."""
+    ``height`` (points) fixes every row's height, ``heights`` each row's (wrapped text
+    shows without autofit)."""
     p = cols.p
     row_open, row_close = f'<{p}row r="', f"</{p}row>"
     tail = f'" ht="{height:g}" customHeight="1">' if height else '">'
+    tails: dict[float, str] = {}
     out: list[str] = []
     for i, row in enumerate(rows):
         rn = str(first_row + i)
         k = len(out)
-        out.append(f"{row_open}{rn}{tail}")
+        if heights is not None and i < len(heights) and heights[i]:
+            h = float(heights[i])  # type: ignore[arg-type]
+            t = tails.get(h)
+            if t is None:
+                t = tails[h] = f'" ht="{h:g}" customHeight="1">'
+            out.append(f"{row_open}{rn}{t}")
+        else:
+            out.append(f"{row_open}{rn}{tail}")
         emit_cells(row, rn, cols, out)
         if len(out) == k + 1:
             out.pop()

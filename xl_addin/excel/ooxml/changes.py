@@ -28,6 +28,10 @@ class Changes:
     notes: list[str] = field(default_factory=list)
     tables: dict[str, str] = field(default_factory=dict)  #: table part -> edited XML
     sheets: dict[str, Blob] = field(default_factory=dict)  #: sheet part -> regenerated
+    #: content types of added parts other than sheets: (part, content type)
+    overrides: list[tuple[str, str]] = field(default_factory=list)
+    #: defined names of created sheets: (attributes of the start tag, formula as XML text)
+    names: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def start(cls, pkg: Package, side: IO[bytes]) -> Changes:

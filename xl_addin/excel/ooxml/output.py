@@ -2,14 +2,18 @@
 
 An existing sheet keeps everything but its rows: the header cells take the styles of
 its row 1, the data cells the style of their column (or of the old row 2), and an Excel
-Table on it follows the new extent. A new sheet gets a frozen header row in bold and a
-number format per column kind. The rows are rendered and deflated into the side file
-while the next ones are made.
+Table on it follows the new extent; the charts drawn on it can be cut to the rows
+written. A new sheet gets the layout of a layout book's sheet (:mod:`.layout`), or else
+a frozen header row in bold and a number format per column kind. Rows may have heights
+of their own (wrapped text shows whole), and cells formats of their own (the Dashboard's
+blocks). The rows are rendered and deflated into the side file while the next ones are
+made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +21,8 @@ from ...errors import BookError, Reason
 from .book import Sheet, Table, too_large, unsupported_layout
 from .cells import Columns, rows_xml
 from .changes import Changes
+from .charts import chart_parts, cut_chart_ranges, edit_formulas
+from .layout import LayoutSheet, transplant
 from .refs import KIND_NUMFMT, KINDS_HELP, MAX_COLS, MAX_ROWS, parse_ref, ref
 from .table import table_names, update_table
 from .worksheet import (
@@ -28,7 +34,7 @@ from .worksheet import (
     sheet_end,
     split_sheet,
 )
-from .xmltext import set_attr, sub_first
+from .xmltext import attr, set_attr, sub_first, truthy
 
 __all__ = ["OutputSheet", "write_output"]
 
@@ -56,6 +62,18 @@ class OutputSheet:
     row_breaks: Sequence[int] | None = None
     #: height in points of every data row (None: the default height)
     row_height: float | None = None
+    #: height in points of each data row (None or a missing entry: ``row_height``)
+    row_heights: Sequence[float | None] | None = None
+    #: the kind of single cells, row by row from row 1 (None: the column's style);
+    #: ``heading`` is bold text
+    cell_kinds: Sequence[Sequence[str | None]] | None = None
+    #: rows used by each block of this sheet a chart on it reads, ``{first row: rows}``:
+    #: a chart series over a column from that row is cut to that many rows (no empty
+    #: category slots); None leaves the charts as they are
+    chart_rows: Mapping[int, int] | None = None
+    #: the layout a created sheet gets (view, columns, print setup, validations,
+    #: conditional formats, charts): a sheet of a layout book; None: a minimal layout
+    layout: LayoutSheet | None = None
 
 
 def _kind_styles(ch: Changes, kinds: Sequence[str] | None,
@@ -144,9 +162,62 @@ def _follow_table(ch: Changes, o: OutputSheet, tables: list[Table], rows: list[A
     return end
 
 
+def _row_height(head: str, p: str, row: int) -> float | None:
+    """The custom height of row ``row`` among the old rows ``head`` (None: default)."""
+    for m in re.finditer(rf"<{p}row(?=[\s/>])([^>]*)>", head):
+        if attr(m[1], "r") == str(row):
+            ht = attr(m[1], "ht")
+            try:
+                return float(ht) if ht and truthy(attr(m[1], "customHeight")) else None
+            except ValueError:
+                return None
+    return None
+
+
+def _cut_charts(ch: Changes, sheet: Sheet, rows: Mapping[int, int]) -> None:
+    """Cut the series of the charts drawn on ``sheet`` to the rows its blocks hold."""
+    assert sheet.part is not None
+    for part in chart_parts(ch.pkg, sheet.part):
+        text = ch.pkg.text(part)
+        new = edit_formulas(text, lambda f: cut_chart_ranges(f, sheet.name, rows))
+        if new != text:
+            ch.changed[part] = new.encode("utf-8", "surrogateescape")
+
+
+def _cell_kind_styles(ch: Changes, kinds: Sequence[Sequence[str | None]], base: list[int],
+                      first: int, p: str) -> Callable[[int], Columns]:
+    """Columns for row ``i`` (0: row ``first``) with the formats of its cells' kinds."""
+    st = ch.styles
+    xf: dict[str, int] = {}
+    cache: dict[tuple[int, ...], Columns] = {}
+
+    def style(kind: str) -> int:
+        if kind not in xf:
+            if kind == "heading":
+                xf[kind] = st.bold()
+            elif kind in KIND_NUMFMT:
+                nf = KIND_NUMFMT[kind]
+                xf[kind] = st.xf_for(nf) if nf else 0
+            else:
+                raise ValueError(f"unknown cell kind {kind!r}; expected heading or one of "
+                                 f"{KINDS_HELP}")
+        return xf[kind]
+
+    def get(i: int) -> Columns:
+        row = kinds[first + i] if first + i < len(kinds) else ()
+        key = tuple(style(row[j]) if j < len(row) and row[j] else base[j]  # type: ignore[arg-type]
+                    for j in range(len(base)))
+        if key not in cache:
+            cache[key] = Columns(p, 1, list(key), st, ch.pkg.date1904)
+        return cache[key]
+
+    return get
+
+
 def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
-                 new_part: str | None) -> None:
-    """Render ``o`` into the side file: over ``sheet``, or as the new part ``new_part``."""
+                 new_part: str | None, index: int | None = None) -> None:
+    """Render ``o`` into the side file: over ``sheet``, or as the new part ``new_part``
+    (the ``index``-th sheet of the book, counted from 0)."""
     pkg = ch.pkg
     rows = list(o.rows)
     for r in rows:
@@ -166,19 +237,29 @@ def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
                         "即 XFD 列）")
     kinds_s = _kind_styles(ch, o.kinds, ncols)
     st = ch.styles
-    if sheet is None:  # a new sheet
+    tables: list[Table] = []
+    created = sheet is None
+    if sheet is None and o.layout is not None:  # a new sheet in the layout book's layout
+        assert new_part is not None
+        split = transplant(ch, o.layout, new_part, o.name,
+                           len(pkg.sheets) if index is None else index, o.chart_rows)
+        p = split.p
+        head_s, data_s = _existing_styles(ch, o, split.prefix, split.head, p, ncols, kinds_s)
+    elif sheet is None:  # a new sheet
         assert new_part is not None
         p = ""
         split = None
         head_s = [st.bold()] * ncols if o.header and nrows else []
         data_s = kinds_s()
-        tables: list[Table] = []
     else:
         assert sheet.part is not None
         split = split_sheet(pkg, sheet.part)
         p = split.p
         head_s, data_s = _existing_styles(ch, o, split.prefix, split.head, p, ncols, kinds_s)
         tables = pkg.tables_on(sheet.part)
+        if o.chart_rows is not None:
+            _cut_charts(ch, sheet, o.chart_rows)
+    head_ht = _row_height(split.head, p, 1) if split is not None and o.header else None
 
     # an Excel Table on the sheet follows the new extent
     last_row = _follow_table(ch, o, tables, rows, ncols) if tables else nrows
@@ -187,15 +268,26 @@ def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
     cols_h = Columns(p, 1, head_s, st, pkg.date1904) if head_s else None
     cols_d = Columns(p, 1, data_s, st, pkg.date1904)
 
+    first = 1 if o.header and rows else 0
+
     def body() -> Iterator[str]:
-        if o.header and rows:
+        if first:
             assert cols_h is not None
-            yield from rows_xml(rows[:1], 1, cols_h)
-            yield from rows_xml(rows[1:], 2, cols_d, height=o.row_height)
-        else:
-            yield from rows_xml(rows, 1, cols_d, height=o.row_height)
+            yield from rows_xml(rows[:1], 1, cols_h, height=head_ht)
+        data = rows[first:]
+        if o.cell_kinds is None:
+            yield from rows_xml(data, first + 1, cols_d, height=o.row_height,
+                                heights=o.row_heights)
+            return
+        # a sheet of blocks (the Dashboard): each cell the format of its kind
+        columns = _cell_kind_styles(ch, o.cell_kinds, data_s, first, p)
+        heights = o.row_heights
+        for i, row in enumerate(data):
+            yield from rows_xml([row], first + 1 + i, columns(i), height=o.row_height,
+                                heights=heights[i:i + 1] if heights is not None else None)
 
     if split is None:
+        assert created
         prefix = new_sheet_prefix(pkg.main_ns, pkg.rel_ns, dim, o.header and nrows > 0,
                                   o.widths, data_s)
         suffix = sheet_end()

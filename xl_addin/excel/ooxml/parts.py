@@ -166,6 +166,24 @@ def _insert_before_close(text: str, tag: str, items: str, path: Path, part: str)
     return text[:m.start()] + items + text[m.start():]
 
 
+def _add_defined_names(text: str, p: str, names: Sequence[tuple[str, str]], path: Path,
+                       part: str) -> str:
+    """workbook.xml with defined names added (a ``<definedNames>`` made if it has none,
+    where the schema puts it: after sheets, functionGroups and externalReferences)."""
+    items = "".join(f"<{p}definedName{attrs}>{body}</{p}definedName>" for attrs, body in names)
+    if re.search(rf"<{p}definedNames(?=[\s/>])", text):
+        return _insert_before_close(text, "definedNames", items, path, part)
+    after = None
+    for tag in ("externalReferences", "functionGroups", "sheets"):
+        m = re.search(rf"</{p}{tag}\s*>|<{p}{tag}(?=[\s/>])[^>]*/>", text)
+        if m:
+            after = m.end()
+            break
+    if after is None:
+        raise corrupt(path, f"{part} lists no sheets", f"{part} 中没有工作表")
+    return text[:after] + f"<{p}definedNames>{items}</{p}definedNames>" + text[after:]
+
+
 def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[SheetEntry],
                       used: set[str], rids: Iterator[str]) -> None:
     """The edits that rewritten and new sheets (and new styles) need in calcChain,
@@ -218,6 +236,7 @@ def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[She
             new_ct.append(_override(spart, CT_STYLES))
             ch.added.append((spart, st.render().encode("utf-8")))
             ch.notes.append(f"styles: workbook had no styles part; created {spart}")
+        new_ct += [_override(part, ctype) for part, ctype in ch.overrides]
         rels_text = _insert_before_close(rels_text, "Relationships", "".join(new_rels),
                                          pkg.path, pkg.wb_rels_part)
         ct_text = _insert_before_close(ct_text, "Types", "".join(new_ct), pkg.path,
@@ -225,6 +244,8 @@ def edit_shared_parts(ch: Changes, rewritten: set[int], new_sheets: Sequence[She
         if new_entries:
             wb_text = _insert_before_close(wb_text, "sheets", "".join(new_entries),
                                            pkg.path, pkg.wb_part)
+        if ch.names:
+            wb_text = _add_defined_names(wb_text, p, ch.names, pkg.path, pkg.wb_part)
     if st.changed and not st.created:
         assert pkg.styles_part is not None
         ch.changed[pkg.styles_part] = st.render().encode("utf-8", "surrogateescape")

@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 
 from .book import corrupt
 from .refs import escape_attr
-from .xmltext import local, root_prefix, set_attr, to_int, truthy
+from .xmltext import attr, local, root_prefix, set_attr, to_int, truthy
 
 __all__ = ["Styles"]
 
@@ -37,6 +37,9 @@ _BUILTIN_DATE_FMTS = frozenset(
     [*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)]
 )
 _FIRST_CUSTOM_NUMFMT = 164  # ids below are Excel's built-in formats
+#: the element each list of the styles part holds
+_CHILD = {"fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf", "dxfs": "dxf",
+          "cellStyleXfs": "xf"}
 
 
 def _is_date_code(code: str) -> bool:
@@ -99,6 +102,11 @@ class Styles:
         self.new_numfmts: list[str] = []
         self.new_fonts: list[str] = []
         self.new_xfs: list[str] = []
+        self.new_fills: list[str] = []
+        self.new_borders: list[str] = []
+        self.new_dxfs: list[str] = []
+        self._raw: dict[str, list[str]] = {}
+        self._adopted: dict[tuple[int, str, int], int] = {}
         self.notes: list[str] = []
         self._date_cache: dict[int, bool] = {}
 
@@ -173,10 +181,94 @@ class Styles:
         self.notes.append(f"styles: added bold cell format {len(self.xfs) - 1}")
         return len(self.xfs) - 1
 
+    # -- formats from another styles part (a layout book's) ------------------------
+    def raw(self, section: str) -> list[str]:
+        """The elements of a list (``fonts``, ``fills``, ``borders``, ``cellXfs``,
+        ``dxfs``) as the part holds them, as text."""
+        got = self._raw.get(section)
+        if got is None:
+            p = self.p
+            child = _CHILD[section]
+            m = re.search(rf"<{p}{section}(?=[\s/>])[^>]*?(?:/>|>(.*?)</{p}{section}>)",
+                          self.text, re.S)
+            inner = (m[1] or "") if m else ""
+            got = [c[0] for c in re.finditer(
+                rf"<{p}{child}(?=[\s/>])[^>]*?(?:/>|>.*?</{p}{child}>)", inner, re.S)]
+            self._raw[section] = got
+        return got
+
+    def _adopt_item(self, section: str, item: str, new: list[str]) -> int:
+        """The index of ``item`` in the list ``section``: an equal one, or ``item`` added."""
+        have = self.raw(section)
+        for k, x in enumerate(have + new):
+            if x == item:
+                return k
+        new.append(item)
+        return len(have) + len(new) - 1
+
+    def _foreign(self, src: Styles, item: str) -> str:
+        """An element of ``src`` in this part's namespace prefix."""
+        if src.p == self.p:
+            return item
+        return re.sub(rf"(</?){re.escape(src.p)}" if src.p else r"(</?)(?=[A-Za-z])",
+                      lambda m: m[1] + self.p, item)
+
+    def adopt(self, src: Styles, k: int) -> int:
+        """A cellXfs index here that shows what ``src``'s cell format ``k`` shows: its
+        number format, font, fill, border and alignment added here where missing."""
+        key = (id(src), "xf", k)
+        if key in self._adopted:
+            return self._adopted[key]
+        xfs = src.raw("cellXfs")
+        if not 0 <= k < len(xfs):
+            return 0
+        xf = self._foreign(src, xfs[k])
+        tag_end = xf.index(">") + 1
+        tag = xf[:tag_end]
+        nf = to_int(attr(tag, "numFmtId"))
+        if nf >= _FIRST_CUSTOM_NUMFMT and nf in src.numfmts:
+            nf = self.numfmt(src.numfmts[nf])
+        ids = {}
+        for name, section, new in (("fontId", "fonts", self.new_fonts),
+                                   ("fillId", "fills", self.new_fills),
+                                   ("borderId", "borders", self.new_borders)):
+            items = src.raw(section)
+            j = to_int(attr(tag, name))
+            ids[name] = (self._adopt_item(section, self._foreign(src, items[j]), new)
+                         if 0 <= j < len(items) else 0)
+        for name, value in (("numFmtId", nf), *ids.items(), ("xfId", 0)):
+            tag = set_attr(tag, name, str(value))
+        xf = tag + xf[tag_end:]
+        have = self.raw("cellXfs")
+        for i, x in enumerate(have + self.new_xfs):
+            if x == xf:
+                self._adopted[key] = i
+                return i
+        self.xfs.append((nf, ids["fontId"], ids["fillId"], ids["borderId"], "0",
+                         not xf.endswith("/>")))
+        self.new_xfs.append(xf)
+        self._raw["cellXfs"] = have  # the list as the part holds it, new ones apart
+        index = len(self.xfs) - 1
+        self.notes.append(f"styles: added cell format {index} from the layout book")
+        self._adopted[key] = index
+        return index
+
+    def adopt_dxf(self, src: Styles, k: int) -> int:
+        """A dxfs index here (the format a conditional format applies) equal to ``src``'s
+        ``k``; added if missing."""
+        key = (id(src), "dxf", k)
+        if key not in self._adopted:
+            items = src.raw("dxfs")
+            self._adopted[key] = (self._adopt_item("dxfs", self._foreign(src, items[k]),
+                                                   self.new_dxfs)
+                                  if 0 <= k < len(items) else 0)
+        return self._adopted[key]
+
     @property
     def changed(self) -> bool:
         """Whether anything was added."""
-        return bool(self.new_numfmts or self.new_fonts or self.new_xfs)
+        return bool(self.new_numfmts or self.new_fonts or self.new_xfs or self.new_fills
+                    or self.new_borders or self.new_dxfs)
 
     def render(self) -> str:
         """The styles part with what was added."""
@@ -186,8 +278,26 @@ class Styles:
         if self.new_fonts:
             text = self._append_children(text, "fonts", self.new_fonts,
                                          self.n_fonts + len(self.new_fonts))
+        if self.new_fills:
+            text = self._append_children(text, "fills", self.new_fills,
+                                         len(self.raw("fills")) + len(self.new_fills))
+        if self.new_borders:
+            text = self._append_children(text, "borders", self.new_borders,
+                                         len(self.raw("borders")) + len(self.new_borders))
         if self.new_xfs:
             text = self._append_children(text, "cellXfs", self.new_xfs, len(self.xfs))
+        if self.new_dxfs:
+            count = len(self.raw("dxfs")) + len(self.new_dxfs)
+            p = self.p
+            if re.search(rf"<{p}dxfs(?=[\s/>])", text):
+                text = self._append_children(text, "dxfs", self.new_dxfs, count)
+            else:  # dxfs come after cellStyles, before tableStyles, colors and extLst
+                m = re.search(rf"<{p}(?:tableStyles|colors|extLst)(?=[\s/>])|</{p}styleSheet>",
+                              text)
+                if m is None:
+                    raise corrupt(self.path, "styles have no end", "样式部件没有结束标记")
+                text = (text[:m.start()] + f'<{p}dxfs count="{count}">'
+                        + "".join(self.new_dxfs) + f"</{p}dxfs>" + text[m.start():])
         return text
 
     def _add_numfmts(self, text: str) -> str:

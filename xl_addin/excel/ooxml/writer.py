@@ -87,7 +87,10 @@ def write_book(
     keeps everything except the contents of ``<sheetData>``, its ``<dimension ref>`` and
     its ``<autoFilter ref>``; a missing one is created at the end of the workbook (that
     edits ``workbook.xml``, its relationships and ``[Content_Types].xml`` by inserting
-    one element each). ``styles.xml`` changes only when a default cell format (a number
+    one element each), with the layout of its ``layout`` sheet when it has one (view,
+    columns, print setup, validations, conditional formats, charts and their parts, print
+    titles as defined names: see :mod:`.layout`). The charts on an output sheet follow
+    its ``chart_rows``. ``styles.xml`` changes only when a default cell format (a number
     format for a column kind, a date format, a bold header) is not there yet. calcChain
     entries of rewritten sheets are removed (the part goes when it becomes empty). An
     Excel Table on an output sheet is resized to the new rows and its column names set
@@ -209,9 +212,10 @@ def _build(pkg: Package, out_fh: IO[bytes], side_dir: Path, outputs: list[Output
                 n += 1
             part = posixpath.join(sheet_dir, f"sheet{n}.xml")
             used.add(part.lower())
+            index = len(pkg.sheets) + len(new_sheets)
             new_sheets.append((o.name, next_id, next(rids), part))
             next_id += 1
-            write_output(ch, o, None, part)
+            write_output(ch, o, None, part, index)
             ch.notes.append(f"sheet {o.name} created as {part}")
         # -- appends -------------------------------------------------------------------
         for name, aps in by_sheet.items():
