@@ -7,8 +7,9 @@ Run from the repository root (a report, not a test)::
     python benchmarks/run.py --skip-openpyxl --skip-xlsxwriter --repeats 5 --out report.md
 
 What it measures (every measured step runs in a fresh Python process, so its wall time
-includes start-up and imports and its peak RSS is its own: ``os.wait4`` returns the
-child's ``ru_maxrss`` and CPU time; medians of ``--repeats`` runs):
+includes start-up and imports and its peak RSS is its own: the child writes its
+``VmHWM`` as it exits (``ru_maxrss`` would carry the parent's size across the exec),
+``os.wait4`` returns its CPU time; medians of ``--repeats`` runs):
 
 * baseline: python-calamine merely reading the three input tables (what any refresh has
   to pay at least);
@@ -75,6 +76,8 @@ def _rss_mb() -> tuple[float, float]:
     """(peak so far, current) resident set size of this process in MB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
+        with open("/proc/self/status") as fh:  # this address space's own high-water mark
+            peak = next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:")) / 1024
         with open("/proc/self/statm") as fh:
             current = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
@@ -361,14 +364,41 @@ def child_main(argv: Sequence[str]) -> int:
 # =====================================================================================
 # the parent: fresh processes, medians, tables
 # =====================================================================================
+#: runs a Python script or ``-m module`` (argv[1:]) and, as it exits, writes its own peak
+#: RSS (KB) to $CB_PEAK
+_PEAK_WRAPPER = ("import atexit, os, runpy, sys\n"
+                 "def _peak():\n"
+                 "    with open('/proc/self/status') as fh:\n"
+                 "        kb = next(l.split()[1] for l in fh if l.startswith('VmHWM:'))\n"
+                 "    with open(os.environ['CB_PEAK'], 'w') as out:\n"
+                 "        out.write(kb)\n"
+                 "atexit.register(_peak)\n"
+                 "if sys.argv[1] == '-m':\n"
+                 "    sys.argv = sys.argv[2:]\n"
+                 "    runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+                 "else:\n"
+                 "    sys.argv = sys.argv[1:]\n"
+                 "    runpy.run_path(sys.argv[0], run_name='__main__')\n")
+
+
 def measure(cmd: Sequence[str], timeout: float | None = None) -> dict[str, Any]:
-    """Run ``cmd`` in a fresh process: wall, CPU, its own peak RSS, load, its JSON."""
+    """Run ``cmd`` in a fresh process: wall, CPU, its own peak RSS, load, its JSON.
+
+    Python (``python SCRIPT …`` or ``python -m MODULE …``) runs under a wrapper that writes the process's
+    own ``VmHWM`` as it exits; for anything else the peak is ``wait4``'s ``ru_maxrss``."""
+    cmd = list(cmd)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    peak_fd, peak_name = tempfile.mkstemp(suffix=".peak")
+    os.close(peak_fd)
+    os.unlink(peak_name)
+    if cmd[0] == sys.executable and len(cmd) > 2 and (cmd[1].endswith(".py") or cmd[1] == "-m"):
+        cmd = [cmd[0], "-c", _PEAK_WRAPPER, *cmd[1:]]
+        env["CB_PEAK"] = peak_name
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         load = os.getloadavg()[0]
         w0 = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=REPO, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=REPO, env=env)
         try:
             _, status, ru = os.wait4(proc.pid, 0)
         except BaseException:
@@ -379,13 +409,18 @@ def measure(cmd: Sequence[str], timeout: float | None = None) -> dict[str, Any]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    rss_mb = ru.ru_maxrss / 1024
+    if os.path.exists(peak_name):
+        with open(peak_name) as fh:
+            rss_mb = int(fh.read()) / 1024
+        os.unlink(peak_name)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     data: Any = None
     last = stdout.strip().splitlines()[-1] if stdout.strip() else ""
     if last.startswith("{"):
         data = json.loads(last)
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024,
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": rss_mb,
             "load": load, "data": data, "stdout": stdout}
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.books import F, en_sheets, zh_sheets
+from support.peak import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT_KB = 1_500_000  # the whole refresh, in a process of its own
@@ -170,12 +169,6 @@ def _cell(ws: Any, r: int, c: int, v: Any, datef: Any) -> None:
         ws.write_string(r, c, repr(v)[:100])
 
 
-#: the real command line, which notes its own peak memory (KB) as it exits
-_CLI = ("import atexit, os, resource, sys\n"
-        "atexit.register(lambda: open(os.environ['CB_PEAK'], 'w').write(\n"
-        "    str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
-        "from xl_addin.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))")
 
 HOSTILE = settings(max_examples=int(os.environ.get("CB_HOSTILE_EXAMPLES", "30")),
                    deadline=None, derandomize=True,
@@ -192,10 +185,8 @@ def test_a_hostile_book_is_read_or_refused_never_crashes(tmp_path_factory, case,
     before = hashlib.sha256(book.read_bytes()).hexdigest()
     args = ["refresh", str(book)] + ([] if in_place else ["--out", str(folder / "out.xlsx")])
     peak_file = folder.parent / f"{folder.name}.peak"  # the child writes its own peak
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CB_PEAK": str(peak_file)}
-    done = subprocess.run([sys.executable, "-c", _CLI, *args], env=env,
-                          capture_output=True, text=True, timeout=300)
-    peak = int(peak_file.read_text()) if peak_file.exists() else 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done, peak = run_cli(args, peak_file, env, timeout=300)
     if os.environ.get("CB_HOSTILE_LOG"):  # a tally for the guarantees' figures
         with open(os.environ["CB_HOSTILE_LOG"], "a", encoding="utf-8") as log:
             log.write(f"{done.returncode} {peak}\n")
