@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +47,7 @@ from .loop import CallOutcomes
 from .schema import Inputs
 from .scores import ModelCheck
 from .trust import model_note, trust_sentence, uncertain_why
-from .value import customer_history, predict_value
+from .value import customer_history, predict_value, score_purchases
 from .vector import map_distinct
 
 __all__ = ["JOBS", "DashboardData", "Outputs", "Progress", "dashboard_data", "no_progress",
@@ -132,21 +133,27 @@ def _why_text(abc: str, override: str | None, cn8_flags: tuple[bool, bool, bool]
     return "；".join(parts) if lang == "zh-CN" else "; ".join(parts)
 
 
-def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
-            ) -> tuple[pd.DataFrame, str, pd.DataFrame, ModelCheck | None]:
-    """The Analysis table (index CustomerID, canonical columns + helpers), the fitted
-    parameters (a log note), the customer history it was computed from (the follow-ups
-    reuse it) and the model check."""
+def customer_classes(customers: pd.DataFrame, hist: pd.DataFrame, s
+                     ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(class shown, ABC class computed, the user's override) per customer (index
+    CustomerID): the override wins where there is one."""
+    computed = abc_class(hist["Revenue"], s.ABC_A_Share, s.ABC_B_Share)
+    override = customers.set_index("CustomerID")["ClassOverride"].reindex(hist.index)
+    return override.where(override.notna(), computed).fillna(""), computed, override
+
+
+def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
+            scored: Future | None = None) -> tuple[pd.DataFrame, str, ModelCheck | None]:
+    """The Analysis table (index CustomerID, canonical columns + helpers) from the
+    customer history, the fitted parameters (a log note) and the model check.
+    ``scored``: :func:`~.value.score_purchases` of the orders, under way beside this."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
-    hist = customer_history(cust, inputs.orders, contacts, s, as_of)
-    value = predict_value(cust, inputs.orders, hist, s, as_of)
+    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored)
     buyers = hist["Orders"] > 0
     scores = rfm_scores(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                         hist["Revenue"].where(buyers))
-    computed = abc_class(hist["Revenue"], s.ABC_A_Share, s.ABC_B_Share)
-    override = cust.set_index("CustomerID")["ClassOverride"].reindex(hist.index)
-    classes = override.where(override.notna(), computed).fillna("")
+    classes, computed, override = customer_classes(cust, hist, s)
     cn8, flags = rfm_segment_cn8(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                                  hist["Revenue"].where(buyers), lang)
     segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang, inputs.rfm_rules)
@@ -212,7 +219,7 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
     out["_LastProduct"] = hist["LastProduct"]
     out["_Likelihood"] = v["PurchaseLikelihood"]
     out["_Margin"] = hist["Margin"]
-    return out, value.note, hist, value.check
+    return out, value.note, value.check
 
 
 #: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
@@ -233,11 +240,16 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     if len(new_contacts):
         contacts = pd.concat([contacts, new_contacts.assign(_row=0)], ignore_index=True)
     progress("analyse", lang)
-    analysis, note, hist, check = analyse(inputs, contacts, as_of)
+    # the purchase model needs the orders only: it is fitted beside the customer history
+    # and the follow-ups (the fits spend their time in numpy, which leaves Python free)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
+        scored = pool.submit(score_purchases, inputs.orders, s, as_of)
+        hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of)
+        classes = customer_classes(inputs.customers, hist, s)[0]
+        items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
+                           orders=inputs.orders, plans=inputs.plans, holidays=inputs.holidays)
+        analysis, note, check = analyse(inputs, hist, as_of, scored)
     progress("followups", lang)
-    items = follow_ups(inputs.customers, contacts, hist, analysis["_Class"], s, as_of,
-                       orders=inputs.orders,
-                       plans=inputs.plans, holidays=inputs.holidays)
     info = inputs.customers.set_index("CustomerID")
     fu = pd.DataFrame({
         "CustomerID": items["CustomerID"],

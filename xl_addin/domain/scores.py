@@ -81,14 +81,18 @@ class Doubt:
     parameter: str | None = None
 
 
-def fit_model(name: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> Any:
+def fit_model(name: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
+              start: Any = None) -> Any:
     """Fit model ``name`` (a key of ``MODELS``), Pareto/NBD on at most
-    :data:`PARETO_FIT_CUSTOMERS` customers spread evenly over the rows."""
+    :data:`PARETO_FIT_CUSTOMERS` customers spread evenly over the rows, its search begun
+    also from ``start`` (the same model's fit on the calibration period) when given."""
     spec = btyd.get_model(name)
-    if spec.name == "ParetoNBD" and x.size > PARETO_FIT_CUSTOMERS:
+    if spec.name != "ParetoNBD":
+        return spec.fit(x, tx, T)
+    if x.size > PARETO_FIT_CUSTOMERS:
         pick = np.unique(np.linspace(0, x.size - 1, PARETO_FIT_CUSTOMERS).round().astype(int))
-        return spec.fit(x[pick], tx[pick], T[pick])
-    return spec.fit(x, tx, T)
+        x, tx, T = x[pick], tx[pick], T[pick]
+    return btyd.fit_pareto_nbd(x, tx, T, start=start)
 
 
 @dataclass(frozen=True)
@@ -324,7 +328,8 @@ def score(purchases: pd.DataFrame, as_of: dt.date, setting: str = "Auto",
         choice = ModelChoice(btyd.DEFAULT_MODEL, "", {}, True, holdout_days, None, 0, 0)
     ranked = _ranked(choice, setting)
     for used in ranked:  # a refit that does not settle gives way to the next best model
-        fits = {used: fit_model(used, x, tx, T)}
+        earlier = choice.reports.get(used)
+        fits = {used: fit_model(used, x, tx, T, earlier.fit if earlier else None)}
         if not _shaky(fits[used]):
             break
     else:

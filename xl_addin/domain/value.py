@@ -16,7 +16,9 @@ average repeat spend is scaled by their net/gross ratio, so refunds net it.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,7 @@ from . import btyd
 from .scores import ModelCheck, score
 from .vector import days_since
 
-__all__ = ["ValueResult", "customer_history", "predict_value"]
+__all__ = ["ValueResult", "customer_history", "predict_value", "score_purchases"]
 
 _DAY = np.timedelta64(1, "D")
 
@@ -90,9 +92,28 @@ class ValueResult:
     check: ModelCheck | None = None  # None: no purchases, nothing to predict
 
 
+#: what the purchase model made of the orders: (:class:`.scores.Scores`, the summary) or
+#: None when there is no purchase to predict from
+Scored = tuple[Any, Any] | None
+
+
+def score_purchases(orders: pd.DataFrame, settings: Settings, as_of: dt.date,
+                    likelihood_days: int = 30) -> Scored:
+    """Choose, check and fit the purchase model (:func:`.scores.score`) on the orders up
+    to ``as_of`` that are purchases. Needs the orders only, so it can run beside the
+    rest of the analysis (see :func:`predict_value`'s ``scored``)."""
+    cutoff = pd.Timestamp(as_of)
+    buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0)]
+    if buys.empty:
+        return None
+    return score(buys, as_of, settings.Model, settings.HoldoutDays,
+                 horizon_days=settings.CLV_HorizonMonths * 30, likelihood_days=likelihood_days)
+
+
 def predict_value(
     customers: pd.DataFrame, orders: pd.DataFrame, history: pd.DataFrame,
-    settings: Settings, as_of: dt.date, likelihood_days: int = 30,
+    settings: Settings, as_of: dt.date, likelihood_days: int = 30, *,
+    scored: Future | None = None,
 ) -> ValueResult:
     """P(alive), expected purchases and the purchase likelihood (:func:`.scores.score`),
     Gamma-Gamma spend and discounted CLV on margin.
@@ -100,18 +121,17 @@ def predict_value(
     Horizon for ExpectedPurchases: ``CLV_HorizonMonths`` × 30 days. PurchaseLikelihood is
     the chance of at least one purchase in the next ``likelihood_days`` days (at most
     99%). When the scores are uncertain (see :mod:`.scores`) the four are blank.
+    ``scored``: :func:`score_purchases` of the same orders, already under way.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
-    cutoff = pd.Timestamp(as_of)
-    mine = orders["OrderDate"] <= cutoff
-    buys = orders.loc[mine & (orders["Amount"] >= 0)]
     out = pd.DataFrame(index=ids, columns=["PAlive", "ExpectedPurchases", "ExpectedSpend", "CLV",
                                            "PurchaseLikelihood"], dtype=float)
-    if buys.empty:
+    done = (scored.result() if scored is not None
+            else score_purchases(orders, settings, as_of, likelihood_days))
+    if done is None:
         return ValueResult(out, "no purchases: nothing to predict")
-    horizon = settings.CLV_HorizonMonths * 30
-    scores, summary = score(buys, as_of, settings.Model, settings.HoldoutDays,
-                            horizon_days=horizon, likelihood_days=likelihood_days)
+    scores, summary = done
+    mine = orders["OrderDate"] <= pd.Timestamp(as_of)
     sid = pd.Index(summary.customer_id)
     pred = scores.frame.reindex(columns=out.columns)
     fits = scores.scorer.fit if scores.scorer else None
@@ -119,7 +139,13 @@ def predict_value(
         d.code for d in scores.check.doubts)
     if scores.scorer is not None:
         f, r, t = summary.frequency.astype(float), summary.recency, summary.T
-        gross = history["Revenue"].reindex(sid).to_numpy(dtype=float)
+        at = history.index.get_indexer(sid)  # one look-up of the buyers for every column
+
+        def column(name: str) -> np.ndarray:
+            values = history[name].to_numpy(dtype=float)
+            return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
+
+        gross = column("Revenue")
         refunds = (orders.loc[mine & (orders["Amount"] < 0)].groupby("CustomerID")["Amount"]
                    .sum().reindex(sid, fill_value=0.0).to_numpy())
         paid = gross - refunds  # what the customer's purchases came to before refunds
@@ -127,7 +153,7 @@ def predict_value(
             net_share = np.where(paid > 0, np.clip(gross / paid, 0.0, 1.0), 0.0)
         m = summary.monetary_value * net_share
         gg = btyd.fit_gamma_gamma(f, m)
-        margin = history["MarginRate"].reindex(sid).to_numpy(dtype=float)
+        margin = column("MarginRate")
         # CLV is linear in the margin rate: value the revenue stream once, then apply each
         # customer's own historical margin rate
         pred["ExpectedSpend"] = btyd.gamma_gamma_expected_spend(gg, f, m)

@@ -25,6 +25,8 @@ FloatArray = NDArray[np.float64]
 #: ones (no repeat buyers, one customer, identical spends...).
 _LOG_BOUND = 14.0
 _AT_BOUND = _LOG_BOUND - 1e-3
+#: slope of the mean negative log-likelihood (per log-parameter) below which a fit has settled
+STATIONARY = 1e-4
 _DEFAULT_MAXITER = 500
 _FEW_CUSTOMERS = 10
 #: A fit on fewer customers than this is flagged ``few_customers``.
@@ -316,4 +318,10 @@ def _minimise(
             theta, value = objective.best_theta, objective.best_value
     if value >= 1e299:  # nothing finite was ever found
         success = False
+    elif not success and np.isfinite(value):
+        # the line search gives up a hair from the optimum when the likelihood is flat to
+        # rounding there; a point where every slope is below STATIONARY has settled
+        g = np.asarray(objective(theta)[1], dtype=float)
+        if g.size and np.all(np.isfinite(g)) and float(np.max(np.abs(g))) <= STATIONARY:
+            success = True
     return theta, value, success, why
