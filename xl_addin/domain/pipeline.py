@@ -139,8 +139,9 @@ def analyse(inputs: Inputs, contacts: pd.DataFrame, as_of: dt.date
     reuse it) and the model check."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
-    hist = customer_history(cust, inputs.orders, contacts, s, as_of)
-    value = predict_value(cust, inputs.orders, hist, s, as_of)
+    facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
+    hist = customer_history(cust, inputs.orders, contacts, s, as_of, facts=facts)
+    value = predict_value(cust, inputs.orders, hist, s, as_of, facts=facts)
     buyers = hist["Orders"] > 0
     scores = rfm_scores(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                         hist["Revenue"].where(buyers))
@@ -236,7 +237,8 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     analysis, note, hist, check = analyse(inputs, contacts, as_of)
     progress("followups", lang)
     items = follow_ups(inputs.customers, contacts, hist, analysis["_Class"], s, as_of,
-                       orders=inputs.orders,
+                       orders=(inputs.orders if inputs.order_facts is None
+                               else inputs.order_facts.recent),
                        plans=inputs.plans, holidays=inputs.holidays)
     info = inputs.customers.set_index("CustomerID")
     fu = pd.DataFrame({

@@ -23,49 +23,41 @@ import pandas as pd
 
 from ..settings import Settings
 from . import btyd
+from .facts import OrderFacts
 from .scores import ModelCheck, score
 from .vector import days_since
 
-__all__ = ["ValueResult", "customer_history", "predict_value"]
+__all__ = ["ValueResult", "customer_history", "money_by_customer", "predict_value",
+           "refunds_by_customer"]
 
 _DAY = np.timedelta64(1, "D")
 
 
 def customer_history(
     customers: pd.DataFrame, orders: pd.DataFrame, contacts: pd.DataFrame,
-    settings: Settings, as_of: dt.date,
+    settings: Settings, as_of: dt.date, *, facts: OrderFacts | None = None,
 ) -> pd.DataFrame:
     """One row per customer (index = CustomerID) with the historical value columns.
 
     Required columns — customers: CustomerID; orders: CustomerID, OrderDate, Amount,
-    Cost, Product; contacts: CustomerID, ContactDate.
+    Cost, Product; contacts: CustomerID, ContactDate. With ``facts`` (orders kept
+    outside the sheet: :mod:`.facts`) the order columns come from them and ``orders``
+    is not read.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
-    cutoff = pd.Timestamp(as_of)
-    o = orders.loc[orders["OrderDate"] <= cutoff, ["CustomerID", "OrderDate", "Amount", "Cost",
-                                                    "Product"]].copy()
-    o["CostFilled"] = o["Cost"].where(o["Cost"].notna(),
-                                      o["Amount"] * (1.0 - settings.DefaultMarginRate))
-    o["MarginAmt"] = o["Amount"] - o["CostFilled"]
-    # group on each order's position in the customer list: one hash lookup per order
-    # instead of one per aggregate, and the results line up with ``ids`` by position
-    o["_at"] = ids.get_indexer(o["CustomerID"])
-    o = o[o["_at"] >= 0]
-    g = o.groupby("_at", sort=False)
-    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
-    gp = pos.groupby("_at", sort=False)
-    where = pd.RangeIndex(len(ids))
-
-    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
-        return s.reindex(where, fill_value=fill).to_numpy()
-
     out = pd.DataFrame(index=ids)
-    out["Revenue"] = per_customer(g["Amount"].sum(), 0.0)
-    out["Margin"] = per_customer(g["MarginAmt"].sum(), 0.0)
-    out["Orders"] = per_customer(gp.size(), 0).astype(int)
-    out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
-    out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
-    out["LastProduct"] = per_customer(gp["Product"].last())
+    if facts is not None:
+        _check_facts(facts, settings, as_of)
+        h = facts.history.reindex(ids)
+        out["Revenue"] = h["Revenue"].fillna(0.0).to_numpy(dtype=float)
+        out["Margin"] = h["Margin"].fillna(0.0).to_numpy(dtype=float)
+        out["Orders"] = h["Orders"].fillna(0).to_numpy().astype(int)
+        out["FirstOrderDate"] = h["FirstOrderDate"].to_numpy(dtype="datetime64[ns]")
+        out["LastOrderDate"] = h["LastOrderDate"].to_numpy(dtype="datetime64[ns]")
+        out["LastProduct"] = h["LastProduct"].to_numpy(dtype=object)
+    else:
+        _order_history(out, ids, orders, settings, as_of)
+    cutoff = pd.Timestamp(as_of)
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
     out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
     out["AvgOrderValue"] = out["Revenue"] / out["Orders"].replace(0, np.nan)  # net of refunds
@@ -81,6 +73,56 @@ def customer_history(
     return out
 
 
+def money_by_customer(o: pd.DataFrame, margin_rate: float) -> tuple[pd.Series, pd.Series]:
+    """Revenue and margin per ``_at`` (a customer's position) from order rows with
+    ``Amount``, ``Cost`` and ``_at``, added up in row order (a float sum's last bit
+    depends on the order; a source's rows come in the same order, so its sums are these
+    to the last bit). A blank Cost is ``Amount × (1 − margin_rate)``."""
+    filled = o["Cost"].where(o["Cost"].notna(), o["Amount"] * (1.0 - margin_rate))
+    frame = pd.DataFrame({"_at": o["_at"], "Amount": o["Amount"],
+                          "MarginAmt": o["Amount"] - filled})
+    g = frame.groupby("_at", sort=False)
+    return g["Amount"].sum(), g["MarginAmt"].sum()
+
+
+def refunds_by_customer(customer: pd.Series, amount: pd.Series) -> pd.Series:
+    """The sum of the negative amounts per customer, added up in row order."""
+    neg = amount < 0
+    return amount[neg].groupby(customer[neg]).sum()
+
+
+def _check_facts(facts: OrderFacts, settings: Settings, as_of: dt.date) -> None:
+    if facts.as_of != as_of or facts.margin_rate != settings.DefaultMarginRate:
+        raise ValueError(f"order facts made for {facts.as_of} at margin {facts.margin_rate}, "
+                         f"used for {as_of} at {settings.DefaultMarginRate}")
+
+
+def _order_history(out: pd.DataFrame, ids: pd.Index, orders: pd.DataFrame,
+                   settings: Settings, as_of: dt.date) -> None:
+    """The order columns of :func:`customer_history`, from the order rows."""
+    cutoff = pd.Timestamp(as_of)
+    o = orders.loc[orders["OrderDate"] <= cutoff, ["CustomerID", "OrderDate", "Amount", "Cost",
+                                                    "Product"]].copy()
+    # group on each order's position in the customer list: one hash lookup per order
+    # instead of one per aggregate, and the results line up with ``ids`` by position
+    o["_at"] = ids.get_indexer(o["CustomerID"])
+    o = o[o["_at"] >= 0]
+    revenue, margin = money_by_customer(o, settings.DefaultMarginRate)
+    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
+    gp = pos.groupby("_at", sort=False)
+    where = pd.RangeIndex(len(ids))
+
+    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
+        return s.reindex(where, fill_value=fill).to_numpy()
+
+    out["Revenue"] = per_customer(revenue, 0.0)
+    out["Margin"] = per_customer(margin, 0.0)
+    out["Orders"] = per_customer(gp.size(), 0).astype(int)
+    out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
+    out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
+    out["LastProduct"] = per_customer(gp["Product"].last())
+
+
 @dataclass(frozen=True)
 class ValueResult:
     """Per-customer predictions plus how the models went."""
@@ -92,23 +134,31 @@ class ValueResult:
 
 def predict_value(
     customers: pd.DataFrame, orders: pd.DataFrame, history: pd.DataFrame,
-    settings: Settings, as_of: dt.date, likelihood_days: int = 30,
+    settings: Settings, as_of: dt.date, likelihood_days: int = 30, *,
+    facts: OrderFacts | None = None,
 ) -> ValueResult:
     """P(alive), expected purchases and the purchase likelihood (:func:`.scores.score`),
     Gamma-Gamma spend and discounted CLV on margin.
 
     Horizon for ExpectedPurchases: ``CLV_HorizonMonths`` × 30 days. PurchaseLikelihood is
     the chance of at least one purchase in the next ``likelihood_days`` days (at most
-    99%). When the scores are uncertain (see :mod:`.scores`) the four are blank.
+    99%). When the scores are uncertain (see :mod:`.scores`) the four are blank. With
+    ``facts`` (orders kept outside the sheet) the purchases come from them.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
-    cutoff = pd.Timestamp(as_of)
-    mine = orders["OrderDate"] <= cutoff
-    buys = orders.loc[mine & (orders["Amount"] >= 0)]
     out = pd.DataFrame(index=ids, columns=["PAlive", "ExpectedPurchases", "ExpectedSpend", "CLV",
                                            "PurchaseLikelihood"], dtype=float)
-    if buys.empty:
-        return ValueResult(out, "no purchases: nothing to predict")
+    if facts is not None:
+        _check_facts(facts, settings, as_of)
+        if not facts.has_purchases:
+            return ValueResult(out, "no purchases: nothing to predict")
+        buys: pd.DataFrame | OrderFacts = facts
+    else:
+        cutoff = pd.Timestamp(as_of)
+        mine = orders["OrderDate"] <= cutoff
+        buys = orders.loc[mine & (orders["Amount"] >= 0)]
+        if buys.empty:
+            return ValueResult(out, "no purchases: nothing to predict")
     horizon = settings.CLV_HorizonMonths * 30
     scores, summary = score(buys, as_of, settings.Model, settings.HoldoutDays,
                             horizon_days=horizon, likelihood_days=likelihood_days)
@@ -120,8 +170,12 @@ def predict_value(
     if scores.scorer is not None:
         f, r, t = summary.frequency.astype(float), summary.recency, summary.T
         gross = history["Revenue"].reindex(sid).to_numpy(dtype=float)
-        refunds = (orders.loc[mine & (orders["Amount"] < 0)].groupby("CustomerID")["Amount"]
-                   .sum().reindex(sid, fill_value=0.0).to_numpy())
+        if facts is not None:
+            refunds = facts.history["Refunds"].reindex(sid, fill_value=0.0).to_numpy(float)
+        else:
+            mo = orders.loc[mine]
+            refunds = refunds_by_customer(mo["CustomerID"], mo["Amount"]).reindex(
+                sid, fill_value=0.0).to_numpy()
         paid = gross - refunds  # what the customer's purchases came to before refunds
         with np.errstate(divide="ignore", invalid="ignore"):
             net_share = np.where(paid > 0, np.clip(gross / paid, 0.0, 1.0), 0.0)

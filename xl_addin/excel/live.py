@@ -12,6 +12,7 @@ status bar and message boxes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..domain.schema import RawTable
@@ -63,6 +64,10 @@ class LiveBook:
         except Exception:  # not Excel's COM object (macOS, a stand-in): the 1900 system
             date1904 = False
         self.epoch = epoch(date1904)
+        try:  # the workbook's folder (Settings OrdersSource is relative to it)
+            self.folder: Path | None = Path(book.fullname).parent
+        except Exception:  # a stand-in without a file name
+            self.folder = None
 
     def _read(self, name: str, spec: SheetSpec) -> tuple[RawTable, Any]:
         names = spec.names()
