@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..domain import btyd
 from ..domain.btyd import HoldoutData
 from ..domain.facts import OrderFacts
 from ..domain.schema import MAX_AMOUNT, RawTable, parse_table
@@ -235,7 +236,7 @@ def _check(con: Any, typed: str, source: Source, found: dict[str, tuple[str, str
     """Every problem of the source's rows, in row order (the first :data:`SHOWN_PROBLEMS`
     named, the rest counted)."""
     any_bad = " OR ".join(f"({c.where})" for c in checks)
-    bad = con.execute(f"SELECT count(*) FROM ({typed}) WHERE {any_bad}").fetchone()[0]
+    bad = con.execute(f"SELECT count(*) FROM ({typed}) WHERE {any_bad}").fetchall()[0][0]
     if not bad:
         return
     parts = []
@@ -265,10 +266,15 @@ def _known(con: Any, customers: pd.DataFrame) -> None:
     ids = customers["CustomerID"]
     frame = pd.DataFrame({"customer_id": ids.to_numpy(dtype=object),
                           "pos": np.arange(len(ids), dtype=np.int64)})
-    frame = frame[ids.notna().to_numpy()]
+    frame = frame[ids.notna().to_numpy()].reset_index(drop=True)
+    # the place of each ID in the order the engine sorts IDs in (Python's string order)
+    order = np.argsort(np.asarray(frame["customer_id"].tolist(), dtype=object), kind="stable")
+    rank = np.empty(len(frame), dtype=np.int64)
+    rank[order] = np.arange(len(frame), dtype=np.int64)
+    frame["rank"] = rank
     con.register("known_frame", frame)
     con.execute("CREATE TEMP TABLE known AS SELECT CAST(customer_id AS VARCHAR) AS "
-                "customer_id, pos FROM known_frame")
+                "customer_id, pos, rank FROM known_frame")
     con.unregister("known_frame")
 
 
@@ -344,7 +350,7 @@ class OrdersRelation:
             if source is None:
                 raise
             raise _unreadable(source, exc, lang) from exc
-        self.rows = int(self.con.execute("SELECT count(*) FROM orders").fetchone()[0])
+        self.rows = int(self.con.execute("SELECT count(*) FROM orders").fetchall()[0][0])
 
     def query(self, sql: str) -> pd.DataFrame:
         try:
@@ -379,8 +385,7 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
     rows = relation.query(agg.render(agg.CUSTOMERS_SQL, cutoff=cutoff,
                                      keep=float(1.0 - margin_rate)))
     history = _history(rows)
-    _money_in_row_order(relation, history, cutoff, margin_rate)
-    summary = agg.summary_from_rows(rows, cutoff)
+    summary = _in_row_order(relation, history, cutoff, margin_rate)
     first = int(rows["first_day"].min()) if len(summary) else None
 
     def holdout(cal_day: int, end_day: int) -> HoldoutData:
@@ -394,34 +399,46 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
                       recent_from=recent_from, rows=relation.rows)
 
 
-def _money_in_row_order(relation: OrdersRelation, history: pd.DataFrame, cutoff: int,
-                        margin_rate: float) -> None:
-    """Revenue, Margin and Refunds added up as the engine adds up the sheet's orders: in
-    row order, with its own code (:func:`~xl_addin.domain.value.money_by_customer`).
+def _in_row_order(relation: OrdersRelation, history: pd.DataFrame, cutoff: int,
+                  margin_rate: float) -> btyd.CustomerSummary:
+    """The float sums, added up as the engine adds up the sheet's orders: in row order,
+    with its own code — Revenue, Margin, Refunds
+    (:func:`~xl_addin.domain.value.money_by_customer`) into ``history``, and the BTYD
+    summary of the purchases (:func:`~xl_addin.domain.btyd.summary_from_transactions`),
+    which is returned.
 
-    A float sum's last bit depends on the order of the additions, and a refresh rounds
-    money to the cent, so a sum one bit apart can show a cent apart where a value falls
-    exactly between two cents. The SQL's own sums (exact to a millionth) are kept for
-    other engines; here the amounts (a customer's place, the amount, the cost: three
-    numbers a row) are streamed in row order and added up in Python, so a book gives
+    A float sum's last bit depends on the order of its additions; a refresh rounds money
+    to the cent (a sum one bit apart shows a cent apart where it falls exactly between
+    two cents), and the spend model's fit follows its inputs' last bits. So these sums
+    are not left to the SQL (whose own sums, exact to a millionth, are for other
+    engines): the SQL streams four numbers a row in row order — the customer's place,
+    the day, the amount, the cost — and the engine's code adds them up, so a book gives
     the same figures to the last bit whether its orders sit in the sheet or in a
     source."""
-    frame = relation.con.execute(
-        "SELECT k.pos AS _at, o.amount AS Amount, o.cost AS Cost FROM orders AS o "
-        f"JOIN known AS k ON o.customer_id = k.customer_id WHERE o.order_day <= {cutoff} "
-        "ORDER BY o.seq").df()
-    if not len(frame):
-        return
-    revenue, margin = money_by_customer(frame, margin_rate)
-    refunds = refunds_by_customer(frame["_at"], frame["Amount"])
-    ids = relation.con.execute("SELECT customer_id, pos FROM known").df()
-    by_pos = pd.Series(ids["customer_id"].to_numpy(dtype=object),
-                       index=ids["pos"].to_numpy())
-    for column, values in (("Revenue", revenue), ("Margin", margin)):
-        named = pd.Series(values.to_numpy(np.float64), index=by_pos.reindex(values.index))
-        history[column] = named.reindex(history.index).to_numpy(np.float64)
-    named = pd.Series(refunds.to_numpy(np.float64), index=by_pos.reindex(refunds.index))
-    history["Refunds"] = named.reindex(history.index, fill_value=0.0).to_numpy(np.float64)
+    con = relation.con
+    cur = con.execute(
+        "SELECT k.pos AS _at, k.rank AS _rank, o.order_day AS _day, o.amount AS Amount, "
+        "o.cost AS Cost FROM orders AS o JOIN known AS k ON o.customer_id = k.customer_id "
+        f"WHERE o.order_day <= {cutoff} ORDER BY o.seq")
+    frame = cur.df()
+    known = con.execute("SELECT customer_id, pos, rank FROM known ORDER BY rank").df()
+    by_rank = np.asarray(known["customer_id"].tolist(), dtype=object)
+    by_pos = pd.Series(by_rank, index=known["pos"].to_numpy())
+    if len(frame):
+        revenue, margin = money_by_customer(frame, margin_rate)
+        refunds = refunds_by_customer(frame["_at"], frame["Amount"])
+        for column, values in (("Revenue", revenue), ("Margin", margin)):
+            named = pd.Series(values.to_numpy(np.float64), index=by_pos.reindex(values.index))
+            history[column] = named.reindex(history.index).to_numpy(np.float64)
+        named = pd.Series(refunds.to_numpy(np.float64), index=by_pos.reindex(refunds.index))
+        history["Refunds"] = named.reindex(history.index, fill_value=0.0).to_numpy(np.float64)
+    buys = frame[frame["Amount"] >= 0]
+    summary = btyd.summary_from_transactions(
+        buys["_rank"].to_numpy(np.int64), buys["_day"].to_numpy(np.int64),
+        buys["Amount"].to_numpy(np.float64), cutoff)
+    return btyd.CustomerSummary(
+        customer_id=by_rank[summary.customer_id.astype(np.int64)], frequency=summary.frequency,
+        recency=summary.recency, T=summary.T, monetary_value=summary.monetary_value)
 
 
 def _days(values: pd.Series) -> np.ndarray:

@@ -242,7 +242,7 @@ def _db_insert(staged: Staged) -> None:
         cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()]
         staged._db["table"] = table
         staged._db["before"] = con.execute(
-            f"SELECT coalesce(max(rowid), -1) FROM {_ident(table)}").fetchone()[0]
+            f"SELECT coalesce(max(rowid), -1) FROM {_ident(table)}").fetchall()[0][0]
         con.register("new_rows", frame)
         con.execute("BEGIN TRANSACTION")
         con.execute(f"INSERT INTO {_ident(table)} SELECT {_aligned_select(cols)} FROM new_rows")
