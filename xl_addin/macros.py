@@ -347,7 +347,7 @@ def import_file(
         if not s.OrdersSource:
             raise CustomerBookError(Reason.SOURCE_NOT_SET, lang=lang, setting="OrdersSource",
                                     what=("导入到外部订单源" if lang == "zh-CN"
-                                          else "Importing into the orders source "))
+                                          else "Importing into the orders source"))
         source = sources.locate(book.path.parent, s.OrdersSource, "OrdersSource", lang=lang,
                                 create=True)
         ids, first, last = _export_keys(table, mapping)
@@ -460,7 +460,7 @@ def archive_file(path: str | Path, before: dt.date, out: str | Path | None = Non
     lang = s.Language
     if not s.OrdersSource:
         raise CustomerBookError(Reason.SOURCE_NOT_SET, lang=lang, setting="OrdersSource",
-                                what="归档订单" if lang == "zh-CN" else "Archiving orders ")
+                                what="归档订单" if lang == "zh-CN" else "Archiving orders")
     source = sources.locate(book.path.parent, s.OrdersSource, "OrdersSource", lang=lang,
                             create=True)
     raw = book.raw.get("Orders")

@@ -498,7 +498,14 @@ def orders_for_import(source: Source, customers: pd.DataFrame, order_ids: Sequen
     empty = pd.DataFrame({c.key: pd.Series([], dtype="datetime64[ns]" if c.kind == "date"
                                            else np.float64 if c.kind == "money" else object)
                           for c in ORDERS.columns})
-    rel = OrdersRelation(source, None, customers, lang, check=False)
+    if not source.path.exists():  # a source not written yet
+        return empty
+    try:
+        rel = OrdersRelation(source, None, customers, lang, check=False)
+    except BookError as exc:
+        if exc.code == Reason.SOURCE_NO_TABLE:  # a database without orders yet
+            return empty
+        raise
     try:
         if rel.typed is None:
             return empty

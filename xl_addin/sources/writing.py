@@ -14,7 +14,8 @@ How each kind takes new rows:
 * a **Parquet or CSV file**: a new file with the old rows and the new ones is written
   beside it and moved over it (the old one is kept until the workbook is written);
 * a **DuckDB database**: the rows are inserted into its orders table (created with the
-  Orders columns when missing) in one transaction; undoing deletes them again.
+  Orders columns when missing) in one transaction, after a copy of the file is taken;
+  undoing puts the copy back.
 
 New rows take the source's own column names (matched as the sheet matches its header);
 a new file or table gets the Orders sheet's English names.
@@ -93,8 +94,14 @@ class Staged:
             self._tmp.unlink()
         if not self.committed:
             return
-        if self._db:
-            _db_delete(self)
+        if self._db:  # the database as it was (its copy), or none when there was none
+            path = self.source.path
+            if self._kept is not None:
+                os.replace(self._kept, path)
+                self._kept = None
+            else:
+                path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
         elif self._kept is not None:
             os.replace(self._kept, self._target)  # type: ignore[arg-type]
             self._kept = None
@@ -231,7 +238,11 @@ def _db_insert(staged: Staged) -> None:
     import duckdb
 
     frame = staged._db["frame"]
-    con = duckdb.connect(str(staged.source.path))
+    path = staged.source.path
+    if path.exists():  # a copy to put back should the workbook not be written
+        staged._kept = path.with_name(f".{path.name}.customerbook-old")
+        shutil.copyfile(path, staged._kept)
+    con = duckdb.connect(str(path))
     try:
         table = _db_table(con)
         if table is None:
@@ -240,23 +251,9 @@ def _db_insert(staged: Staged) -> None:
                              for c in ORDERS.columns)
             con.execute(f"CREATE TABLE {_ident(table)} ({cols})")
         cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()]
-        staged._db["table"] = table
-        staged._db["before"] = con.execute(
-            f"SELECT coalesce(max(rowid), -1) FROM {_ident(table)}").fetchall()[0][0]
         con.register("new_rows", frame)
         con.execute("BEGIN TRANSACTION")
         con.execute(f"INSERT INTO {_ident(table)} SELECT {_aligned_select(cols)} FROM new_rows")
         con.execute("COMMIT")
-    finally:
-        con.close()
-
-
-def _db_delete(staged: Staged) -> None:
-    import duckdb
-
-    con = duckdb.connect(str(staged.source.path))
-    try:
-        con.execute(f"DELETE FROM {_ident(staged._db['table'])} WHERE rowid > "
-                    f"{int(staged._db['before'])}")
     finally:
         con.close()
