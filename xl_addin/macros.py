@@ -130,8 +130,8 @@ def with_sources(inputs: Inputs, base: Path | None, today: dt.date | None,
                  held: contextlib.ExitStack) -> Inputs:
     """``inputs`` with the orders' facts (Settings ``OrdersSource``) and the contact
     history (``ContactsSource``) kept outside the workbook; unchanged without them.
-    The source stays open in ``held`` while the engine runs (the model check asks it
-    for its calibration/holdout split)."""
+    ``held`` keeps what must stay open while the engine runs (nothing, today: the source
+    is read and closed here)."""
     s = inputs.settings
     if not (s.OrdersSource or s.ContactsSource):
         return inputs
@@ -150,9 +150,12 @@ def with_sources(inputs: Inputs, base: Path | None, today: dt.date | None,
     if s.OrdersSource:
         src = sources.locate(base, s.OrdersSource, "OrdersSource", lang=lang)
         rel = sources.OrdersRelation(src, inputs.orders, inputs.customers, lang)
-        held.callback(rel.close)
-        facts = sources.order_facts(rel, day, s.DefaultMarginRate,
-                                    sources.recent_since(inputs.plans, day, s.DropAfterDays))
+        try:
+            facts = sources.order_facts(rel, day, s.DefaultMarginRate,
+                                        sources.recent_since(inputs.plans, day,
+                                                             s.DropAfterDays), s.HoldoutDays)
+        finally:  # the facts hold what the engine needs: the rows go before the models run
+            rel.close()
     return dataclasses.replace(inputs, contacts=contacts, order_facts=facts)
 
 

@@ -82,11 +82,17 @@ def _both(spark, sql: str) -> tuple[list[tuple], list[tuple], pd.DataFrame]:
     return _records(here), _records(there[list(here.columns)]), here
 
 
-def test_the_customer_summary_is_the_same_on_spark(spark):
-    cutoff = agg.day_number(AS_OF)
-    sql = agg.render(agg.CUSTOMERS_SQL, cutoff=cutoff, keep=0.7)
-    here, there, frame = _both(spark, sql)
+def test_the_customer_history_is_the_same_on_spark(spark):
+    sql = agg.render(agg.HISTORY_SQL, cutoff=agg.day_number(AS_OF), keep=0.7)
+    here, there, _frame = _both(spark, sql)
     assert len(here) == _orders()["customer_id"].nunique() > 40 and here == there
+    assert any(r[3] < 0 for r in here)  # refunds
+
+
+def test_the_purchase_summary_is_the_same_on_spark(spark):
+    cutoff = agg.day_number(AS_OF)
+    here, there, frame = _both(spark, agg.render(agg.SUMMARY_SQL, cutoff=cutoff))
+    assert len(here) > 40 and here == there
     # and it is the engine's summary
     o = _orders()
     buys = o[(o["order_day"] <= cutoff) & (o["amount"] >= 0)]
@@ -108,6 +114,7 @@ def test_the_calibration_holdout_split_is_the_same_on_spark(spark):
 
 
 def test_the_spark_text_is_the_same_definition():
-    spark_sql = agg.for_spark(agg.render(agg.CUSTOMERS_SQL, cutoff=20000, keep=0.7))
-    assert "MAX_BY(" in spark_sql and "MIN_BY(" in spark_sql
-    assert "ARG_MAX" not in spark_sql
+    history = agg.for_spark(agg.render(agg.HISTORY_SQL, cutoff=20000, keep=0.7))
+    summary = agg.for_spark(agg.render(agg.SUMMARY_SQL, cutoff=20000))
+    assert "MAX_BY(" in history and "MIN_BY(" in summary
+    assert "ARG_MAX" not in history and "ARG_MIN" not in summary

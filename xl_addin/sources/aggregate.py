@@ -4,7 +4,9 @@ Everything the engine needs of the orders (:class:`~xl_addin.domain.facts.OrderF
 is written here once, in the SQL that DuckDB runs on the machine; :func:`for_spark` turns
 the very same text into Spark SQL through the SQL transpiler (sqlglot), so a shop whose
 history outgrows one machine runs it unchanged on a cluster (tests/sources prove both
-give the same summary).
+give the same summary). On one machine the purchase-day summary is added up from the
+rows DuckDB hands over, in row order, so its floats are the sheet's to the last bit;
+:data:`SUMMARY_SQL` is that summary for a cluster.
 
 Money is added up in whole millionths (each amount to the nearest 0.000001, summed as
 whole numbers), as the engine adds it up for the sheet's orders: a total is the same to
@@ -13,9 +15,11 @@ the last bit in any row order, on any number of threads, on either engine.
 Every query reads one relation, ``orders``, with these columns (the door makes it from
 a source and from the Orders sheet):
 
-``customer_id`` VARCHAR · ``order_day`` INTEGER (days since 1970-01-01) · ``amount``
-DOUBLE · ``cost`` DOUBLE (NULL: blank) · ``product`` VARCHAR (NULL: blank) · ``seq``
-BIGINT (the row's place: files in name order, rows in file order, the sheet last).
+``customer_id`` (a key: the door gives each customer's place on the Customers sheet, an
+INTEGER, which groups faster than text; Spark is given the IDs) · ``order_day`` INTEGER
+(days since 1970-01-01) · ``amount`` DOUBLE · ``cost`` DOUBLE (NULL: blank) ·
+``product`` text (NULL: blank) · ``seq`` BIGINT (the row's place: files in name order,
+rows in file order, the sheet last).
 
 The rules are the engine's (:func:`~xl_addin.domain.value.customer_history`,
 :func:`~xl_addin.domain.btyd.summary_from_transactions`,
@@ -34,7 +38,7 @@ import pandas as pd
 
 from ..domain.btyd import CustomerSummary, HoldoutData
 
-__all__ = ["CUSTOMERS_SQL", "FLOOR_SQL", "HOLDOUT_SQL", "RECENT_SQL", "day_number",
+__all__ = ["FLOOR_SQL", "HISTORY_SQL", "HOLDOUT_SQL", "RECENT_SQL", "SUMMARY_SQL", "day_number",
            "for_spark", "holdout_from_rows", "render", "summary_from_rows"]
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -70,8 +74,9 @@ def _money(sql: str) -> str:
     assert not re.search(r"\{units", out)
     return out
 
-#: per customer: money, purchase days, the last product (orders up to ``{cutoff}``)
-CUSTOMERS_SQL = _money("""
+#: per customer: money, orders, first and last purchase, the last product (orders up to
+#: ``{cutoff}``)
+HISTORY_SQL = _money("""
 WITH o AS (
     SELECT customer_id, order_day, amount, cost, product, seq
     FROM orders
@@ -84,24 +89,10 @@ money AS (
                / {scale} AS margin,
            CAST(SUM(CASE WHEN amount < 0 THEN {units(amount)} ELSE 0 END) AS DOUBLE) / {scale}
                AS refunds,
-           SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END) AS orders
+           SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END) AS orders,
+           MIN(CASE WHEN amount >= 0 THEN order_day END) AS first_day,
+           MAX(CASE WHEN amount >= 0 THEN order_day END) AS last_day
     FROM o
-    GROUP BY customer_id
-),
-days AS (
-    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
-    FROM o
-    WHERE amount >= 0
-    GROUP BY customer_id, order_day
-),
-visits AS (
-    SELECT customer_id,
-           COUNT(*) AS purchase_days,
-           MIN(order_day) AS first_day,
-           MAX(order_day) AS last_day,
-           CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
-           CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
-    FROM days
     GROUP BY customer_id
 ),
 named AS (
@@ -117,11 +108,30 @@ last_product AS (
     WHERE o.amount >= 0 AND o.product IS NOT NULL
     GROUP BY o.customer_id
 )
-SELECT m.customer_id, m.revenue, m.margin, m.refunds, m.orders,
-       v.purchase_days, v.first_day, v.last_day, v.total, v.first_total, p.last_product
+SELECT m.customer_id, m.revenue, m.margin, m.refunds, m.orders, m.first_day, m.last_day,
+       p.last_product
 FROM money AS m
-LEFT JOIN visits AS v ON m.customer_id = v.customer_id
 LEFT JOIN last_product AS p ON m.customer_id = p.customer_id
+""")
+
+#: per customer with a purchase up to ``{cutoff}``: the purchase days (the BTYD summary:
+#: frequency = purchase days - 1, recency = last - first day, T = cutoff - first day,
+#: monetary value = (total - first day's total) / frequency)
+SUMMARY_SQL = _money("""
+WITH days AS (
+    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
+    FROM orders
+    WHERE amount >= 0 AND order_day <= {cutoff}
+    GROUP BY customer_id, order_day
+)
+SELECT customer_id,
+       COUNT(*) AS purchase_days,
+       MIN(order_day) AS first_day,
+       MAX(order_day) AS last_day,
+       CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
+       CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
+FROM days
+GROUP BY customer_id
 """)
 
 #: the calibration summary at ``{cal}`` and each of its customers' purchase days in
@@ -207,9 +217,10 @@ def _ids(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def summary_from_rows(frame: pd.DataFrame, end_day: int) -> CustomerSummary:
-    """The BTYD summary (days) from rows of ``purchase_days, first_day, last_day, total,
-    first_total`` per customer (customers without a purchase left out), exactly as
-    :func:`~xl_addin.domain.btyd.summary_from_transactions` computes it."""
+    """The BTYD summary (days) from :data:`SUMMARY_SQL`'s rows (``purchase_days,
+    first_day, last_day, total, first_total`` per customer; customers without a purchase
+    left out), as :func:`~xl_addin.domain.btyd.summary_from_transactions` computes it
+    (its money exact to a millionth)."""
     buyers = frame[frame["purchase_days"].notna() & (frame["purchase_days"] > 0)]
     ids, order = _ids(buyers)
     count = buyers["purchase_days"].to_numpy(np.int64)[order]

@@ -18,9 +18,8 @@ source's orders it can collide with.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from ..domain.btyd import HoldoutData
 from ..domain.facts import OrderFacts
 from ..domain.schema import MAX_AMOUNT, RawTable, parse_table
 from ..domain.value import money_by_customer, refunds_by_customer
-from ..errors import BookError, Problems, Reason
+from ..errors import BookError, CustomerBookError, Problems, Reason
 from ..names import CONTACTS, ORDERS, SheetSpec, fold
 from . import aggregate as agg
 from .location import Source
@@ -56,6 +55,7 @@ def connect() -> Any:
 
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -153,8 +153,8 @@ def _date_expr(c: str, typ: str) -> str:
         return c
     if typ.startswith("TIMESTAMP"):
         return f"CAST({c} AS DATE)"
-    if typ == "VARCHAR":
-        t = f"TRIM({c})"
+    if typ == "VARCHAR":  # the text is trimmed already
+        t = c
         formats = "[" + ", ".join(_quote(f) for f in _DATE_FORMATS) + "]"
         return (f"COALESCE(TRY_CAST({t} AS DATE), CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE), "
                 f"CAST(TRY_STRPTIME({t}, {formats}) AS DATE))")
@@ -164,8 +164,8 @@ def _date_expr(c: str, typ: str) -> str:
 def _number_expr(c: str, typ: str) -> str:
     if typ in _INT_TYPES or typ in _FLOAT_TYPES or typ.startswith("DECIMAL"):
         return f"CAST({c} AS DOUBLE)"
-    if typ == "VARCHAR":
-        t = f"TRIM({c})"
+    if typ == "VARCHAR":  # the text is trimmed already
+        t = c
         return (f"COALESCE(TRY_CAST({t} AS DOUBLE), CASE WHEN regexp_full_match({t}, "
                 r"'[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?') THEN "
                 f"TRY_CAST(replace({t}, ',', '') AS DOUBLE) END)")
@@ -174,29 +174,36 @@ def _number_expr(c: str, typ: str) -> str:
 
 def _typed_select(raw: str, found: dict[str, tuple[str, str]], spec: SheetSpec) -> str:
     """The source's rows typed: one column per spec key (NULL where the source has no such
-    column), ``_raw_<key>`` (as text, for messages), ``_file``, ``_row``; rows where every
-    column read is blank are left out, as the sheet reader leaves them."""
-    cols, raws = [], []
+    column), ``_raw_<key>`` (the cell as stored, text blank-trimmed: for the checks and the
+    messages), ``_file``, ``_row``; rows where every column read is blank are left out,
+    as the sheet reader leaves them. Each cell is trimmed once (the typed value is made
+    from the trimmed text)."""
+    inner, outer, raws = [], [], []
     for col in spec.columns:
+        r = _ident("_raw_" + col.key)
         if col.key not in found:
             kind = {"date": "DATE", "money": "DOUBLE"}.get(col.kind, "VARCHAR")
-            cols.append(f"CAST(NULL AS {kind}) AS {_ident(col.key)}")
-            cols.append(f"CAST(NULL AS VARCHAR) AS {_ident('_raw_' + col.key)}")
+            outer.append(f"CAST(NULL AS {kind}) AS {_ident(col.key)}")
+            outer.append(f"CAST(NULL AS VARCHAR) AS {r}")
             continue
         name, typ = found[col.key]
         c = _ident(name)
+        cell = f"NULLIF(TRIM({c}), '')" if typ == "VARCHAR" else c
+        inner.append(f"{cell} AS {r}")
         if col.kind == "date":
-            expr = _date_expr(c, typ)
+            expr = _date_expr(r, typ)
         elif col.kind in ("money", "number", "int", "percent"):
-            expr = _number_expr(c, typ)
+            expr = _number_expr(r, typ)
+        elif typ == "VARCHAR":
+            expr = r  # already trimmed, blank as NULL
         else:
-            expr = _text_expr(c, typ)
-        cols.append(f"{expr} AS {_ident(col.key)}")
-        cols.append(f"NULLIF(TRIM(CAST({c} AS VARCHAR)), '') AS {_ident('_raw_' + col.key)}")
-        raws.append(_ident("_raw_" + col.key))
+            expr = _text_expr(r, typ)
+        outer.append(f"{expr} AS {_ident(col.key)}")
+        outer.append(r)
+        raws.append(r)
     keep = " OR ".join(f"{r} IS NOT NULL" for r in raws) or "FALSE"
-    return (f"SELECT * FROM (SELECT {', '.join(cols)}, _file, _row FROM ({raw})) "
-            f"WHERE {keep}")
+    return (f"SELECT {', '.join(outer)}, _file, _row FROM (SELECT {', '.join(inner)}, _file, "
+            f"_row FROM ({raw})) WHERE {keep}")
 
 
 @dataclass(frozen=True)
@@ -241,7 +248,7 @@ def _check(con: Any, typed: str, source: Source, found: dict[str, tuple[str, str
         return
     parts = []
     for n, c in enumerate(checks):
-        shown = f'"_raw_{c.value}"' if c.value else "CAST(NULL AS VARCHAR)"
+        shown = f'CAST("_raw_{c.value}" AS VARCHAR)' if c.value else "CAST(NULL AS VARCHAR)"
         parts.append(f"SELECT _file, _row, {n} AS _check, {shown} AS _value FROM ({typed}) "
                      f"WHERE {c.where}")
     rows = con.execute(" UNION ALL ".join(parts) + f" ORDER BY _file, _row, _check "
@@ -298,18 +305,31 @@ def _sheet_orders(con: Any, orders: pd.DataFrame, file_no: int) -> str | None:
 
 
 class OrdersRelation:
-    """A source's orders (and the sheet's) as the relation ``orders`` on one connection."""
+    """A source's orders (and the sheet's) as the relation ``orders`` on one connection.
+
+    The source is read once: its rows, typed and checked, and the sheet's after them go
+    into one in-memory table in row order (``seq``), each customer by its place on the
+    Customers sheet (an integer groups faster than a text); the relation ``orders`` that
+    :mod:`.aggregate` reads is that table. ``materialise=False`` only opens the source
+    (the import looks a few of its orders up).
+    """
 
     def __init__(self, source: Source | None, sheet: pd.DataFrame | None,
-                 customers: pd.DataFrame, lang: str, *, check: bool = True) -> None:
+                 customers: pd.DataFrame, lang: str, *, check: bool = True,
+                 materialise: bool = True) -> None:
         self.con = connect()
         self.source = source
         self.lang = lang
         self.typed: str | None = None
         self.found: dict[str, tuple[str, str]] = {}
+        self.rows = 0
         _known(self.con, customers)
+        self.ids = np.asarray(self.con.execute("SELECT customer_id FROM known ORDER BY pos")
+                              .df()["customer_id"].tolist(), dtype=object)
+        self.pos = self.con.execute("SELECT pos, rank FROM known ORDER BY pos").df()
         parts = []
         problems = Problems(lang)
+        checks: list[_Check] = []
         if source is not None:
             raw = _raw_select(self.con, source, ORDERS, lang)
             if raw is not None:
@@ -317,40 +337,66 @@ class OrdersRelation:
                                     problems)
                 problems.raise_if_any()
                 self.typed = _typed_select(raw, self.found, ORDERS)
-                try:
-                    if check:
-                        _check(self.con, self.typed, source, self.found,
-                               _order_checks(self.found), problems)
-                except BookError:
-                    raise
-                except Exception as exc:
-                    raise _unreadable(source, exc, lang) from exc
-                problems.raise_if_any()
+                checks = _order_checks(self.found)
+                bad = " OR ".join(f"({c.where})" for c in checks if c.code !=
+                                  Reason.UNKNOWN_CUSTOMER) if check else "FALSE"
                 parts.append(
                     'SELECT "CustomerID" AS customer_id, '
                     'CAST("OrderDate" - DATE \'1970-01-01\' AS INTEGER) AS order_day, '
                     '"Amount" AS amount, "Cost" AS cost, "Product" AS product, '
-                    f"CAST(_file AS BIGINT) * {_ROW_SHIFT} + _row AS seq FROM ({self.typed})")
+                    f"CAST(_file AS BIGINT) * {_ROW_SHIFT} + _row AS seq, ({bad}) AS bad "
+                    f"FROM ({self.typed})")
+        if not materialise:
+            return
         sheet_sql = _sheet_orders(self.con, sheet, len(source.files) + 1 if source else 1) \
             if sheet is not None else None
         if sheet_sql:
-            parts.append(sheet_sql)
+            parts.append(f"SELECT *, FALSE AS bad FROM ({sheet_sql})")
         if not parts:
             parts.append("SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS INTEGER) "
                          "AS order_day, CAST(NULL AS DOUBLE) AS amount, CAST(NULL AS DOUBLE) "
                          "AS cost, CAST(NULL AS VARCHAR) AS product, CAST(NULL AS BIGINT) AS "
-                         "seq WHERE FALSE")
+                         "seq, FALSE AS bad WHERE FALSE")
         body = " UNION ALL ".join(parts)
+        con = self.con
         try:
-            if source is not None and source.kind == "csv":  # parse the text once
-                self.con.execute(f"CREATE TEMP TABLE orders AS {body}")
-            else:
-                self.con.execute(f"CREATE TEMP VIEW orders AS {body}")
+            # each customer by its place on the Customers sheet and each product by a
+            # number (an enumeration): a cast keeps the rows in their order (a join
+            # would not), and ten million rows take a third of the memory
+            con.execute("CREATE TYPE cb_customer AS ENUM (SELECT customer_id FROM known "
+                        "ORDER BY pos)")
+            con.execute(f"CREATE TEMP TABLE cb_products AS SELECT DISTINCT product FROM "
+                        f"({body}) WHERE product IS NOT NULL")
+            named = con.execute("SELECT count(*) FROM cb_products").fetchall()[0][0]
+            if named:
+                con.execute("CREATE TYPE cb_product AS ENUM (SELECT product FROM cb_products "
+                            "ORDER BY product)")
+            product = "CAST(u.product AS cb_product)" if named else "u.product"
+            con.execute(
+                "CREATE TEMP TABLE orders_t AS SELECT customer, order_day, amount, cost, "
+                "product, seq, bad OR (customer_id IS NOT NULL AND customer IS NULL) AS bad "
+                "FROM (SELECT TRY_CAST(u.customer_id AS cb_customer) AS customer, "
+                "u.customer_id, CAST(u.order_day AS INTEGER) AS order_day, u.amount, u.cost, "
+                f"{product} AS product, u.seq, u.bad "
+                f"FROM ({body}) AS u)")
+            n_bad, self.rows = con.execute(
+                "SELECT count(*) FILTER (WHERE bad), count(*) FROM orders_t").fetchall()[0]
+            if check and n_bad and self.typed is not None and source is not None:
+                _check(con, self.typed, source, self.found, checks, problems)
+                problems.raise_if_any()
+            con.execute("CREATE TEMP VIEW orders AS SELECT CAST(enum_code(customer) AS "
+                        "INTEGER) AS customer_id, order_day, amount, cost, product, seq "
+                        "FROM orders_t")
+        except CustomerBookError:
+            raise
         except Exception as exc:
             if source is None:
                 raise
             raise _unreadable(source, exc, lang) from exc
-        self.rows = int(self.con.execute("SELECT count(*) FROM orders").fetchall()[0][0])
+
+    def names(self, positions: pd.Series) -> np.ndarray:
+        """Customer IDs of the places the relation's ``customer_id`` holds."""
+        return self.ids[positions.to_numpy(np.int64)]
 
     def query(self, sql: str) -> pd.DataFrame:
         try:
@@ -379,19 +425,36 @@ def recent_since(plans: pd.DataFrame | None, as_of: dt.date, drop_after_days: in
 
 
 def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
-                recent_from: dt.date | None) -> OrderFacts:
-    """The engine's :class:`OrderFacts` for ``as_of`` from the relation's orders."""
+                recent_from: dt.date | None, holdout_days: int | None = None) -> OrderFacts:
+    """The engine's :class:`OrderFacts` for ``as_of`` from the relation's orders.
+
+    The calibration/holdout split the model choice will ask for (Settings
+    ``HoldoutDays``, blank: the engine's default from the history's span) is computed
+    here, so the relation can be closed before the models are fitted; another split is
+    computed on the relation while it is open."""
     cutoff = agg.day_number(as_of)
-    rows = relation.query(agg.render(agg.CUSTOMERS_SQL, cutoff=cutoff,
+    rows = relation.query(agg.render(agg.HISTORY_SQL, cutoff=cutoff,
                                      keep=float(1.0 - margin_rate)))
+    rows["customer_id"] = relation.names(rows["customer_id"])
     history = _history(rows)
     summary = _in_row_order(relation, history, cutoff, margin_rate)
     first = int(rows["first_day"].min()) if len(summary) else None
 
-    def holdout(cal_day: int, end_day: int) -> HoldoutData:
+    def split(cal_day: int, end_day: int) -> HoldoutData:
         part = relation.query(agg.render(agg.HOLDOUT_SQL, cal=int(cal_day), end=int(end_day)))
+        part["customer_id"] = relation.names(part["customer_id"])
         assert first is not None
         return agg.holdout_from_rows(part, int(cal_day), int(end_day), first)
+
+    ready: dict[tuple[int, int], HoldoutData] = {}
+    if first is not None:
+        days = holdout_days or btyd.default_holdout_days(cutoff - first)
+        if cutoff - days - first >= 0:  # the split the engine will make
+            ready[(cutoff - days, cutoff)] = split(cutoff - days, cutoff)
+
+    def holdout(cal_day: int, end_day: int) -> HoldoutData:
+        key = (int(cal_day), int(end_day))
+        return ready[key] if key in ready else split(*key)
 
     recent = _recent(relation, recent_from, cutoff)
     return OrderFacts(as_of=as_of, margin_rate=margin_rate, history=history, summary=summary,
@@ -416,29 +479,76 @@ def _in_row_order(relation: OrdersRelation, history: pd.DataFrame, cutoff: int,
     the same figures to the last bit whether its orders sit in the sheet or in a
     source."""
     con = relation.con
-    cur = con.execute(
-        "SELECT k.pos AS _at, k.rank AS _rank, o.order_day AS _day, o.amount AS Amount, "
-        "o.cost AS Cost FROM orders AS o JOIN known AS k ON o.customer_id = k.customer_id "
-        f"WHERE o.order_day <= {cutoff} ORDER BY o.seq")
-    frame = cur.df()
-    known = con.execute("SELECT customer_id, pos, rank FROM known ORDER BY rank").df()
-    by_rank = np.asarray(known["customer_id"].tolist(), dtype=object)
-    by_pos = pd.Series(by_rank, index=known["pos"].to_numpy())
-    if len(frame):
+    where = f"FROM orders WHERE order_day <= {cutoff}"
+    # the table holds the rows in their order, and a scan keeps it: checked, not assumed
+    seq = con.execute(f"SELECT seq {where}").fetchnumpy()["seq"]
+    order = None
+    if len(seq) > 1 and not bool(np.all(seq[1:] > seq[:-1])):
+        order = np.argsort(seq, kind="stable")
+    del seq
+    cols = con.execute(f"SELECT customer_id, order_day, amount, cost {where}").fetchnumpy()
+    at, day = np.asarray(cols["customer_id"], np.int64), np.asarray(cols["order_day"], np.int64)
+    amount = _floats(cols["amount"])
+    cost = _floats(cols["cost"])
+    del cols
+    if order is not None:
+        at, day, amount, cost = at[order], day[order], amount[order], cost[order]
+    rank_of = relation.pos["rank"].to_numpy(np.int64)
+    by_rank = np.empty(len(relation.ids), dtype=object)
+    by_rank[rank_of] = relation.ids
+    if len(at):
+        frame = pd.DataFrame({"_at": at, "Amount": amount, "Cost": cost}, copy=False)
         revenue, margin = money_by_customer(frame, margin_rate)
         refunds = refunds_by_customer(frame["_at"], frame["Amount"])
+        del frame, cost
         for column, values in (("Revenue", revenue), ("Margin", margin)):
-            named = pd.Series(values.to_numpy(np.float64), index=by_pos.reindex(values.index))
+            named = pd.Series(values.to_numpy(np.float64), index=relation.ids[values.index])
             history[column] = named.reindex(history.index).to_numpy(np.float64)
-        named = pd.Series(refunds.to_numpy(np.float64), index=by_pos.reindex(refunds.index))
+        named = pd.Series(refunds.to_numpy(np.float64), index=relation.ids[refunds.index])
         history["Refunds"] = named.reindex(history.index, fill_value=0.0).to_numpy(np.float64)
-    buys = frame[frame["Amount"] >= 0]
-    summary = btyd.summary_from_transactions(
-        buys["_rank"].to_numpy(np.int64), buys["_day"].to_numpy(np.int64),
-        buys["Amount"].to_numpy(np.float64), cutoff)
+    buy = amount >= 0
+    return purchase_summary(rank_of[at[buy]], day[buy], amount[buy], cutoff, by_rank)
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A fetched column of numbers as float64 with NaN for NULL."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(np.float64).filled(np.nan)
+    return np.asarray(values, dtype=np.float64)
+
+
+def purchase_summary(rank: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
+                     names: np.ndarray) -> btyd.CustomerSummary:
+    """:func:`~xl_addin.domain.btyd.summary_from_transactions` of purchases given in row
+    order, each customer by its ``rank`` in ID order (``names[rank]`` its ID), to the last
+    bit: the same groups summed in the same order (a day's purchases in row order, then
+    the days in date order), on one integer key instead of two columns, which is what
+    makes ten million rows take seconds."""
+    keep = day <= end_day
+    rank, day, amount = rank[keep], day[keep], amount[keep]
+    if not len(rank):
+        empty = np.array([], dtype=np.float64)
+        return btyd.CustomerSummary(np.array([], dtype=object), np.array([], dtype=np.int64),
+                                    empty, empty, empty)
+    d0 = int(day.min())
+    key = rank.astype(np.int64) * (1 << 24) + (day - d0)  # (customer, day): one integer
+    daily = pd.Series(amount).groupby(key, sort=True).sum()
+    k = daily.index.to_numpy(np.int64)
+    who, when = k >> 24, (k & ((1 << 24) - 1)) + d0
+    by = pd.Series(daily.to_numpy(np.float64)).groupby(who, sort=True)
+    total = by.sum().to_numpy(np.float64)
+    first_amount = by.first().to_numpy(np.float64)
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+    count = np.diff(np.r_[starts, len(who)]).astype(np.int64)
+    first_day = when[starts]
+    last_day = when[np.r_[starts[1:], len(who)] - 1]
+    frequency = count - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
     return btyd.CustomerSummary(
-        customer_id=by_rank[summary.customer_id.astype(np.int64)], frequency=summary.frequency,
-        recency=summary.recency, T=summary.T, monetary_value=summary.monetary_value)
+        customer_id=names[who[starts]], frequency=frequency,
+        recency=(last_day - first_day) / 1.0, T=(end_day - first_day) / 1.0,
+        monetary_value=monetary.astype(np.float64))
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -473,21 +583,11 @@ def _recent(relation: OrdersRelation, since: dt.date | None, cutoff: int) -> pd.
     rows = relation.query(agg.render(agg.RECENT_SQL, since=agg.day_number(since),
                                      cutoff=cutoff))
     return pd.DataFrame({
-        "CustomerID": np.asarray(rows["customer_id"].tolist(), dtype=object),
+        "CustomerID": relation.names(rows["customer_id"]),
         "OrderDate": _days(rows["order_day"]),
         "Amount": rows["amount"].to_numpy(np.float64),
         "Product": np.asarray(rows["product"].tolist(), dtype=object),
     })
-
-
-@contextlib.contextmanager
-def opened(source: Source | None, sheet: pd.DataFrame | None, customers: pd.DataFrame,
-           lang: str) -> Iterator[OrdersRelation]:
-    rel = OrdersRelation(source, sheet, customers, lang)
-    try:
-        yield rel
-    finally:
-        rel.close()
 
 
 def orders_for_import(source: Source, customers: pd.DataFrame, order_ids: Sequence[str],
@@ -501,7 +601,7 @@ def orders_for_import(source: Source, customers: pd.DataFrame, order_ids: Sequen
     if not source.path.exists():  # a source not written yet
         return empty
     try:
-        rel = OrdersRelation(source, None, customers, lang, check=False)
+        rel = OrdersRelation(source, None, customers, lang, check=False, materialise=False)
     except BookError as exc:
         if exc.code == Reason.SOURCE_NO_TABLE:  # a database without orders yet
             return empty
