@@ -32,7 +32,8 @@ from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
 from .names import CONTACTS, ORDERS, fold, step_label, step_number
 
-__all__ = ["RefreshResult", "call_list", "classify", "follow_ups", "refresh_all",
+__all__ = ["ArchiveResult", "ImportResult", "RefreshResult", "archive_file", "call_list",
+           "classify", "follow_ups", "import_file", "import_orders", "refresh_all",
            "refresh_core", "refresh_file"]
 
 
@@ -309,6 +310,92 @@ def _export_keys(export, mapping) -> tuple[list[str], dt.date | None, dt.date | 
     return sorted(set(ids)), (min(days) if days else None), (max(days) if days else None)
 
 
+@dataclass
+class _Prepared:
+    """An import planned against a book's tables, before anything is written."""
+
+    result: ImportResult
+    mapping_rows: list[list[object]]
+    source: object | None  # the OrdersSource written into (``to_source``), else None
+
+
+def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | None,
+                    base: Path | None, export: str | Path, *, dry_run: bool, to_source: bool,
+                    new_customers: bool, today: dt.date | None) -> _Prepared:
+    """Read ``export`` with the book's Mapping sheet and plan it against the book's
+    Customers and Orders (and the orders of Settings ``OrdersSource``); both doors call
+    this before they write anything."""
+    from . import imports, sources
+
+    start = time.perf_counter()
+    inputs = parse_inputs(_orders_optional(raw))
+    s = inputs.settings
+    lang = s.Language
+    mapping, problems = imports.read_mapping_sheet(mapping_raw) if mapping_raw is not None \
+        else (imports.ImportMapping(), [])
+    if problems:
+        raise InputErrors(problems, lang)
+    try:
+        table = imports.read_export(export, mapping=mapping)
+    except imports.ImportFileError as exc:
+        raise exc.localise(lang) from None
+    orders = inputs.orders
+    source = None
+    if base is None:  # a workbook not saved yet: as the refresh reads its sources
+        base = Path.cwd()
+    if to_source:
+        if not s.OrdersSource:
+            raise CustomerBookError(Reason.SOURCE_NOT_SET, lang=lang, setting="OrdersSource",
+                                    what=("导入到外部订单源" if lang == "zh-CN"
+                                          else "Importing into the orders source"))
+        source = sources.locate(base, s.OrdersSource, "OrdersSource", lang=lang,
+                                create=True)
+        ids, first, last = _export_keys(table, mapping)
+        kept = sources.orders_for_import(source, inputs.customers, ids, first, last, lang)
+        orders = pd.concat([kept, orders[kept.columns]], ignore_index=True) if len(orders) \
+            else kept
+    elif s.OrdersSource:  # the book's orders are in both places: collide with both
+        src = sources.locate(base, s.OrdersSource, "OrdersSource", lang=lang)
+        ids, first, last = _export_keys(table, mapping)
+        kept = sources.orders_for_import(src, inputs.customers, ids, first, last, lang)
+        if len(kept):
+            orders = pd.concat([kept, orders[kept.columns]], ignore_index=True)
+    try:
+        plan = imports.plan_import(table, mapping, inputs.customers, orders,
+                                   new_customers=new_customers, today=today or files.today(),
+                                   lang=lang)
+    except imports.ImportFileError as exc:
+        raise exc.localise(lang) from None
+    result = ImportResult(plan, lang, plan.report(lang),
+                          source=source.label if source else None)  # type: ignore[attr-defined]
+    if dry_run:
+        result.report += "\n" + imports.render("dry_run", lang)
+    result.seconds = time.perf_counter() - start
+    return _Prepared(result, imports.mapping_sheet_rows(plan.mapping_to_save, lang,
+                                                        header=False), source)
+
+
+def _writes(prepared: _Prepared, dry_run: bool) -> bool:
+    plan = prepared.result.plan
+    return not dry_run and plan.ok and (plan.will_write or bool(prepared.mapping_rows))  # type: ignore[attr-defined]
+
+
+def _written_text(result: ImportResult, book: str, sheets: dict[str, str], orders: int,
+                  customers: int, mapping_sheet: str | None) -> str:
+    from . import imports
+
+    lang = result.lang
+    saved = imports.render("written_mapping", lang, sheet=mapping_sheet) if mapping_sheet \
+        else ""
+    if result.source is None:
+        return imports.render("written", lang, book=book, orders=orders,
+                              orders_sheet=sheets["Orders"], customers=customers,
+                              customers_sheet=sheets["Customers"], mapping=saved)
+    return imports.render("written_source", lang, book=book, orders=orders,
+                          source=result.source, customers=customers,
+                          customers_sheet=sheets["Customers"], mapping=saved)
+
+
 def import_file(
     path: str | Path,
     export: str | Path,
@@ -333,53 +420,18 @@ def import_file(
 
     start = time.perf_counter()
     book = files.read_book(path, mapping=True)
-    inputs = parse_inputs(_orders_optional(book.raw))
-    s = inputs.settings
-    lang = s.Language
-    mapping, problems = imports.read_mapping_sheet(book.mapping) if book.mapping is not None \
-        else (imports.ImportMapping(), [])
-    if problems:
-        raise InputErrors(problems, lang)
-    try:
-        table = imports.read_export(export, mapping=mapping)
-    except imports.ImportFileError as exc:
-        raise exc.localise(lang) from None
-    orders = inputs.orders
-    source = None
-    if to_source:
-        if not s.OrdersSource:
-            raise CustomerBookError(Reason.SOURCE_NOT_SET, lang=lang, setting="OrdersSource",
-                                    what=("导入到外部订单源" if lang == "zh-CN"
-                                          else "Importing into the orders source"))
-        source = sources.locate(book.path.parent, s.OrdersSource, "OrdersSource", lang=lang,
-                                create=True)
-        ids, first, last = _export_keys(table, mapping)
-        kept = sources.orders_for_import(source, inputs.customers, ids, first, last, lang)
-        orders = pd.concat([kept, orders[kept.columns]], ignore_index=True) if len(orders) \
-            else kept
-    elif s.OrdersSource:  # the book's orders are in both places: collide with both
-        src = sources.locate(book.path.parent, s.OrdersSource, "OrdersSource", lang=lang)
-        ids, first, last = _export_keys(table, mapping)
-        kept = sources.orders_for_import(src, inputs.customers, ids, first, last, lang)
-        if len(kept):
-            orders = pd.concat([kept, orders[kept.columns]], ignore_index=True)
-    try:
-        plan = imports.plan_import(table, mapping, inputs.customers, orders,
-                                   new_customers=new_customers, today=today or files.today(),
-                                   lang=lang)
-    except imports.ImportFileError as exc:
-        raise exc.localise(lang) from None
-    report = plan.report(lang)
-    result = ImportResult(plan, lang, report, source=source.label if source else None)
-    mapping_rows = imports.mapping_sheet_rows(plan.mapping_to_save, lang, header=False)
-    if dry_run or not plan.ok or not (plan.will_write or mapping_rows):
-        if dry_run:
-            result.report += "\n" + imports.render("dry_run", lang)
+    prepared = _prepare_import(book.raw, book.mapping, book.path.parent, export,
+                               dry_run=dry_run, to_source=to_source,
+                               new_customers=new_customers, today=today)
+    result, mapping_rows, source = prepared.result, prepared.mapping_rows, prepared.source
+    if not _writes(prepared, dry_run):
         result.seconds = time.perf_counter() - start
         return result
+    plan = result.plan
+    lang = result.lang
     target = Path(out) if out else book.path
-    new_orders = plan.orders.drop(columns="_source_row")
-    new_customers_frame = plan.customers.drop(columns="_source_row")
+    new_orders = plan.orders.drop(columns="_source_row")  # type: ignore[attr-defined]
+    new_customers_frame = plan.customers.drop(columns="_source_row")  # type: ignore[attr-defined]
     staged = None
     if source is not None and len(new_orders):
         staged = sources.stage_orders(source, new_orders, lang)
@@ -401,21 +453,84 @@ def import_file(
     result.written = target
     sheets = {k: (book.raw[k].sheet if book.raw.get(k) is not None else k)
               for k in ("Orders", "Customers")}
-    saved = (imports.render("written_mapping", lang, sheet=(
-        book.mapping.sheet if book.mapping is not None else imports.MAPPING_SHEET.label(lang)))
-        if mapping_rows else "")
-    if source is None:
-        result.report += "\n" + imports.render(
-            "written", lang, book=target.name, orders=len(new_orders),
-            orders_sheet=sheets["Orders"], customers=len(new_customers_frame),
-            customers_sheet=sheets["Customers"], mapping=saved)
-    else:
-        result.report += "\n" + imports.render(
-            "written_source", lang, book=target.name, orders=len(new_orders),
-            source=source.label, customers=len(new_customers_frame),
-            customers_sheet=sheets["Customers"], mapping=saved)
+    mapping_sheet = (book.mapping.sheet if book.mapping is not None
+                     else imports.MAPPING_SHEET.label(lang)) if mapping_rows else None
+    result.report += "\n" + _written_text(result, target.name, sheets, len(new_orders),
+                                          len(new_customers_frame), mapping_sheet)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def import_orders(path: str | Path | None = None, export: str | Path | None = None, *,
+                  dry_run: bool = False, vba: str | None = None) -> ImportResult | None:
+    """Import orders (the Dashboard's 导入订单 / Import orders button).
+
+    In Excel (no ``path``): the user picks the export in Excel's file dialog (or it is
+    ``export``); the import is planned against the open workbook's own tables, its
+    summary shown for the user to confirm, and only then are the new customers, orders
+    and mapping rows appended to their tables — nothing is written when a row is
+    refused, or the user cancels. With ``path`` (and ``export``): :func:`import_file`.
+    """
+    if path is not None:
+        if export is None:
+            raise TypeError("import_orders(path, export): the export to import")
+        return import_file(path, export, dry_run=dry_run)
+    return _live_import(export, dry_run, vba)
+
+
+def _live_import(export: str | Path | None, dry_run: bool, vba: str | None
+                 ) -> ImportResult | None:
+    import xlwings as xw
+
+    from . import imports
+    from .excel.live import LiveBook
+
+    live = LiveBook(xw.Book.caller())
+    if vba and vba != xw.__version__:
+        both = [render_message(Reason.XLWINGS_MISMATCH, lang, vba=vba, python=xw.__version__)
+                for lang in ("zh-CN", "en")]
+        live.alert("\n\n".join(both))
+        return None
+    writing = False
+    lang = "zh-CN"
+    try:
+        raw, _calls, _contacts = live.read()
+        lang = raw_language(raw)
+        if export is None:
+            export = live.pick_file(imports.render("pick_export", lang),
+                                    imports.render("export_kinds", lang))
+            if export is None:  # the user closed the dialog
+                return None
+        mapping_raw = live.read_mapping()
+        prepared = _prepare_import(raw, mapping_raw, live.folder, export, dry_run=dry_run,
+                                   to_source=False, new_customers=True, today=None)
+        result = prepared.result
+        lang = result.lang
+        if not _writes(prepared, dry_run):
+            live.alert(result.report)
+            return result
+        if not live.confirm(result.report + "\n\n" + imports.render("confirm_import", lang)):
+            return None
+        plan = result.plan
+        orders = plan.orders.drop(columns="_source_row")  # type: ignore[attr-defined]
+        customers = plan.customers.drop(columns="_source_row")  # type: ignore[attr-defined]
+        writing = True
+        mapping_sheet = live.append_import(raw, mapping_raw, orders, customers,
+                                           prepared.mapping_rows, lang)
+        sheets = {k: (raw[k].sheet if raw.get(k) is not None else k)  # type: ignore[union-attr]
+                  for k in ("Orders", "Customers")}
+        result.report += "\n" + _written_text(result, live.name, sheets, len(orders),
+                                              len(customers), mapping_sheet)
+        live.alert(result.report)
+        return result
+    except CustomerBookError as exc:
+        live.alert(exc.render(getattr(exc, "lang", None) or lang))
+        return None
+    except Exception as exc:  # a bug or Excel itself: a short message, never a traceback
+        err = CustomerBookError("unexpected_while_writing" if writing else "unexpected",
+                                detail=f"{type(exc).__name__}: {str(exc)[:200]}")
+        live.alert(f"{err.render('zh-CN')}\n\n{err.render('en')}")
+        return None
 
 
 @dataclass

@@ -27,7 +27,7 @@ from . import ooxml
 from .ooxml.refs import parse_ref
 from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
 from .reading import epoch, header_at, mark_unreadable
-from .sheets import find_sheet, input_candidates
+from .sheets import aligned_rows, find_sheet, input_candidates
 
 __all__ = ["BookData", "import_appends", "read_book", "write_import", "write_outputs"]
 
@@ -286,26 +286,6 @@ def write_outputs(
     return ooxml.write_book(book.path, out, sheets, appends, expect=book.fingerprint)
 
 
-def _aligned(header: list[Any], spec: SheetSpec, frame: Any) -> list[list[Any]]:
-    """The rows of ``frame`` (canonical column names) under a sheet's own header: each
-    value in the column whose header names it (any of its names, case and spaces
-    ignored); the sheet's other columns blank. A column the sheet lacks is left out."""
-    from .sheets import column_cells
-
-    where: dict[str, int] = {}
-    for i, h in enumerate(header):
-        for c in spec.columns:
-            if fold(h) in c.names() and c.key not in where:
-                where[c.key] = i
-    width = max(len(header), 1)
-    rows = [[None] * width for _ in range(len(frame))]
-    for key, i in where.items():
-        if key in frame:
-            for row, v in zip(rows, column_cells(frame[key]), strict=True):
-                row[i] = v
-    return rows
-
-
 def import_appends(book: BookData, orders: Any, customers: Any, mapping_rows: list[list[Any]],
                    lang: str) -> tuple[list[ooxml.OutputSheet], list[ooxml.Append]]:
     """What writing an import changes: the new Orders and Customers rows appended below
@@ -323,7 +303,7 @@ def import_appends(book: BookData, orders: Any, customers: Any, mapping_rows: li
             raise BookError(Reason.UNSUPPORTED_LAYOUT, path=str(book.path),
                             detail=f"no {spec.key} / {spec.zh} sheet")
         lead = [None] * (0 if book.tables.get(key) else book.first_col.get(key, 0))
-        appends.append(ooxml.Append(raw.sheet, [lead + r for r in _aligned(raw.header, spec,
+        appends.append(ooxml.Append(raw.sheet, [lead + r for r in aligned_rows(raw.header, spec,
                                                                            frame)],
                                     table=book.tables.get(key)))
     if mapping_rows:
@@ -337,7 +317,7 @@ def import_appends(book: BookData, orders: Any, customers: Any, mapping_rows: li
 
             frame = pd.DataFrame(mapping_rows, columns=[c.key for c in MAPPING_SHEET.columns])
             lead = [None] * (0 if book.tables.get("Mapping") else book.first_col.get("Mapping", 0))
-            appends.append(ooxml.Append(raw.sheet, [lead + r for r in _aligned(
+            appends.append(ooxml.Append(raw.sheet, [lead + r for r in aligned_rows(
                 raw.header, MAPPING_SHEET, frame)], table=book.tables.get("Mapping")))
     return sheets, appends
 

@@ -273,6 +273,13 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
         "已写入：{source} 新增 {orders} 行订单；{book} 的「{customers_sheet}」新增 {customers} "
         "位客户{mapping}。请刷新以更新客户分析和呼叫清单。",
     ),
+    "pick_export": ("Choose the shop export to import (CSV or .xlsx)",
+                    "选择要导入的订单导出文件（CSV 或 .xlsx）"),
+    "export_kinds": ("Shop exports (*.csv;*.xlsx;*.txt),*.csv;*.xlsx;*.txt",
+                     "订单导出文件 (*.csv;*.xlsx;*.txt),*.csv;*.xlsx;*.txt"),
+    "confirm_import": ("Import these rows into this workbook? (OK: import; Cancel: write "
+                       "nothing)",
+                       "将以上内容导入本工作簿吗？（确定：导入；取消：不写入任何内容）"),
     "written_mapping": ("; the column mapping was saved on {sheet}",
                         "；列对应关系已保存到「{sheet}」"),
 }
