@@ -43,6 +43,7 @@ from support.books import (
     write_book,
 )
 
+from tools.build import BUTTONS
 from tools.vba import build_vba_project, load_vba_sources
 from xl_addin import macros
 from xl_addin.cli import main
@@ -826,4 +827,4 @@ def test_the_workbook_vba_passes_its_xlwings_version_which_python_pins():
     pin = _re.search(r'"xlwings==([^"]+)"', (ROOT / "pyproject.toml").read_text())[1]
     assert vba_version == pin
     ours = (VBA_DIR / "CustomerBook.bas").read_text(encoding="utf-8")
-    assert ours.count(f"(vba='{vba_version}')") == 4
+    assert ours.count(f"(vba='{vba_version}')") == len(BUTTONS) == 5

@@ -28,8 +28,9 @@ ENTRY_POINTS = {
     "CB_Classify": "classify",
     "CB_FollowUps": "follow_ups",
     "CB_CallList": "call_list",
+    "CB_ImportOrders": "import_orders",
 }
-ALLOWED_FUNCTIONS = {"refresh_all", "classify", "follow_ups", "call_list"}
+ALLOWED_FUNCTIONS = {"refresh_all", "classify", "follow_ups", "call_list", "import_orders"}
 
 
 @pytest.fixture(scope="module")

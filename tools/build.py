@@ -62,6 +62,7 @@ BUTTONS = (
     ("CB_Classify", "客户分类", "Classify"),
     ("CB_FollowUps", "回访提醒", "Follow-ups"),
     ("CB_CallList", "呼叫清单", "Call list"),
+    ("CB_ImportOrders", "导入订单", "Import orders"),
 )
 XLWINGS_CONF = (
     ("Interpreter_Win", ""),

@@ -53,8 +53,10 @@ def _frame_sheet(spec: SheetSpec, frame: pd.DataFrame, lang: str, book: NewBook,
     return NewSheet(spec.label(lang), spec.key, header, codes, columns, widths, len(frame))
 
 
-def _settings_sheet(lang: str, as_of: dt.date | None, book: NewBook) -> NewSheet:
-    """Key / Value / Description: every setting at its default, AsOfDate = ``as_of``."""
+def _settings_sheet(lang: str, as_of: dt.date | None, book: NewBook,
+                    settings: dict[str, Any] | None = None) -> NewSheet:
+    """Key / Value / Description: every setting at its default, AsOfDate = ``as_of``,
+    the keys of ``settings`` at their values."""
     from .settings import SETTING_DOCS, Settings
 
     defaults = Settings(Language=lang)
@@ -65,6 +67,8 @@ def _settings_sheet(lang: str, as_of: dt.date | None, book: NewBook) -> NewSheet
             value = as_of
         elif key == "RFMScheme":
             value = defaults.rfm_scheme
+        if settings and key in settings:
+            value = settings[key]
         keys.append(key)
         values.append(value)
         docs.append(zh if lang == "zh-CN" else en)
@@ -86,13 +90,15 @@ def write_input_book(
     as_of: dt.date | None = None,
     level: int = DEFAULT_LEVEL,
     progress: Callable[[str], None] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``frames`` (``"Customers"``, ``"Orders"``, ``"Contacts"``, columns named by the
     English keys of :mod:`xl_addin.names`, as :func:`~xl_addin.demo.make_demo` returns
     them) as an .xlsx workbook with the three input Tables and a Settings Table.
 
     Sheet and column names are in ``lang``; ``as_of`` is written as Settings
-    ``AsOfDate`` (blank: the refresh uses today). ``level`` is the deflate level (0–9).
+    ``AsOfDate`` (blank: the refresh uses today); ``settings`` other Settings values (e.g.
+    ``{"OrdersSource": "orders.parquet"}``). ``level`` is the deflate level (0–9).
     The file is written next to ``path`` and renamed over it when complete.
     """
     path = Path(path)
@@ -105,7 +111,7 @@ def write_input_book(
              for spec in specs}
     sheets = [_frame_sheet(spec, frames[spec.key], lang, book, codes[spec.key])
               for spec in specs]
-    sheets.append(_settings_sheet(lang, as_of, book))
+    sheets.append(_settings_sheet(lang, as_of, book, settings))
     say(f"shared strings: {book.sst.count:,} cells, {len(book.sst):,} unique")
 
     day = as_of or DEFAULT_ANCHOR  # the package's timestamps (never the wall clock)

@@ -1,10 +1,13 @@
 """``customerbook`` — the headless command line.
 
     customerbook refresh BOOK [--out OUT] [--as-of YYYY-MM-DD] [--job JOB] [--[no-]progress]
+    customerbook import BOOK EXPORT [--out OUT] [--dry-run] [--to-source] [--no-new-customers]
+    customerbook archive BOOK --before YYYY-MM-DD [--out OUT] [--dry-run]
     customerbook demo OUT [--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]
 
 Exit codes: 0 done; 2 a problem with the input the user can fix (the message names the
-sheet, the row as Excel numbers it and the column; nothing was written); 1 anything else.
+sheet, the row as Excel numbers it and the column; nothing was written; for an import:
+a refused row, listed with its row number); 1 anything else.
 """
 
 from __future__ import annotations
@@ -97,6 +100,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ref.add_argument("--job", choices=sorted(JOBS), default="refresh_all")
     ref.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the steps on stderr (default: when stderr is a terminal)")
+    imp = sub.add_parser("import", help="append the orders of a till or online-shop export "
+                         "(CSV in UTF-8 or GBK, or .xlsx) to the workbook, all or nothing")
+    imp.add_argument("book", help="the .xlsm or .xlsx workbook")
+    imp.add_argument("export", help="the export file (.csv or .xlsx)")
+    imp.add_argument("--out", help="write here instead of replacing BOOK")
+    imp.add_argument("--dry-run", dest="dry_run", action="store_true",
+                     help="say what the import would do, write nothing")
+    imp.add_argument("--to-source", dest="to_source", action="store_true",
+                     help="append the orders to Settings OrdersSource instead of the Orders "
+                          "sheet (new customers still go to Customers)")
+    imp.add_argument("--no-new-customers", dest="new_customers", action="store_false",
+                     help="list buyers who are not on the Customers sheet instead of adding "
+                          "them (their orders are not imported)")
+    arc = sub.add_parser("archive", help="move the Orders sheet's rows dated before DATE "
+                         "into Settings OrdersSource, all or nothing")
+    arc.add_argument("book", help="the .xlsm or .xlsx workbook")
+    arc.add_argument("--before", required=True, help="orders dated before this day move "
+                     "(YYYY-MM-DD)")
+    arc.add_argument("--out", help="write the workbook here instead of replacing BOOK")
+    arc.add_argument("--dry-run", dest="dry_run", action="store_true",
+                     help="say what would move, write nothing")
     sub.add_parser("demo", add_help=False,
                    help="write a big deterministic demo workbook: customerbook demo OUT "
                         "[--customers N] [--orders N] [--contacts N] [--lang zh-CN|en]")
@@ -106,24 +130,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = parser.parse_args(argv)
+    if args.command == "import":
+        return _guarded(args, _import)
+    if args.command == "archive":
+        return _guarded(args, _archive)
+    return _guarded(args, _refresh)
 
+
+def _import(args: argparse.Namespace) -> int:
+    from .macros import import_file
+
+    result = import_file(args.book, args.export, args.out, dry_run=args.dry_run,
+                         to_source=args.to_source, new_customers=args.new_customers)
+    print(result.report)
+    return 0 if result.ok else 2
+
+
+def _archive(args: argparse.Namespace) -> int:
+    from .macros import archive_file
+
+    before = _as_of(args.before)
+    result = archive_file(args.book, before, args.out, dry_run=args.dry_run)
+    print(result.report)
+    return 0
+
+
+def _guarded(args: argparse.Namespace, command) -> int:
+    """Run a command; a problem the user can fix is a message and exit 2, never a
+    traceback."""
     try:
-        from .macros import refresh_file
-
-        as_of = _as_of(args.as_of) if args.as_of else None
-        tty = sys.stderr.isatty()
-        bar = _ProgressBar(sys.stderr, tty) if (args.progress or (
-            args.progress is None and tty)) else None
-        try:
-            result = refresh_file(args.book, args.out, job=args.job, as_of=as_of, progress=bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        print(_summary(result, result.outputs.lang))
-        head = "提示：" if result.outputs.lang == "zh-CN" else "Please check: "
-        for text in result.outputs.warnings:
-            print(head + text, file=sys.stderr)
-        return 0
+        return command(args)
     except CustomerBookError as exc:
         print(_message(exc), file=sys.stderr)
         return 2
@@ -135,6 +171,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from .macros import refresh_file
+
+    as_of = _as_of(args.as_of) if args.as_of else None
+    tty = sys.stderr.isatty()
+    bar = _ProgressBar(sys.stderr, tty) if (args.progress or (
+        args.progress is None and tty)) else None
+    try:
+        result = refresh_file(args.book, args.out, job=args.job, as_of=as_of, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(_summary(result, result.outputs.lang))
+    head = "提示：" if result.outputs.lang == "zh-CN" else "Please check: "
+    for text in result.outputs.warnings:
+        print(head + text, file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -91,6 +91,15 @@ class Reason(StrEnum):
     TABLE_HAS_TOTALS = "table_has_totals"
     OUTPUT_TABLE_TOTALS = "output_table_totals"
     SHEET_FULL = "sheet_full"
+    # orders and contacts kept outside the workbook (Settings OrdersSource / ContactsSource)
+    SOURCE_NOT_FOUND = "source_not_found"
+    SOURCE_KIND = "source_kind"
+    SOURCE_MIXED = "source_mixed"
+    SOURCE_UNREADABLE = "source_unreadable"
+    SOURCE_NO_TABLE = "source_no_table"
+    SOURCE_NOT_SET = "source_not_set"
+    SOURCE_MORE_PROBLEMS = "source_more_problems"
+    ARCHIVE_LAYOUT = "archive_layout"
     # the call list loop (the Message column of a row that could not be logged)
     CALL_UNKNOWN_OUTCOME = "call_unknown_outcome"
     CALL_BAD_DATE = "call_bad_date"
@@ -343,6 +352,50 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
         "to another workbook to make room",
         "{path}：工作表 {sheet} 的数据下方只剩 {free:,} 行，而需追加 {rows:,} 行（Excel 最多 1,048,576 "
         "行）；未写入任何内容。请把较早的记录移到另一个工作簿以腾出空间",
+    ),
+    # --- orders and contacts kept outside the workbook ---------------------------------
+    Reason.SOURCE_NOT_FOUND: (
+        "Settings {setting} names {path}, which does not exist (paths are relative to the "
+        "workbook's folder, {folder}); nothing was written",
+        "设置项 {setting} 指向 {path}，但它不存在（路径相对于工作簿所在文件夹 {folder}）；"
+        "未写入任何内容",
+    ),
+    Reason.SOURCE_KIND: (
+        "Settings {setting} names {path}: expected a CSV or Parquet file (.csv, .parquet), a "
+        "folder of them, or a DuckDB database (.duckdb); nothing was written",
+        "设置项 {setting} 指向 {path}：应为 CSV 或 Parquet 文件（.csv、.parquet）、存放这些文件的"
+        "文件夹，或 DuckDB 数据库（.duckdb）；未写入任何内容",
+    ),
+    Reason.SOURCE_MIXED: (
+        "Settings {setting} names the folder {path}, which holds both CSV and Parquet files: "
+        "keep one kind in it; nothing was written",
+        "设置项 {setting} 指向的文件夹 {path} 中同时有 CSV 和 Parquet 文件：请只保留一种；"
+        "未写入任何内容",
+    ),
+    Reason.SOURCE_UNREADABLE: (
+        "{path} (Settings {setting}) cannot be read ({detail}); nothing was written",
+        "无法读取 {path}（设置项 {setting}）（{detail}）；未写入任何内容",
+    ),
+    Reason.SOURCE_NO_TABLE: (
+        "the DuckDB database {path} (Settings {setting}) has no table {expected}; its "
+        "tables: {found}; nothing was written",
+        "DuckDB 数据库 {path}（设置项 {setting}）中没有 {expected} 表；其中的表为：{found}；"
+        "未写入任何内容",
+    ),
+    Reason.SOURCE_NOT_SET: (
+        "{what} needs Settings {setting}: type there the file, folder or DuckDB database "
+        "(relative to the workbook's folder) that keeps the orders; nothing was written",
+        "{what}需要设置项 {setting}：请在此填写存放订单的文件、文件夹或 DuckDB 数据库"
+        "（路径相对于工作簿所在文件夹）；未写入任何内容",
+    ),
+    Reason.SOURCE_MORE_PROBLEMS: (
+        "… and {count} more rows with problems",
+        "……另有 {count} 行有问题",
+    ),
+    Reason.ARCHIVE_LAYOUT: (
+        "{path}: the Orders sheet {sheet} cannot be archived safely ({detail}); nothing was "
+        "written",
+        "{path}：订单表 {sheet} 无法安全归档（{detail}）；未写入任何内容",
     ),
     # --- the call list loop ------------------------------------------------------
     Reason.CALL_UNKNOWN_OUTCOME: (

@@ -68,6 +68,11 @@ class Settings:
     GroupByRegion: bool = False
     Model: str = "Auto"
     HoldoutDays: int | None = None  # blank: a third of the history, 30-365 days
+    #: blank: the Orders sheet; else a CSV/Parquet file or folder or a DuckDB database,
+    #: relative to the workbook's folder, whose orders count beside the sheet's
+    OrdersSource: str = ""
+    #: likewise for the contact history (Contacts)
+    ContactsSource: str = ""
 
     @property
     def lang(self) -> str:
@@ -141,6 +146,14 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
     "HoldoutDays": ("Days at the end of the history kept back to check the models "
                     "(blank = a third of the history, 30-365)",
                     "用于检验模型的最近天数（留空 = 历史的三分之一，30–365 天）"),
+    "OrdersSource": ("Orders kept outside this workbook (blank = the Orders sheet only): a "
+                     "CSV or Parquet file or folder, or a DuckDB database, relative to this "
+                     "workbook's folder",
+                     "存放在本工作簿之外的订单（留空 = 只用订单表）：CSV 或 Parquet 文件或文件夹，"
+                     "或 DuckDB 数据库，路径相对于本工作簿所在文件夹"),
+    "ContactsSource": ("Contact history kept outside this workbook (blank = the Contacts "
+                       "sheet only), like OrdersSource",
+                       "存放在本工作簿之外的联系记录（留空 = 只用联系记录表），同 OrdersSource"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -254,6 +267,8 @@ def settings_from_pairs(
                              expected="a whole number of days, at least 1", value=raw)
             else:
                 values[f.name] = int(num)
+        elif f.name in ("OrdersSource", "ContactsSource"):
+            values[f.name] = str(raw).strip()
         elif f.name == "RFMScheme":
             scheme = RFM_SCHEMES.get(fold(raw))
             if scheme is None:

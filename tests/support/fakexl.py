@@ -87,13 +87,29 @@ class FakeSheets(list):
         return sheet
 
 
+class FakeExcelApi:
+    """``app.api``: Excel's Open dialog (``GetOpenFilename``) answers ``picked`` (False:
+    the user closed it)."""
+
+    def __init__(self) -> None:
+        self.picked: Any = False
+        self.asked: list[tuple] = []
+
+    def GetOpenFilename(self, *args: Any) -> Any:  # noqa: N802 (Excel's own name)
+        self.asked.append(args)
+        return self.picked
+
+
 class FakeApp:
     def __init__(self) -> None:
         self.alerts: list[str] = []
         self.status_bar: Any = False
+        self.api = FakeExcelApi()
+        self.answer = "ok"  # what an OK / Cancel message box answers
 
-    def alert(self, text: str, title: str = "") -> None:
+    def alert(self, text: str, title: str = "", buttons: str = "ok") -> str:
         self.alerts.append(text)
+        return self.answer if buttons == "ok_cancel" else "ok"
 
 
 class FakeBook:
@@ -101,6 +117,7 @@ class FakeBook:
 
     def __init__(self, sheets: dict[str, list[list[Any]]], fail_on_write: int = 0) -> None:
         self.log: list[tuple] = []
+        self.name = "CustomerBook.xlsm"
         self.app = FakeApp()
         self.fail_on_write = fail_on_write
         self.sheets = FakeSheets()

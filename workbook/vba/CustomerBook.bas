@@ -14,6 +14,8 @@ Attribute VB_Name = "CustomerBook"
 '   CB_Classify    xl_addin.macros.classify()     classify the customers
 '   CB_FollowUps   xl_addin.macros.follow_ups()   list the follow-ups due
 '   CB_CallList    xl_addin.macros.call_list()    build the call list
+'   CB_ImportOrders xl_addin.macros.import_orders() pick a shop export in
+'                  Excel's Open dialog and append its orders (after OK)
 '   CB_Smoke       no Python: writes CB_SMOKE_OK into cell Z1 of the first
 '                  worksheet, so that a headless client (LibreOffice in the
 '                  tests) can prove that the project loads and its macros run.
@@ -33,6 +35,10 @@ End Sub
 
 Public Sub CB_CallList()
     RunPython "import xl_addin.macros as m; m.call_list(vba='0.37.8')"
+End Sub
+
+Public Sub CB_ImportOrders()
+    RunPython "import xl_addin.macros as m; m.import_orders(vba='0.37.8')"
 End Sub
 
 Public Sub CB_Smoke()

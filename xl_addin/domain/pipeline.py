@@ -149,7 +149,8 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     ``scored``: :func:`~.value.score_purchases` of the orders, under way beside this."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
-    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored)
+    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
+                          facts=inputs.order_facts)
     buyers = hist["Orders"] > 0
     scores = rfm_scores(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                         hist["Revenue"].where(buyers))
@@ -243,11 +244,13 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     # the purchase model needs the orders only: it is fitted beside the customer history
     # and the follow-ups (the fits spend their time in numpy, which leaves Python free)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
-        scored = pool.submit(score_purchases, inputs.orders, s, as_of)
-        hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of)
+        facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
+        scored = pool.submit(score_purchases, inputs.orders, s, as_of, 30, facts)
+        hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
         classes = customer_classes(inputs.customers, hist, s)[0]
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
-                           orders=inputs.orders, plans=inputs.plans, holidays=inputs.holidays)
+                           orders=inputs.orders if facts is None else facts.recent,
+                           plans=inputs.plans, holidays=inputs.holidays)
         analysis, note, check = analyse(inputs, hist, as_of, scored)
     progress("followups", lang)
     info = inputs.customers.set_index("CustomerID")

@@ -40,6 +40,7 @@ from ..names import (
     fold,
 )
 from ..settings import Settings, book_language, is_language_setting, settings_from_pairs
+from .facts import OrderFacts
 from .vector import DATE, DATETIME, FLOAT, NONE, OTHER, STR, object_array, type_codes
 
 __all__ = [
@@ -125,6 +126,9 @@ class Inputs:
     holidays: pd.DataFrame | None = None
     #: what the user should know but that did not stop the run (e.g. an unknown setting)
     warnings: list[InputError] = field(default_factory=list)
+    #: the orders' facts when they are kept outside the sheet (Settings OrdersSource):
+    #: the engine reads these instead of ``orders`` (see :mod:`.facts`)
+    order_facts: OrderFacts | None = None
 
 
 PLAN_FROM = {fold(w): k for k, words in {

@@ -52,6 +52,7 @@ from .btyd.holdout import (
     frequency_table,
     pick_model,
 )
+from .facts import OrderFacts
 
 __all__ = ["LIKELIHOOD_CAP", "MIN_BUYERS", "MIN_REPEAT_BUYERS", "PARETO_FIT_CUSTOMERS",
            "Doubt", "ModelCheck", "ModelRow", "Scorer", "Scores", "fit_model", "score"]
@@ -306,26 +307,38 @@ def _doubts(x: np.ndarray, fits: list[Any]) -> tuple[Doubt, ...]:
 _PARTNER = {"r": "alpha", "alpha": "r", "a": "b", "b": "a", "s": "beta", "beta": "s"}
 
 
-def score(purchases: pd.DataFrame, as_of: dt.date, setting: str = "Auto",
+def score(purchases: pd.DataFrame | OrderFacts, as_of: dt.date, setting: str = "Auto",
           holdout_days: int | None = None, *, horizon_days: float = 360,
           likelihood_days: int = btyd.DEFAULT_LIKELIHOOD_DAYS) -> tuple[Scores, Any]:
     """Choose, check and fit the purchase model on ``purchases`` and score every buyer.
 
     ``purchases``: CustomerID, OrderDate, Amount, the orders up to ``as_of`` that count
-    as purchases (Amount >= 0). Returns the :class:`Scores` and the whole-history
+    as purchases (Amount >= 0), or their :class:`~.facts.OrderFacts`. Returns the :class:`Scores` and the whole-history
     summary (:class:`~xl_addin.domain.btyd.CustomerSummary`, in days) they were made from.
     """
-    ids = purchases["CustomerID"].to_numpy()
-    dates = purchases["OrderDate"].to_numpy()
-    amounts = purchases["Amount"].to_numpy(dtype=float)
     end = np.datetime64(as_of, "D")
-    summary = btyd.summary_from_transactions(ids, dates, amounts, end, unit_days=1)
-    x, tx, T = summary.frequency.astype(float), summary.recency, summary.T
+    if isinstance(purchases, OrderFacts):  # aggregated where the orders live
+        facts = purchases
+        summary = facts.summary
+
+        def choose() -> ModelChoice:
+            return btyd.choose_model_split(
+                int(end.astype(np.int64)), facts.first_purchase_day, facts.holdout,
+                holdout_days, MODELS, likelihood_days=likelihood_days, fitter=fit_model)
+    else:
+        ids = purchases["CustomerID"].to_numpy()
+        dates = purchases["OrderDate"].to_numpy()
+        amounts = purchases["Amount"].to_numpy(dtype=float)
+        summary = btyd.summary_from_transactions(ids, dates, amounts, end, unit_days=1)
+
+        def choose() -> ModelChoice:
+            return btyd.choose_model(ids, dates, amounts, end, holdout_days, MODELS,
+                                     likelihood_days=likelihood_days, fitter=fit_model)
     try:
-        choice = btyd.choose_model(ids, dates, amounts, end, holdout_days, MODELS,
-                                   likelihood_days=likelihood_days, fitter=fit_model)
+        choice = choose()
     except btyd.BTYDInputError:  # e.g. the holdout reaches back before the first purchase
         choice = ModelChoice(btyd.DEFAULT_MODEL, "", {}, True, holdout_days, None, 0, 0)
+    x, tx, T = summary.frequency.astype(float), summary.recency, summary.T
     ranked = _ranked(choice, setting)
     for used in ranked:  # a refit that does not settle gives way to the next best model
         earlier = choice.reports.get(used)

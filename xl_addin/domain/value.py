@@ -25,49 +25,41 @@ import pandas as pd
 
 from ..settings import Settings
 from . import btyd
+from .facts import OrderFacts
 from .scores import ModelCheck, score
 from .vector import days_since
 
-__all__ = ["ValueResult", "customer_history", "predict_value", "score_purchases"]
+__all__ = ["ValueResult", "customer_history", "money_by_customer", "predict_value",
+           "refunds_by_customer", "score_purchases"]
 
 _DAY = np.timedelta64(1, "D")
 
 
 def customer_history(
     customers: pd.DataFrame, orders: pd.DataFrame, contacts: pd.DataFrame,
-    settings: Settings, as_of: dt.date,
+    settings: Settings, as_of: dt.date, *, facts: OrderFacts | None = None,
 ) -> pd.DataFrame:
     """One row per customer (index = CustomerID) with the historical value columns.
 
     Required columns — customers: CustomerID; orders: CustomerID, OrderDate, Amount,
-    Cost, Product; contacts: CustomerID, ContactDate.
+    Cost, Product; contacts: CustomerID, ContactDate. With ``facts`` (orders kept
+    outside the sheet: :mod:`.facts`) the order columns come from them and ``orders``
+    is not read.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
-    cutoff = pd.Timestamp(as_of)
-    o = orders.loc[orders["OrderDate"] <= cutoff, ["CustomerID", "OrderDate", "Amount", "Cost",
-                                                    "Product"]].copy()
-    o["CostFilled"] = o["Cost"].where(o["Cost"].notna(),
-                                      o["Amount"] * (1.0 - settings.DefaultMarginRate))
-    o["MarginAmt"] = o["Amount"] - o["CostFilled"]
-    # group on each order's position in the customer list: one hash lookup per order
-    # instead of one per aggregate, and the results line up with ``ids`` by position
-    o["_at"] = ids.get_indexer(o["CustomerID"])
-    o = o[o["_at"] >= 0]
-    g = o.groupby("_at", sort=False)
-    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
-    gp = pos.groupby("_at", sort=False)
-    where = pd.RangeIndex(len(ids))
-
-    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
-        return s.reindex(where, fill_value=fill).to_numpy()
-
     out = pd.DataFrame(index=ids)
-    out["Revenue"] = per_customer(g["Amount"].sum(), 0.0)
-    out["Margin"] = per_customer(g["MarginAmt"].sum(), 0.0)
-    out["Orders"] = per_customer(gp.size(), 0).astype(int)
-    out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
-    out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
-    out["LastProduct"] = per_customer(gp["Product"].last())
+    if facts is not None:
+        _check_facts(facts, settings, as_of)
+        h = facts.history.reindex(ids)
+        out["Revenue"] = h["Revenue"].fillna(0.0).to_numpy(dtype=float)
+        out["Margin"] = h["Margin"].fillna(0.0).to_numpy(dtype=float)
+        out["Orders"] = h["Orders"].fillna(0).to_numpy().astype(int)
+        out["FirstOrderDate"] = h["FirstOrderDate"].to_numpy(dtype="datetime64[ns]")
+        out["LastOrderDate"] = h["LastOrderDate"].to_numpy(dtype="datetime64[ns]")
+        out["LastProduct"] = h["LastProduct"].to_numpy(dtype=object)
+    else:
+        _order_history(out, ids, orders, settings, as_of)
+    cutoff = pd.Timestamp(as_of)
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
     out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
     out["AvgOrderValue"] = out["Revenue"] / out["Orders"].replace(0, np.nan)  # net of refunds
@@ -81,6 +73,56 @@ def customer_history(
                         settings.DefaultMarginRate)
     out["MarginRate"] = np.clip(np.nan_to_num(rate, nan=settings.DefaultMarginRate), 0.0, 1.0)
     return out
+
+
+def money_by_customer(o: pd.DataFrame, margin_rate: float) -> tuple[pd.Series, pd.Series]:
+    """Revenue and margin per ``_at`` (a customer's position) from order rows with
+    ``Amount``, ``Cost`` and ``_at``, added up in row order (a float sum's last bit
+    depends on the order; a source's rows come in the same order, so its sums are these
+    to the last bit). A blank Cost is ``Amount × (1 − margin_rate)``."""
+    filled = o["Cost"].where(o["Cost"].notna(), o["Amount"] * (1.0 - margin_rate))
+    frame = pd.DataFrame({"_at": o["_at"], "Amount": o["Amount"],
+                          "MarginAmt": o["Amount"] - filled})
+    g = frame.groupby("_at", sort=False)
+    return g["Amount"].sum(), g["MarginAmt"].sum()
+
+
+def refunds_by_customer(customer: pd.Series, amount: pd.Series) -> pd.Series:
+    """The sum of the negative amounts per customer, added up in row order."""
+    neg = amount < 0
+    return amount[neg].groupby(customer[neg]).sum()
+
+
+def _check_facts(facts: OrderFacts, settings: Settings, as_of: dt.date) -> None:
+    if facts.as_of != as_of or facts.margin_rate != settings.DefaultMarginRate:
+        raise ValueError(f"order facts made for {facts.as_of} at margin {facts.margin_rate}, "
+                         f"used for {as_of} at {settings.DefaultMarginRate}")
+
+
+def _order_history(out: pd.DataFrame, ids: pd.Index, orders: pd.DataFrame,
+                   settings: Settings, as_of: dt.date) -> None:
+    """The order columns of :func:`customer_history`, from the order rows."""
+    cutoff = pd.Timestamp(as_of)
+    o = orders.loc[orders["OrderDate"] <= cutoff, ["CustomerID", "OrderDate", "Amount", "Cost",
+                                                    "Product"]].copy()
+    # group on each order's position in the customer list: one hash lookup per order
+    # instead of one per aggregate, and the results line up with ``ids`` by position
+    o["_at"] = ids.get_indexer(o["CustomerID"])
+    o = o[o["_at"] >= 0]
+    revenue, margin = money_by_customer(o, settings.DefaultMarginRate)
+    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
+    gp = pos.groupby("_at", sort=False)
+    where = pd.RangeIndex(len(ids))
+
+    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
+        return s.reindex(where, fill_value=fill).to_numpy()
+
+    out["Revenue"] = per_customer(revenue, 0.0)
+    out["Margin"] = per_customer(margin, 0.0)
+    out["Orders"] = per_customer(gp.size(), 0).astype(int)
+    out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
+    out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
+    out["LastProduct"] = per_customer(gp["Product"].last())
 
 
 @dataclass(frozen=True)
@@ -98,14 +140,22 @@ Scored = tuple[Any, Any] | None
 
 
 def score_purchases(orders: pd.DataFrame, settings: Settings, as_of: dt.date,
-                    likelihood_days: int = 30) -> Scored:
+                    likelihood_days: int = 30, facts: OrderFacts | None = None) -> Scored:
     """Choose, check and fit the purchase model (:func:`.scores.score`) on the orders up
-    to ``as_of`` that are purchases. Needs the orders only, so it can run beside the
-    rest of the analysis (see :func:`predict_value`'s ``scored``)."""
-    cutoff = pd.Timestamp(as_of)
-    buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0)]
-    if buys.empty:
-        return None
+    to ``as_of`` that are purchases (with ``facts``, orders kept outside the sheet: on
+    their purchases). Needs the orders only, so it can run beside the rest of the
+    analysis (see :func:`predict_value`'s ``scored``)."""
+    buys: pd.DataFrame | OrderFacts
+    if facts is not None:
+        _check_facts(facts, settings, as_of)
+        if not facts.has_purchases:
+            return None
+        buys = facts
+    else:
+        cutoff = pd.Timestamp(as_of)
+        buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0)]
+        if buys.empty:
+            return None
     return score(buys, as_of, settings.Model, settings.HoldoutDays,
                  horizon_days=settings.CLV_HorizonMonths * 30, likelihood_days=likelihood_days)
 
@@ -113,7 +163,7 @@ def score_purchases(orders: pd.DataFrame, settings: Settings, as_of: dt.date,
 def predict_value(
     customers: pd.DataFrame, orders: pd.DataFrame, history: pd.DataFrame,
     settings: Settings, as_of: dt.date, likelihood_days: int = 30, *,
-    scored: Future | None = None,
+    scored: Future | None = None, facts: OrderFacts | None = None,
 ) -> ValueResult:
     """P(alive), expected purchases and the purchase likelihood (:func:`.scores.score`),
     Gamma-Gamma spend and discounted CLV on margin.
@@ -121,17 +171,17 @@ def predict_value(
     Horizon for ExpectedPurchases: ``CLV_HorizonMonths`` × 30 days. PurchaseLikelihood is
     the chance of at least one purchase in the next ``likelihood_days`` days (at most
     99%). When the scores are uncertain (see :mod:`.scores`) the four are blank.
-    ``scored``: :func:`score_purchases` of the same orders, already under way.
+    ``scored``: :func:`score_purchases` of the same orders, already under way. With
+    ``facts`` (orders kept outside the sheet) the purchases come from them.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     out = pd.DataFrame(index=ids, columns=["PAlive", "ExpectedPurchases", "ExpectedSpend", "CLV",
                                            "PurchaseLikelihood"], dtype=float)
     done = (scored.result() if scored is not None
-            else score_purchases(orders, settings, as_of, likelihood_days))
+            else score_purchases(orders, settings, as_of, likelihood_days, facts))
     if done is None:
         return ValueResult(out, "no purchases: nothing to predict")
     scores, summary = done
-    mine = orders["OrderDate"] <= pd.Timestamp(as_of)
     sid = pd.Index(summary.customer_id)
     pred = scores.frame.reindex(columns=out.columns)
     fits = scores.scorer.fit if scores.scorer else None
@@ -146,8 +196,12 @@ def predict_value(
             return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
 
         gross = column("Revenue")
-        refunds = (orders.loc[mine & (orders["Amount"] < 0)].groupby("CustomerID")["Amount"]
-                   .sum().reindex(sid, fill_value=0.0).to_numpy())
+        if facts is not None:
+            refunds = facts.history["Refunds"].reindex(sid, fill_value=0.0).to_numpy(float)
+        else:
+            mo = orders.loc[orders["OrderDate"] <= pd.Timestamp(as_of)]
+            refunds = refunds_by_customer(mo["CustomerID"], mo["Amount"]).reindex(
+                sid, fill_value=0.0).to_numpy()
         paid = gross - refunds  # what the customer's purchases came to before refunds
         with np.errstate(divide="ignore", invalid="ignore"):
             net_share = np.where(paid > 0, np.clip(gross / paid, 0.0, 1.0), 0.0)

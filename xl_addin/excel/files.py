@@ -20,17 +20,18 @@ import python_calamine as pc
 
 from ..domain.schema import RawTable, blank
 from ..errors import BookError, Reason, Said
-from ..names import CALLLIST, CONTACTS, OUTPUT_SHEETS, SheetSpec, fold
+from ..imports.mapping import MAPPING_SHEET
+from ..names import CALLLIST, CONTACTS, CUSTOMERS, ORDERS, OUTPUT_SHEETS, SheetSpec, fold
 from ..settings import book_language
 from . import ooxml
 from .ooxml.refs import parse_ref
 from .ooxml.replace import book_lock, check_writable_in_place
 from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
 from .reading import epoch, header_at, mark_unreadable
-from .sheets import find_sheet, follow_header, input_candidates
+from .sheets import aligned_rows, find_sheet, follow_header, input_candidates
 
-__all__ = ["BookData", "book_lock", "check_in_place", "layout_book", "read_book",
-           "write_outputs"]
+__all__ = ["BookData", "book_lock", "check_in_place", "import_appends", "layout_book",
+           "read_book", "write_import", "write_outputs"]
 
 #: the layout books shipped with the package, one per language (built by tools/build.py)
 _LAYOUT_DIR = Path(__file__).with_name("layout")
@@ -46,6 +47,8 @@ class BookData:
     calllist: RawTable | None
     first_col: dict[str, int]
     tables: dict[str, str | None]
+    #: the Mapping sheet (导入映射), read only when asked for (the import reads it)
+    mapping: RawTable | None = None
 
 
 def _table_for(info: ooxml.BookInfo, sheet: str, names: set[str]) -> ooxml.TableInfo | None:
@@ -133,8 +136,9 @@ def check_in_place(path: Path) -> None:
         raise
 
 
-def read_book(path: str | Path) -> BookData:
-    """Read every input sheet (and the old call list) of a workbook file."""
+def read_book(path: str | Path, *, mapping: bool = False) -> BookData:
+    """Read every input sheet (and the old call list) of a workbook file; with
+    ``mapping``, also the Mapping sheet (导入映射) when the book has one."""
     path = Path(path)
     try:
         info = ooxml.inspect_book(path)
@@ -149,7 +153,7 @@ def read_book(path: str | Path) -> BookData:
         raise BookError(Reason.OTHER_FORMAT, path=str(path), kind="strict",
                         lang=book_language(info.sheets))
     try:
-        return _read(path, info)
+        return _read(path, info, mapping)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
         exc.localise(book_language(info.sheets))
         raise
@@ -179,7 +183,7 @@ def other_format(path: Path) -> str | None:
     return kind
 
 
-def _read(path: Path, info: ooxml.BookInfo) -> BookData:
+def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookData:
     fp = ooxml.fingerprint(path)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -195,6 +199,9 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
     candidates = input_candidates(info.sheets)
     found = {k: v[0] if v else None for k, v in candidates.items()}
     found["CallList"] = find_sheet(info.sheets, CALLLIST)
+    if with_mapping:
+        specs["Mapping"] = MAPPING_SHEET
+        found["Mapping"] = find_sheet(info.sheets, MAPPING_SHEET)
     # each sheet is scanned before the reader reads it (bounding what it may allocate);
     # smallest first, so that scanning a big one runs beside reading the small ones
     with zipfile.ZipFile(path) as zf:
@@ -222,7 +229,7 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
                     spare.append(reader)
                 # the call list is read by the outcome loop as typed: no marks there
                 table, col0, tname = _raw(reader, info, sheet, specs[key], facts[key].result(),
-                                          mark=key != "CallList")
+                                          mark=key not in ("CallList", "Mapping"))
                 table.also = candidates.get(key, [])[1:]
                 raw[key], first_col[key], tables[key] = table, col0, tname
     except BookError:
@@ -238,7 +245,8 @@ def _read(path: Path, info: ooxml.BookInfo) -> BookData:
             reader.close()
         wb.close()
     call_raw = raw.pop("CallList")
-    return BookData(path, info, fp, raw, call_raw, first_col, tables)
+    mapping_raw = raw.pop("Mapping", None)
+    return BookData(path, info, fp, raw, call_raw, first_col, tables, mapping_raw)
 
 
 def damaged(where: str = "") -> Said:
@@ -341,5 +349,109 @@ def _write(book: BookData, out: Path, tables: list[Any], contacts_rows: list[lis
     return ooxml.write_book(book.path, out, sheets, appends, expect=book.fingerprint)
 
 
+def import_appends(book: BookData, orders: Any, customers: Any, mapping_rows: list[list[Any]],
+                   lang: str) -> tuple[list[ooxml.OutputSheet], list[ooxml.Append]]:
+    """What writing an import changes: the new Orders and Customers rows appended below
+    each sheet's data (aligned to its own header and first column, inside its Table),
+    and the Mapping rows appended to the Mapping sheet (created with its header in the
+    book's language when the book has none). ``orders`` / ``customers``: frames with the
+    canonical column names; ``mapping_rows``: Mapping sheet rows without the header."""
+    sheets: list[ooxml.OutputSheet] = []
+    appends: list[ooxml.Append] = []
+    for key, spec, frame in (("Customers", CUSTOMERS, customers), ("Orders", ORDERS, orders)):
+        if frame is None or not len(frame):
+            continue
+        raw = book.raw.get(key)
+        if raw is None:
+            raise BookError(Reason.UNSUPPORTED_LAYOUT, path=str(book.path),
+                            detail=f"no {spec.key} / {spec.zh} sheet")
+        lead = [None] * (0 if book.tables.get(key) else book.first_col.get(key, 0))
+        appends.append(ooxml.Append(raw.sheet, [lead + r for r in aligned_rows(raw.header, spec,
+                                                                           frame)],
+                                    table=book.tables.get(key)))
+    if mapping_rows:
+        raw = book.mapping
+        if raw is None:
+            header = [c.label(lang) for c in MAPPING_SHEET.columns]
+            sheets.append(ooxml.OutputSheet(MAPPING_SHEET.label(lang), [header, *mapping_rows],
+                                            ["text"] * len(header), [18, 24, 16]))
+        else:
+            import pandas as pd
+
+            frame = pd.DataFrame(mapping_rows, columns=[c.key for c in MAPPING_SHEET.columns])
+            lead = [None] * (0 if book.tables.get("Mapping") else book.first_col.get("Mapping", 0))
+            appends.append(ooxml.Append(raw.sheet, [lead + r for r in aligned_rows(
+                raw.header, MAPPING_SHEET, frame)], table=book.tables.get("Mapping")))
+    return sheets, appends
+
+
+def write_import(book: BookData, out: str | Path, orders: Any, customers: Any,
+                 mapping_rows: list[list[Any]], lang: str = "en") -> ooxml.WriteReport:
+    """Write an import into the workbook atomically, through the refresh's byte-safe
+    writer: every part it does not append to stays byte-identical (in place, the old file
+    is kept in the backups folder first)."""
+    out = Path(out)
+    if out.suffix.lower() not in {".xlsx", ".xlsm"} or (
+        out.suffix.lower() != book.path.suffix.lower()
+    ):
+        raise BookError("unsupported_extension", path=str(out))
+    sheets, appends = import_appends(book, orders, customers, mapping_rows, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return ooxml.write_book(book.path, out, sheets, appends, expect=book.fingerprint)
+
+
 def today() -> dt.date:
     return dt.date.today()
+
+
+def check_rewritable(book: BookData, key: str, lang: str) -> None:
+    """Refuse (``archive_layout``) an input sheet that rewriting its rows from A1 would
+    change beyond its rows: formulas (they would become values), title rows above the
+    header, a table that does not start in column A."""
+    raw = book.raw.get(key)
+    if raw is None:
+        return
+    sheet = raw.sheet
+    problem = None
+    if raw.header_row != 1:
+        problem = (f"其标题行在第 {raw.header_row} 行，不在第 1 行" if lang == "zh-CN"
+                   else f"its header is on row {raw.header_row}, not row 1")
+    elif book.first_col.get(key, 0):
+        problem = ("其表格不从 A 列开始" if lang == "zh-CN"
+                   else "its table does not start in column A")
+    else:
+        with zipfile.ZipFile(book.path) as zf:
+            data = zf.read(book.info.sheet_parts[sheet])
+        if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
+            problem = ("其中有公式，重写后会变成数值" if lang == "zh-CN"
+                       else "it holds formulas, which would become values")
+    if problem is not None:
+        raise BookError(Reason.ARCHIVE_LAYOUT, lang=lang, path=str(book.path), sheet=sheet,
+                        detail=problem)
+
+
+def write_sheet_rows(book: BookData, out: str | Path, key: str, rows: list[list[Any]]
+                     ) -> ooxml.WriteReport:
+    """Rewrite an input sheet's rows (header first) atomically, keeping its styles, its
+    Table (resized) and every other part as it was."""
+    out = Path(out)
+    if out.suffix.lower() not in {".xlsx", ".xlsm"} or (
+        out.suffix.lower() != book.path.suffix.lower()
+    ):
+        raise BookError("unsupported_extension", path=str(out))
+    raw = book.raw[key]
+    assert raw is not None
+    from ..names import INPUT_SHEETS
+
+    spec = next(s for s in INPUT_SHEETS if s.key == key)
+    kinds = []
+    for h in raw.header:
+        col = next((c for c in spec.columns if fold(h) in c.names()), None)
+        kinds.append(col.kind if col is not None and col.kind in ("date", "money", "id", "text")
+                     else "text" if col is not None else "number")
+    from .sheets import _cell
+
+    cells = [[_cell(v) for v in r] for r in rows]
+    sheet = ooxml.OutputSheet(raw.sheet, cells, [k if k != "money" else "money" for k in kinds])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return ooxml.write_book(book.path, out, [sheet], [], expect=book.fingerprint)

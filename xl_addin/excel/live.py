@@ -12,14 +12,15 @@ status bar and message boxes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..domain.schema import RawTable
-from ..names import CALLLIST, INPUT_SHEETS, SheetSpec, fold
+from ..names import CALLLIST, CUSTOMERS, INPUT_SHEETS, ORDERS, SheetSpec, fold
 from .reading import epoch, header_at, mark_unreadable
-from .sheets import find_sheet, input_candidates
+from .sheets import aligned_rows, find_sheet, input_candidates
 
-__all__ = ["LiveBook", "excel_safe", "rows_from_values"]
+__all__ = ["LiveBook", "excel_safe", "rows_from_values", "text_safe"]
 
 _FORMULA_START = ("=", "+", "-", "@")
 _EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
@@ -30,6 +31,15 @@ def excel_safe(value: Any) -> Any:
     """A value that Excel will store as typed: text that looks like a formula gets the
     apostrophe prefix (Excel keeps it as text and hides the apostrophe)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def text_safe(value: Any) -> Any:
+    """Text Excel must keep as text (a phone, an order number, an ID): with the
+    apostrophe prefix when Excel would otherwise turn it into a number or a date
+    (``13800138000``, a 19-digit order number, ``2026-03-05``) or a formula."""
+    if isinstance(value, str) and value[:1] and (value[0].isdigit() or value[0] in "+-=@."):
         return "'" + value
     return value
 
@@ -63,6 +73,12 @@ class LiveBook:
         except Exception:  # not Excel's COM object (macOS, a stand-in): the 1900 system
             date1904 = False
         self.epoch = epoch(date1904)
+        self.tables: dict[str, Any] = {}  # input sheet key -> its ListObject (or None)
+        self.left: dict[str, int] = {}  # sheet -> the column its header starts in
+        try:  # the workbook's folder (Settings OrdersSource is relative to it)
+            self.folder: Path | None = Path(book.fullname).parent
+        except Exception:  # a stand-in without a file name
+            self.folder = None
 
     def _read(self, name: str, spec: SheetSpec) -> tuple[RawTable, Any]:
         names = spec.names()
@@ -72,7 +88,8 @@ class LiveBook:
                      tables[0] if len(tables) == 1 else None)
         rng = table.range if table is not None else sheet.used_range
         values = rng.options(ndim=2, err_to_str=True).value
-        raw, _ = rows_from_values(name, rng.row, values, spec)
+        raw, lead = rows_from_values(name, rng.row, values, spec)
+        self.left[name] = rng.column + lead  # the header's first column
         raw.epoch = self.epoch
         errors = {
             (raw.header_row + 1 + i, j): v
@@ -92,11 +109,79 @@ class LiveBook:
                 continue
             raw[key], table = self._read(names[0], specs[key])
             raw[key].also = names[1:]
+            self.tables[key] = table
             if key == "Contacts":
                 contacts_table = table
         calls = find_sheet(self.sheet_names, CALLLIST)
         call_raw = self._read(calls, CALLLIST)[0] if calls else None
         return raw, call_raw, contacts_table
+
+    def read_mapping(self) -> RawTable | None:
+        """The Mapping sheet (导入映射), when the book has one."""
+        from ..imports.mapping import MAPPING_SHEET
+
+        name = find_sheet(self.sheet_names, MAPPING_SHEET)
+        if name is None:
+            return None
+        raw, self.tables["Mapping"] = self._read(name, MAPPING_SHEET)
+        return raw
+
+    @property
+    def name(self) -> str:
+        return str(self.book.name)
+
+    def pick_file(self, title: str, kinds: str) -> str | None:
+        """A file the user picks in Excel's own Open dialog (``Application.GetOpenFilename``;
+        ``kinds`` its filter, e.g. ``"Exports (*.csv;*.xlsx),*.csv;*.xlsx"``); None when
+        the dialog is closed without one."""
+        try:
+            got = self.book.app.api.GetOpenFilename(kinds, 1, title)
+        except AttributeError:  # macOS: AppleScript's chooser through xlwings' appscript
+            got = self.book.app.api.get_open_filename(file_filter=kinds, title=title)
+        if got in (None, False, "False", "") or not isinstance(got, str):
+            return None
+        return got
+
+    def confirm(self, text: str, title: str = "CustomerBook") -> bool:
+        """An OK / Cancel message box: whether the user chose OK."""
+        return str(self.book.app.alert(text, title=title, buttons="ok_cancel")).lower() == "ok"
+
+    def append_import(self, raw: dict[str, RawTable | None], mapping: RawTable | None,
+                      orders: Any, customers: Any, mapping_rows: Sequence[Sequence[Any]],
+                      lang: str) -> str | None:
+        """An import's new rows appended below the Customers, Orders and Mapping tables
+        (each under its own header; the Mapping sheet made when the book has none).
+        Returns the Mapping sheet's name when mapping rows were written."""
+        import pandas as pd
+
+        from ..imports.mapping import MAPPING_SHEET
+
+        text = {c.key for spec in (CUSTOMERS, ORDERS) for c in spec.columns
+                if c.kind in ("id", "text")} | {c.key for c in MAPPING_SHEET.columns}
+        for key, spec, frame in (("Customers", CUSTOMERS, customers), ("Orders", ORDERS, orders)):
+            table = raw.get(key)
+            if frame is None or not len(frame) or table is None:
+                continue
+            cols = [i for i, h in enumerate(table.header)
+                    if any(fold(h) in c.names() for c in spec.columns if c.key in text)]
+            rows = aligned_rows(table.header, spec, frame)
+            for r in rows:
+                for i in cols:
+                    r[i] = text_safe(r[i])
+            self.append_rows(table, self.tables.get(key), rows)
+        if not mapping_rows:
+            return None
+        if mapping is None:
+            name = MAPPING_SHEET.label(lang)
+            self.write_table(name, [[c.label(lang) for c in MAPPING_SHEET.columns],
+                                    *[[text_safe(v) for v in r] for r in mapping_rows]])
+            return name
+        frame = pd.DataFrame([list(r) for r in mapping_rows],
+                             columns=[c.key for c in MAPPING_SHEET.columns])
+        rows = [[text_safe(v) for v in r] for r in aligned_rows(mapping.header, MAPPING_SHEET,
+                                                                frame)]
+        self.append_rows(mapping, self.tables.get("Mapping"), rows)
+        return mapping.sheet
 
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text or False
@@ -114,6 +199,10 @@ class LiveBook:
             sheet.range("A1").value = [[excel_safe(v) for v in r] for r in rows]
 
     def append_contacts(self, raw: RawTable, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+        self.append_rows(raw, table, rows)
+
+    def append_rows(self, raw: RawTable, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """``rows`` below a table's data (the ListObject resized to take them)."""
         if not rows:
             return
         sheet = self.book.sheets[raw.sheet]
@@ -126,4 +215,4 @@ class LiveBook:
                                      (last + len(rows), left + table.range.columns.count - 1)))
         else:
             last = raw.header_row + len(raw.rows)
-            sheet.range((last + 1, 1)).value = [[excel_safe(v) for v in r] for r in rows]
+            sheet.range((last + 1, self.left.get(raw.sheet, 1))).value = [[excel_safe(v) for v in r] for r in rows]

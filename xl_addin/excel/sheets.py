@@ -29,8 +29,8 @@ from ..names import (
 from .dashboard import dashboard_layout
 from .modelcheck import KINDS, WIDTHS, modelcheck_rows
 
-__all__ = ["OutputTable", "contact_rows", "find_sheet", "follow_header", "input_candidates",
-           "input_sheets", "output_tables", "row_heights", "text_lines"]
+__all__ = ["OutputTable", "aligned_rows", "contact_rows", "find_sheet", "follow_header",
+           "input_candidates", "input_sheets", "output_tables", "row_heights", "text_lines"]
 
 _OUTPUT_SPECS = {s.key: s for s in (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)}
 
@@ -239,3 +239,20 @@ def contact_rows(new_contacts: pd.DataFrame, header: Sequence[Any], lang: str) -
         rows.append(row)
     return rows
 
+
+def aligned_rows(header: list[Any], spec: SheetSpec, frame: Any) -> list[list[Any]]:
+    """The rows of ``frame`` (canonical column names) under a sheet's own header: each
+    value in the column whose header names it (any of its names, case and spaces
+    ignored); the sheet's other columns blank. A column the sheet lacks is left out."""
+    where: dict[str, int] = {}
+    for i, h in enumerate(header):
+        for c in spec.columns:
+            if fold(h) in c.names() and c.key not in where:
+                where[c.key] = i
+    width = max(len(header), 1)
+    rows = [[None] * width for _ in range(len(frame))]
+    for key, i in where.items():
+        if key in frame:
+            for row, v in zip(rows, column_cells(frame[key]), strict=True):
+                row[i] = v
+    return rows

@@ -257,6 +257,31 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "heading_new_customers": ("New customers:", "新客户："),
     "heading_refunds": ("Refund lines:", "退款行："),
     "and_more": ("  … and {count} more", "  ……另有 {count} 行"),
+    # --- what the doors did with the plan ------------------------------------------------
+    "dry_run": ("Dry run: nothing was written.", "试运行：未写入任何内容。"),
+    "written": (
+        "Written to {book}: {orders} order row(s) appended to {orders_sheet}, {customers} "
+        "customer(s) added to {customers_sheet}{mapping}. Refresh to update the analysis "
+        "and the call list.",
+        "已写入 {book}：「{orders_sheet}」新增 {orders} 行订单，「{customers_sheet}」新增 "
+        "{customers} 位客户{mapping}。请刷新以更新客户分析和呼叫清单。",
+    ),
+    "written_source": (
+        "Written: {orders} order row(s) appended to {source}; {customers} customer(s) "
+        "added to {customers_sheet} in {book}{mapping}. Refresh to update the analysis "
+        "and the call list.",
+        "已写入：{source} 新增 {orders} 行订单；{book} 的「{customers_sheet}」新增 {customers} "
+        "位客户{mapping}。请刷新以更新客户分析和呼叫清单。",
+    ),
+    "pick_export": ("Choose the shop export to import (CSV or .xlsx)",
+                    "选择要导入的订单导出文件（CSV 或 .xlsx）"),
+    "export_kinds": ("Shop exports (*.csv;*.xlsx;*.txt),*.csv;*.xlsx;*.txt",
+                     "订单导出文件 (*.csv;*.xlsx;*.txt),*.csv;*.xlsx;*.txt"),
+    "confirm_import": ("Import these rows into this workbook? (OK: import; Cancel: write "
+                       "nothing)",
+                       "将以上内容导入本工作簿吗？（确定：导入；取消：不写入任何内容）"),
+    "written_mapping": ("; the column mapping was saved on {sheet}",
+                        "；列对应关系已保存到「{sheet}」"),
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")

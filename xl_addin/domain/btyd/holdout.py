@@ -52,6 +52,7 @@ __all__ = [
     "HoldoutReport",
     "ModelChoice",
     "choose_model",
+    "choose_model_split",
     "decile_table",
     "default_holdout_days",
     "evaluate_holdout",
@@ -365,7 +366,36 @@ def choose_model(
     seen = days[days <= end_day]
     if seen.size == 0:
         raise BTYDInputError("as_of", "no purchase on or before this date")
-    span = end_day - int(seen.min())
+
+    def split(cal_day: int, last_day: int) -> HoldoutData:
+        return split_calibration_holdout(customer_ids, dates, amounts, _as_date(cal_day),
+                                         _as_date(last_day), unit_days=unit_days)
+
+    return choose_model_split(end_day, int(seen.min()), split, holdout_days, names,
+                              likelihood_days=likelihood_days, fitter=fitter)
+
+
+def choose_model_split(
+    end_day: int,
+    first_day: int | None,
+    split: Callable[[int, int], HoldoutData],
+    holdout_days: int | None = None,
+    models: Sequence[str] = ("BGNBD", "MBGNBD", "ParetoNBD"),
+    *,
+    likelihood_days: int = DEFAULT_LIKELIHOOD_DAYS,
+    fitter: Callable[[str, FloatArray, FloatArray, FloatArray], Fit] | None = None,
+) -> ModelChoice:
+    """:func:`choose_model` on purchases known by their facts, not their rows: the
+    as-of day and the first purchase day (days since 1970-01-01), and ``split(cal_day,
+    end_day)``, which gives the :class:`HoldoutData` that
+    :func:`split_calibration_holdout` would (e.g. computed where the orders are kept).
+    """
+    names = [get_model(m).name for m in models]
+    if not names:
+        raise BTYDInputError("models", "name at least one model to compare")
+    if first_day is None or first_day > end_day:
+        raise BTYDInputError("as_of", "no purchase on or before this date")
+    span = end_day - int(first_day)
     if holdout_days is None:
         holdout = default_holdout_days(span)
     else:
@@ -379,13 +409,11 @@ def choose_model(
                 "holdout_days", f"must be a whole number of days >= 1, got {holdout_days!r}"
             )
     cal_day = end_day - holdout
-    calibration_days = cal_day - int(seen.min())
+    calibration_days = cal_day - int(first_day)
     repeat_buyers = 0
     data: HoldoutData | None = None
     if calibration_days >= 0:
-        data = split_calibration_holdout(
-            customer_ids, dates, amounts, _as_date(cal_day), _as_date(end_day), unit_days=unit_days
-        )
+        data = split(cal_day, end_day)
         repeat_buyers = int(np.count_nonzero(data.calibration.frequency))
     if (
         data is None

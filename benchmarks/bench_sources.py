@@ -1,0 +1,321 @@
+"""Orders beside the workbook (Settings ``OrdersSource``) and shop-export imports, timed.
+
+Run from the repository root (a report, not a test)::
+
+    python benchmarks/bench_sources.py                    # full size: 10,000,000 orders
+    python benchmarks/bench_sources.py --size small       # a minute (CI-sized)
+
+What it measures, each step in a fresh Python process (wall time from the parent, so
+start-up and imports count; peak memory read by the child itself from
+``/proc/self/status`` ``VmHWM`` — not ``ru_maxrss``, which a child started by exec
+inherits from its parent's size); medians of ``--repeats`` runs:
+
+* (f) ``refresh_file`` of a book with 100,000 customers (and 200,000 contacts) whose
+  10,000,000 orders live in a Parquet file named by Settings ``OrdersSource``, against
+  the same refresh of the row-limit book (the same customers and contacts, 1,048,575
+  orders on the Orders sheet: benchmarks/run.py's book), and DuckDB's bare group-by of
+  the Parquet orders (count, sum, first and last day per customer) as the floor;
+* (g) ``customerbook import BOOK EXPORT --to-source`` of a CSV export (UTF-8, Youzan's
+  headers, every buyer on the Customers sheet by phone) against DuckDB's own read of
+  that CSV (``read_csv`` into a table).
+
+Inputs are written once into ``--cache`` (default ``/tmp/cb-bench-src``). The machine
+and its 1-minute load average at each step are printed with the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SIZES = {
+    "full": {"customers": 100_000, "contacts": 200_000, "sheet_orders": 1_048_575,
+             "source_orders": 10_000_000, "csv_rows": 1_000_000},
+    "small": {"customers": 4_768, "contacts": 9_536, "sheet_orders": 50_000,
+              "source_orders": 500_000, "csv_rows": 50_000},
+}
+PEAK_TARGET_MB = 2048
+IMPORT_TARGET = 3.0  # import ≤ 3× DuckDB's own read of the CSV
+
+
+def vm_hwm_mb() -> float:
+    """This process's own peak resident set (``VmHWM``), in MB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# =====================================================================================
+# children: each prints one JSON line last
+# =====================================================================================
+def child_refresh(book: str, out: str) -> dict[str, Any]:
+    from xl_addin.macros import refresh_file
+
+    t0 = time.perf_counter()
+    result = refresh_file(book, out)
+    return {"inner": time.perf_counter() - t0, "peak_mb": vm_hwm_mb(),
+            "customers": int(result.counts.get("customers", 0))}
+
+
+def child_floor(parquet: str) -> dict[str, Any]:
+    import duckdb
+
+    from xl_addin.sources import aggregate as agg
+
+    t0 = time.perf_counter()
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("CREATE VIEW orders AS SELECT CustomerID AS customer_id, Amount AS amount, "
+                "CAST(OrderDate - DATE '1970-01-01' AS INTEGER) AS order_day "
+                f"FROM read_parquet('{parquet}')")
+    rows = con.execute(agg.FLOOR_SQL).fetchnumpy()
+    return {"inner": time.perf_counter() - t0, "peak_mb": vm_hwm_mb(),
+            "customers": len(rows["customer_id"])}
+
+
+def child_duckdb_csv(csv: str) -> dict[str, Any]:
+    import duckdb
+
+    t0 = time.perf_counter()
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"CREATE TABLE export AS SELECT * FROM read_csv('{csv}', header = true, "
+                "all_varchar = true)")
+    n = con.execute("SELECT count(*) FROM export").fetchall()[0][0]
+    return {"inner": time.perf_counter() - t0, "peak_mb": vm_hwm_mb(), "rows": int(n)}
+
+
+def child_import(book: str, csv: str, out: str) -> dict[str, Any]:
+    from xl_addin.errors import CustomerBookError
+    from xl_addin.macros import import_file
+
+    t0 = time.perf_counter()
+    try:
+        result = import_file(book, csv, out, to_source=True)
+    except CustomerBookError as exc:  # e.g. an export larger than an import takes
+        return {"inner": time.perf_counter() - t0, "peak_mb": vm_hwm_mb(),
+                "refused": exc.render("en")[:300]}
+    s = result.plan.summary  # type: ignore[attr-defined]
+    return {"inner": time.perf_counter() - t0, "peak_mb": vm_hwm_mb(),
+            "first_line": result.report.splitlines()[0], "ok": bool(result.ok),
+            "new_orders": int(getattr(s, "new_orders", -1))}
+
+
+CHILDREN = {"refresh": child_refresh, "floor": child_floor, "duckdb_csv": child_duckdb_csv,
+            "import": child_import}
+
+
+# =====================================================================================
+# inputs
+# =====================================================================================
+def write_inputs(cache: Path, size: dict[str, int], say) -> dict[str, Path]:
+    """The row-limit book, the source book and its Parquet orders, the CSV export."""
+    import duckdb
+
+    from xl_addin.bigbook import write_input_book
+    from xl_addin.demo import DEFAULT_ANCHOR, make_demo
+
+    tag = f"{size['customers']}c-{size['source_orders']}o"
+    paths = {"sheet_book": cache / f"sheet-{size['customers']}c-{size['sheet_orders']}o.xlsx",
+             "source_dir": cache / f"source-{tag}",
+             "csv": cache / f"export-{size['csv_rows']}.csv"}
+    paths["source_book"] = paths["source_dir"] / "book.xlsx"
+    paths["parquet"] = paths["source_dir"] / "orders.parquet"
+    cache.mkdir(parents=True, exist_ok=True)
+    people_file = cache / f"people-{size['customers']}c.parquet"
+    if not (paths["sheet_book"].exists() and paths["source_book"].exists()
+            and people_file.exists()):
+        say("make_demo ...")
+        frames = make_demo(size["customers"], size["sheet_orders"], size["contacts"])
+        people = frames["Customers"][["CustomerID", "Phone"]]  # noqa: F841 (read by DuckDB)
+        duckdb.sql(f"COPY people TO '{people_file}' (FORMAT parquet)")
+        if not paths["sheet_book"].exists():
+            say(f"writing {paths['sheet_book'].name} ...")
+            write_input_book(paths["sheet_book"], frames, as_of=DEFAULT_ANCHOR)
+        if not paths["source_book"].exists():
+            say(f"writing {paths['source_book'].name} ...")
+            paths["source_dir"].mkdir(parents=True, exist_ok=True)
+            empty = {**frames, "Orders": frames["Orders"].iloc[0:0]}
+            write_input_book(paths["source_book"], empty, as_of=DEFAULT_ANCHOR,
+                             settings={"OrdersSource": "orders.parquet"})
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("CREATE TABLE p AS SELECT row_number() OVER () - 1 AS i, CustomerID, Phone "
+                f"FROM read_parquet('{people_file}')")
+    anchor = DEFAULT_ANCHOR.isoformat()
+    n = size["customers"]
+    if not paths["parquet"].exists():
+        say(f"writing {paths['parquet'].name} ({size['source_orders']:,} orders) ...")
+        con.execute(f"""
+            COPY (
+              SELECT 'S' || lpad(CAST(g.range AS VARCHAR), 9, '0') AS OrderID,
+                     p.CustomerID,
+                     DATE '{anchor}' - CAST(floor(random() * 1460) AS INTEGER) AS OrderDate,
+                     round(20 + random() * 980, 2) AS Amount,
+                     CASE WHEN random() < 0.3 THEN NULL ELSE round(10 + random() * 500, 2)
+                          END AS Cost,
+                     ['护肤套装', '基础护理疗程', '年卡', '体验课'][1 + CAST(floor(random() * 4)
+                         AS INTEGER)] AS Product
+              FROM (SELECT range, CAST(floor(pow(random(), 1.6) * {n}) AS BIGINT) AS k
+                    FROM range({size['source_orders']})) AS g
+              JOIN p ON p.i = g.k
+              ORDER BY OrderDate, OrderID
+            ) TO '{paths['parquet']}' (FORMAT parquet)""")
+    if not paths["csv"].exists():
+        say(f"writing {paths['csv'].name} ({size['csv_rows']:,} rows, Youzan's headers) ...")
+        con.execute(f"""
+            COPY (
+              SELECT 'E' || lpad(CAST(g.range AS VARCHAR), 12, '0') AS "订单号",
+                     '交易成功' AS "订单状态",
+                     strftime(DATE '{anchor}' - CAST(floor(random() * 60) AS INTEGER)
+                              + INTERVAL (CAST(floor(random() * 86400) AS INTEGER)) SECOND,
+                              '%Y-%m-%d %H:%M:%S') AS "订单创建时间",
+                     '体验课' AS "全部商品名称",
+                     round(20 + random() * 980, 2) AS "订单实付金额",
+                     p.Phone AS "买家手机号"
+              FROM (SELECT range, CAST(floor(random() * {n}) AS BIGINT) AS k
+                    FROM range({size['csv_rows']})) AS g
+              JOIN p ON p.i = g.k
+              ORDER BY g.range
+            ) TO '{paths['csv']}' (HEADER, DELIMITER ',')""")
+    return paths
+
+
+# =====================================================================================
+# the parent
+# =====================================================================================
+def measure(name: str, **kwargs: Any) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, json.dumps(kwargs)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
+    wall = time.perf_counter() - t0
+    if run.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{run.stderr[-3000:]}")
+    data = json.loads(run.stdout.strip().splitlines()[-1])
+    return {"wall": wall, "load": load, **data}
+
+
+def repeat(n: int, say, label: str, before=None, name: str = "", **kwargs: Any
+           ) -> dict[str, Any]:
+    runs = []
+    for i in range(n):
+        if before:
+            before()
+        r = measure(name, **kwargs)
+        runs.append(r)
+        say(f"{label} {i + 1}/{n}: wall {r['wall']:.2f} s (inside {r['inner']:.2f} s), "
+            f"peak {r['peak_mb']:.0f} MB, load {r['load']:.2f}")
+    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "inner", "peak_mb")}
+    return {**runs[-1], **med, "n": n, "loads": [round(r["load"], 2) for r in runs]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", choices=sorted(SIZES), default="full")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/cb-bench-src"))
+    ap.add_argument("--out", type=Path, help="also write the report here (Markdown)")
+    ap.add_argument("--skip-sheet", action="store_true",
+                    help="leave out the row-limit sheet book's refresh")
+    a = ap.parse_args(argv)
+    size = SIZES[a.size]
+
+    def say(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    paths = write_inputs(a.cache / a.size, size, say)
+    work = a.cache / a.size / "work"
+    r = a.repeats
+    res: dict[str, dict[str, Any]] = {}
+    res["source"] = repeat(r, say, "refresh, orders in Parquet", name="refresh",
+                           book=str(paths["source_book"]), out=str(work / "source-out.xlsx"))
+    if not a.skip_sheet:
+        res["sheet"] = repeat(r, say, "refresh, orders on the sheet", name="refresh",
+                              book=str(paths["sheet_book"]), out=str(work / "sheet-out.xlsx"))
+    res["floor"] = repeat(r, say, "DuckDB group-by floor", name="floor",
+                          parquet=str(paths["parquet"]))
+    res["csv_read"] = repeat(r, say, "DuckDB reads the CSV", name="duckdb_csv",
+                             csv=str(paths["csv"]))
+    target = work / "import"
+
+    def fresh_import_book() -> None:  # every run imports into an empty source
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        shutil.copy(paths["source_book"], target / "book.xlsx")
+
+    res["import"] = repeat(r, say, "import --to-source", before=fresh_import_book,
+                           name="import", book=str(target / "book.xlsx"),
+                           csv=str(paths["csv"]), out=str(target / "out.xlsx"))
+
+    lines = [f"### CustomerBook sources and imports ({a.size}: {size['customers']:,} customers, "
+             f"{size['source_orders']:,} orders in Parquet, {size['csv_rows']:,}-row CSV)", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}, DuckDB {_ver('duckdb')}, pandas {_ver('pandas')}. "
+             f"Median of {r}; wall from the parent (start-up included); peak = the child's "
+             "VmHWM. 1-minute load average at each run in brackets.", "",
+             "| step | wall | inside | peak | load |", "|---|---:|---:|---:|---|"]
+    names = {"source": f"refresh, {size['source_orders']:,} orders in Parquet (OrdersSource)",
+             "sheet": f"refresh, {size['sheet_orders']:,} orders on the sheet (row limit)",
+             "floor": "DuckDB bare group-by of the Parquet orders (floor)",
+             "csv_read": f"DuckDB reads the {size['csv_rows']:,}-row CSV",
+             "import": "`customerbook import --to-source` of that CSV"}
+    for k, label in names.items():
+        if k in res:
+            x = res[k]
+            lines.append(f"| {label} | {x['wall']:.2f} s | {x['inner']:.2f} s | "
+                         f"{x['peak_mb']:,.0f} MB | {x['loads']} |")
+    imp = res["import"]
+    lines += ["", f"Import: {imp.get('first_line') or imp.get('refused')}", "",
+              "| target | figure | |", "|---|---|---|"]
+
+    def row(what: str, figure: str, ok: bool) -> None:
+        lines.append(f"| {what} | {figure} | {'met' if ok else 'not met'} |")
+
+    if "sheet" in res:
+        row("(f) Parquet book refreshes faster than the row-limit sheet book",
+            f"{res['source']['wall']:.1f} s vs {res['sheet']['wall']:.1f} s",
+            res["source"]["wall"] < res["sheet"]["wall"])
+    row("(f) peak memory ≤ 2 GB", f"{res['source']['peak_mb']:,.0f} MB",
+        res["source"]["peak_mb"] <= PEAK_TARGET_MB)
+    ratio = imp["inner"] / res["csv_read"]["inner"]
+    row("(g) import ≤ 3× DuckDB's read (inside the process)",
+        "the export was refused, so not imported" if "refused" in imp else
+        f"{ratio:.1f}× ({imp['inner']:.2f} s vs {res['csv_read']['inner']:.2f} s)",
+        ratio <= IMPORT_TARGET and "refused" not in imp)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if a.out:
+        a.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _ver(name: str) -> str:
+    try:
+        return __import__(name).__version__
+    except Exception:
+        return "?"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print("\n" + json.dumps(CHILDREN[sys.argv[2]](**json.loads(sys.argv[3])),
+                                default=str))
+        sys.exit(0)
+    sys.exit(main())

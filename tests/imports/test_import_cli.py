@@ -1,0 +1,251 @@
+"""``customerbook import`` through the real command line on real workbooks: the export's
+orders land whole or not at all, a second import of the same export adds nothing and
+leaves the file byte for byte as it was, the mapping is remembered on the Mapping sheet,
+and --to-source writes into Settings OrdersSource."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import python_calamine as pc
+from import_book import EXPORTS, book_customers, book_orders
+from support.books import write_book
+
+from xl_addin.macros import import_file, refresh_file
+from xl_addin.names import CUSTOMERS, ORDERS
+
+SHIPPED = Path(__file__).resolve().parents[2] / "workbook"
+
+
+def _rows(spec, frame: pd.DataFrame, lang: str) -> list[list]:
+    cols = [c for c in spec.columns if c.key in frame]
+    out = [[c.label(lang) for c in cols]]
+    for rec in frame.to_dict("records"):
+        row = []
+        for c in cols:
+            v = rec[c.key]
+            if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+                v = None
+            elif isinstance(v, pd.Timestamp):
+                v = v.date()
+            row.append(v)
+        out.append(row)
+    return out
+
+
+def make_book(path: Path, lang: str = "zh-CN", mapping: list[list[str]] | None = None,
+              **settings: str) -> Path:
+    """The import tests' book (import_book.py) as a real workbook with Tables."""
+    names = {"zh-CN": ("客户", "订单", "设置", "导入映射"),
+             "en": ("Customers", "Orders", "Settings", "Mapping")}[lang]
+    head = ["键", "值"] if lang == "zh-CN" else ["Key", "Value"]
+    sheets = {names[0]: _rows(CUSTOMERS, book_customers(), lang),
+              names[1]: _rows(ORDERS, book_orders(), lang),
+              names[2]: [head, ["Language", lang], *([k, v] for k, v in settings.items())]}
+    if mapping:
+        sheets[names[3]] = mapping
+    return write_book(path, sheets)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xl_addin.cli", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sheet(path: Path, name: str) -> list[list]:
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    try:
+        return wb.get_sheet_by_name(name).to_python()
+    finally:
+        wb.close()
+
+
+# ------------------------------------------------------------------ idempotence
+def test_importing_the_same_export_twice_adds_nothing_the_second_time(tmp_path):
+    path = make_book(tmp_path / "门店.xlsx")
+    first = cli("import", path, EXPORTS / "youzan_orders_gbk.csv")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == (
+        "youzan_orders_gbk.csv（有赞）：读取 17 行，新订单 12 笔，跳过重复 2 行，新客户 3 位，拒绝 0 行")
+    assert "已写入 门店.xlsx：「订单」新增 12 行订单，「客户」新增 3 位客户；列对应关系已保存到「导入映射」" \
+        in first.stdout
+    orders, customers = sheet(path, "订单"), sheet(path, "客户")
+    assert len(orders) == 1 + 4 + 12 and len(customers) == 1 + 7 + 3
+    assert [r[0] for r in customers[-3:]] == ["K0201", "K0202", "K0203"]
+    assert customers[-1][3] == "导入"  # Source: staff can find the new customers
+    mapping = sheet(path, "导入映射")
+    assert mapping[0] == ["来源系统", "导出列", "订单列"]
+    assert ["有赞", "订单实付金额", "金额"] in mapping
+    assert len(list((tmp_path / "CustomerBook backups").iterdir())) == 1  # in place: a backup
+    after_first = digest(path)
+
+    second = cli("import", path, EXPORTS / "youzan_orders_gbk.csv")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.splitlines()[0] == (
+        "youzan_orders_gbk.csv（有赞）：读取 17 行，新订单 0 笔，跳过重复 14 行，新客户 0 位，拒绝 0 行")
+    assert "没有需要导入的新内容。" in second.stdout
+    assert digest(path) == after_first  # not a byte changed
+    assert len(list((tmp_path / "CustomerBook backups").iterdir())) == 1
+
+
+def test_an_english_book_is_told_in_english(tmp_path):
+    path = make_book(tmp_path / "shop.xlsx", lang="en")
+    run = cli("import", path, EXPORTS / "shopify_orders.csv")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "shopify_orders.csv (Shopify): rows read 11; new orders 4; duplicates skipped 0; "
+        "new customers 2; refused 0")
+    assert "Written to shop.xlsx: 5 order row(s) appended to Orders, 2 customer(s) added to " \
+        "Customers; the column mapping was saved on Mapping." in run.stdout
+    again = digest(path)
+    second = cli("import", path, EXPORTS / "shopify_orders.csv")
+    assert second.returncode == 0 and "new orders 0" in second.stdout
+    assert "Nothing new to import." in second.stdout and digest(path) == again
+
+
+def test_the_shipped_workbook_takes_an_import_and_keeps_everything_else(tmp_path):
+    """The real .xlsm (VBA, buttons, charts): only the appended sheets' parts change."""
+    path = tmp_path / "CustomerBook.xlsm"
+    shutil.copy(SHIPPED / "CustomerBook.xlsm", path)
+    run = cli("import", path, EXPORTS / "taobao_orders_bom.csv", "--out", tmp_path / "out.xlsm")
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "out.xlsm"
+    with zipfile.ZipFile(path) as a, zipfile.ZipFile(out) as b:
+        changed = {n for n in a.namelist() if a.read(n) != b.read(n)}
+        added = set(b.namelist()) - set(a.namelist())
+    assert "xl/vbaProject.bin" not in changed
+    assert all(n.startswith(("xl/worksheets/", "xl/tables/", "xl/sharedStrings", "xl/styles",
+                             "[Content_Types]", "xl/workbook.xml", "xl/_rels/", "docProps/"))
+               for n in changed | added), changed | added
+    second = cli("import", out, EXPORTS / "taobao_orders_bom.csv")
+    assert second.returncode == 0 and "新订单 0 笔" in second.stdout
+    refreshed = refresh_file(out, tmp_path / "refreshed.xlsm")
+    assert refreshed.counts["customers"] > 200  # the buyers are customers now
+
+
+# --------------------------------------------------------------- all or nothing
+def test_a_refused_row_leaves_the_book_byte_identical(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    before = digest(path)
+    run = cli("import", path, EXPORTS / "jd_orders.xlsx")
+    assert run.returncode == 2
+    assert "拒绝 5 行" in run.stdout.splitlines()[0]
+    assert "不会写入任何内容" in run.stdout
+    assert "文件「jd_orders.xlsx」第 8 行「订单号」列" in run.stdout  # row and column named
+    assert digest(path) == before
+    assert not (tmp_path / "CustomerBook backups").exists()
+
+
+def test_an_unmapped_column_lists_the_exports_headers(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    before = digest(path)
+    run = cli("import", path, EXPORTS / "unknown_layout.csv")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "导出文件的列为：日期, 金额, 备注" in run.stderr
+    assert digest(path) == before
+
+
+def test_the_mapping_sheet_makes_a_new_layout_importable(tmp_path):
+    export = tmp_path / "till.csv"
+    export.write_text("Datum,Betrag,Handy\n2026-03-01,100,13600136000\n"
+                      "2026-03-02,80.5,13900139000\n", encoding="utf-8")
+    plain = make_book(tmp_path / "plain.xlsx")
+    assert cli("import", plain, export).returncode == 2
+    path = make_book(tmp_path / "mapped.xlsx", mapping=[
+        ["来源系统", "导出列", "订单列"], ["我的收银", "Datum", "下单日期"],
+        ["我的收银", "Betrag", "金额"], ["我的收银", "Handy", "电话"]])
+    run = cli("import", path, export)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "till.csv（我的收银）：读取 2 行，新订单 2 笔，跳过重复 0 行，新客户 0 位，拒绝 0 行")
+    orders = sheet(path, "订单")
+    assert [r[1] for r in orders[-2:]] == ["K0200", "K0197"]  # matched by phone
+    assert len(sheet(path, "导入映射")) == 4  # the user's rows were enough: none added
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    before = digest(path)
+    run = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--dry-run")
+    assert run.returncode == 0
+    assert "新订单 12 笔" in run.stdout and "试运行：未写入任何内容。" in run.stdout
+    assert digest(path) == before
+
+
+def test_no_new_customers_lists_the_unknown_buyers(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    run = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--no-new-customers")
+    assert run.returncode == 0, run.stderr
+    assert "新订单 7 笔" in run.stdout and "新客户 0 位" in run.stdout  # 5 orders of 3 buyers
+    assert "不在客户表中的买家 3 位" in run.stdout
+    assert len(sheet(path, "客户")) == 8 and len(sheet(path, "订单")) == 1 + 4 + 7
+
+
+def test_out_leaves_the_book_as_it_was(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    before = digest(path)
+    run = cli("import", path, EXPORTS / "till_sales_tab.csv", "--out", tmp_path / "new.xlsx")
+    assert run.returncode == 0, run.stderr
+    assert digest(path) == before and (tmp_path / "new.xlsx").exists()
+
+
+# ------------------------------------------------------------------ --to-source
+def test_to_source_writes_the_orders_beside_the_workbook(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", OrdersSource="订单历史")
+    orders_before = sheet(path, "订单")
+    run = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--to-source")
+    assert run.returncode == 0, run.stderr
+    assert "已写入：订单历史 新增 12 行订单" in run.stdout
+    parts = list((tmp_path / "订单历史").glob("*.parquet"))
+    assert len(parts) == 1
+    assert sheet(path, "订单") == orders_before  # the sheet is as it was
+    assert len(sheet(path, "客户")) == 1 + 7 + 3  # the new customers are on the sheet
+    book_after = digest(path)
+    again = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--to-source")
+    assert again.returncode == 0 and "新订单 0 笔" in again.stdout
+    assert len(list((tmp_path / "订单历史").glob("*.parquet"))) == 1
+    assert digest(path) == book_after
+    # the sheet and the source together are the book's orders: importing into the sheet
+    # now finds every order already there
+    into_sheet = cli("import", path, EXPORTS / "youzan_orders_gbk.csv")
+    assert into_sheet.returncode == 0 and "新订单 0 笔" in into_sheet.stdout
+    result = refresh_file(path, tmp_path / "out.xlsx")
+    analysis = {r[0]: r for r in sheet(tmp_path / "out.xlsx", "客户分析")[1:]}
+    assert analysis["K0196"][3] == 99.0 + 199.0 and result.counts["customers"] == 10
+
+
+def test_to_source_without_the_setting_says_what_to_do(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", lang="en")
+    run = cli("import", path, EXPORTS / "shopify_orders.csv", "--to-source")
+    assert run.returncode == 2
+    assert "Importing into the orders source needs Settings OrdersSource" in run.stderr
+
+
+@pytest.mark.parametrize("where", ["history", "orders.parquet", "orders.csv", "shop.duckdb"])
+def test_a_failed_workbook_write_puts_the_source_back(tmp_path, monkeypatch, where):
+    path = make_book(tmp_path / "book.xlsx", OrdersSource=where)
+    import_file(path, EXPORTS / "till_sales_tab.csv", to_source=True)  # the source exists
+    state = {p.name: digest(p) for p in tmp_path.rglob("*") if p.is_file()
+             and "backups" not in str(p)}
+    from xl_addin.excel import files
+
+    def broken(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_import", broken)
+    with pytest.raises(OSError):
+        import_file(path, EXPORTS / "youzan_orders_gbk.csv", to_source=True)
+    after = {p.name: digest(p) for p in tmp_path.rglob("*") if p.is_file()
+             and "backups" not in str(p)}
+    assert after == state  # the source as it was, no file left behind

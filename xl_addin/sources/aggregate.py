@@ -1,0 +1,262 @@
+"""The per-customer aggregation of the orders as SQL: one definition, two engines.
+
+Everything the engine needs of the orders (:class:`~xl_addin.domain.facts.OrderFacts`)
+is written here once, in the SQL that DuckDB runs on the machine; :func:`for_spark` turns
+the very same text into Spark SQL through the SQL transpiler (sqlglot), so a shop whose
+history outgrows one machine runs it unchanged on a cluster (tests/sources prove both
+give the same summary). On one machine the purchase-day summary is added up from the
+rows DuckDB hands over, in row order, so its floats are the sheet's to the last bit;
+:data:`SUMMARY_SQL` is that summary for a cluster.
+
+Money is added up in whole millionths (each amount to the nearest 0.000001, summed as
+whole numbers), as the engine adds it up for the sheet's orders: a total is the same to
+the last bit in any row order, on any number of threads, on either engine.
+
+Every query reads one relation, ``orders``, with these columns (the door makes it from
+a source and from the Orders sheet):
+
+``customer_id`` (a key: the door gives each customer's place on the Customers sheet, an
+INTEGER, which groups faster than text; Spark is given the IDs) · ``order_day`` INTEGER
+(days since 1970-01-01) · ``amount`` DOUBLE · ``cost`` DOUBLE (NULL: blank) ·
+``product`` text (NULL: blank) · ``seq`` BIGINT (the row's place: files in name order,
+rows in file order, the sheet last).
+
+The rules are the engine's (:func:`~xl_addin.domain.value.customer_history`,
+:func:`~xl_addin.domain.btyd.summary_from_transactions`,
+:func:`~xl_addin.domain.btyd.split_calibration_holdout`): orders after the as-of day do
+not count; a purchase is an order with Amount >= 0; purchases are counted in purchase
+days; a blank Cost is Amount × (1 − DefaultMarginRate); the last product is that of the
+customer's last purchase that names one, and of two on one day the later row's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..domain.btyd import CustomerSummary, HoldoutData
+
+__all__ = ["FLOOR_SQL", "HISTORY_SQL", "HOLDOUT_SQL", "RECENT_SQL", "SUMMARY_SQL", "day_number",
+           "for_spark", "holdout_from_rows", "render", "summary_from_rows"]
+
+_EPOCH = dt.date(1970, 1, 1)
+#: money is added up in whole millionths, as the engine adds it up
+#: (:func:`~xl_addin.domain.value.exact_sum`): the same total in any order, on any engine
+_SCALE = "CAST(1000000 AS DOUBLE)"
+
+
+def _units(expr: str) -> str:
+    return f"CAST(FLOOR(({expr}) * {_SCALE} + CAST(0.5 AS DOUBLE)) AS BIGINT)"
+
+
+def _money(sql: str) -> str:
+    """The ``{units(x)}`` and ``{scale}`` of the definitions below, written out."""
+    import re
+
+    out = sql.replace("{scale}", _SCALE)
+    while "{units(" in out:
+        start = out.index("{units(")
+        depth, i = 0, start + len("{units(")
+        while True:  # the matching bracket of units(
+            ch = out[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            i += 1
+        expr = out[start + len("{units("):i]
+        assert out[i:i + 2] == ")}", out[start:i + 2]
+        out = out[:start] + _units(expr) + out[i + 2:]
+    assert not re.search(r"\{units", out)
+    return out
+
+#: per customer: money, orders, first and last purchase, the last product (orders up to
+#: ``{cutoff}``)
+HISTORY_SQL = _money("""
+WITH o AS (
+    SELECT customer_id, order_day, amount, cost, product, seq
+    FROM orders
+    WHERE order_day <= {cutoff}
+),
+money AS (
+    SELECT customer_id,
+           CAST(SUM({units(amount)}) AS DOUBLE) / {scale} AS revenue,
+           CAST(SUM({units(amount - COALESCE(cost, amount * CAST({keep} AS DOUBLE)))}) AS DOUBLE)
+               / {scale} AS margin,
+           CAST(SUM(CASE WHEN amount < 0 THEN {units(amount)} ELSE 0 END) AS DOUBLE) / {scale}
+               AS refunds,
+           SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END) AS orders,
+           MIN(CASE WHEN amount >= 0 THEN order_day END) AS first_day,
+           MAX(CASE WHEN amount >= 0 THEN order_day END) AS last_day
+    FROM o
+    GROUP BY customer_id
+),
+named AS (
+    SELECT customer_id, MAX(order_day) AS last_named_day
+    FROM o
+    WHERE amount >= 0 AND product IS NOT NULL
+    GROUP BY customer_id
+),
+last_product AS (
+    SELECT o.customer_id, ARG_MAX(o.product, o.seq) AS last_product
+    FROM o
+    JOIN named ON o.customer_id = named.customer_id AND o.order_day = named.last_named_day
+    WHERE o.amount >= 0 AND o.product IS NOT NULL
+    GROUP BY o.customer_id
+)
+SELECT m.customer_id, m.revenue, m.margin, m.refunds, m.orders, m.first_day, m.last_day,
+       p.last_product
+FROM money AS m
+LEFT JOIN last_product AS p ON m.customer_id = p.customer_id
+""")
+
+#: per customer with a purchase up to ``{cutoff}``: the purchase days (the BTYD summary:
+#: frequency = purchase days - 1, recency = last - first day, T = cutoff - first day,
+#: monetary value = (total - first day's total) / frequency)
+SUMMARY_SQL = _money("""
+WITH days AS (
+    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
+    FROM orders
+    WHERE amount >= 0 AND order_day <= {cutoff}
+    GROUP BY customer_id, order_day
+)
+SELECT customer_id,
+       COUNT(*) AS purchase_days,
+       MIN(order_day) AS first_day,
+       MAX(order_day) AS last_day,
+       CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
+       CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
+FROM days
+GROUP BY customer_id
+""")
+
+#: the calibration summary at ``{cal}`` and each of its customers' purchase days in
+#: the holdout ``({cal}, {end}]``
+HOLDOUT_SQL = _money("""
+WITH days AS (
+    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
+    FROM orders
+    WHERE amount >= 0 AND order_day <= {end}
+    GROUP BY customer_id, order_day
+),
+calibration AS (
+    SELECT customer_id,
+           COUNT(*) AS purchase_days,
+           MIN(order_day) AS first_day,
+           MAX(order_day) AS last_day,
+           CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
+           CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
+    FROM days
+    WHERE order_day <= {cal}
+    GROUP BY customer_id
+),
+holdout AS (
+    SELECT customer_id, COUNT(*) AS purchases, MIN(order_day) AS first_holdout_day
+    FROM days
+    WHERE order_day > {cal}
+    GROUP BY customer_id
+)
+SELECT c.customer_id, c.purchase_days, c.first_day, c.last_day, c.total, c.first_total,
+       COALESCE(h.purchases, 0) AS holdout_purchases, h.first_holdout_day
+FROM calibration AS c
+LEFT JOIN holdout AS h ON c.customer_id = h.customer_id
+""")
+
+#: the orders the follow-up plans look at, in row order
+RECENT_SQL = """
+SELECT customer_id, order_day, amount, product
+FROM orders
+WHERE order_day >= {since} AND order_day <= {cutoff} AND amount > 0 AND product IS NOT NULL
+ORDER BY seq
+"""
+
+#: the bare group-by (the benchmarks' floor): count, sum, first and last day per customer
+FLOOR_SQL = """
+SELECT customer_id, COUNT(*) AS orders, SUM(amount) AS revenue,
+       MIN(order_day) AS first_day, MAX(order_day) AS last_day
+FROM orders
+GROUP BY customer_id
+"""
+
+
+def day_number(day: dt.date) -> int:
+    """A date as days since 1970-01-01 (``order_day``)."""
+    return (day - _EPOCH).days
+
+
+def render(sql: str, **values: int | float) -> str:
+    """``sql`` with its ``{name}`` placeholders filled by numbers (written as SQL literals;
+    nothing a user typed is ever put into the text)."""
+    out = sql
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer
+                                                     | np.floating):
+            raise TypeError(f"{name}: a number, not {value!r}")
+        out = out.replace("{" + name + "}", repr(float(value)) if isinstance(
+            value, float | np.floating) else str(int(value)))
+    return out
+
+
+def for_spark(sql: str) -> str:
+    """The same query in Spark SQL (sqlglot: ARG_MAX → MAX_BY, ARG_MIN → MIN_BY …)."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write="spark", pretty=True)[0]
+
+
+def _ids(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Customer ids as the engine's summary holds them (Python strings, sorted as
+    ``pandas.factorize(sort=True)`` sorts them) and the order that sorts the rows."""
+    ids = np.asarray(frame["customer_id"].tolist(), dtype=object)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], order
+
+
+def summary_from_rows(frame: pd.DataFrame, end_day: int) -> CustomerSummary:
+    """The BTYD summary (days) from :data:`SUMMARY_SQL`'s rows (``purchase_days,
+    first_day, last_day, total, first_total`` per customer; customers without a purchase
+    left out), as :func:`~xl_addin.domain.btyd.summary_from_transactions` computes it
+    (its money exact to a millionth)."""
+    buyers = frame[frame["purchase_days"].notna() & (frame["purchase_days"] > 0)]
+    ids, order = _ids(buyers)
+    count = buyers["purchase_days"].to_numpy(np.int64)[order]
+    first_day = buyers["first_day"].to_numpy(np.int64)[order]
+    last_day = buyers["last_day"].to_numpy(np.int64)[order]
+    total = buyers["total"].to_numpy(np.float64)[order]
+    first_amount = buyers["first_total"].to_numpy(np.float64)[order]
+    frequency = count - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
+    return CustomerSummary(
+        customer_id=ids,
+        frequency=frequency,
+        recency=(last_day - first_day) / 1.0,
+        T=(end_day - first_day) / 1.0,
+        monetary_value=monetary.astype(np.float64),
+    )
+
+
+def holdout_from_rows(frame: pd.DataFrame, cal_day: int, end_day: int,
+                      first_purchase_day: int) -> HoldoutData:
+    """:class:`HoldoutData` from :data:`HOLDOUT_SQL`'s rows, as
+    :func:`~xl_addin.domain.btyd.split_calibration_holdout` gives it (days)."""
+    summary = summary_from_rows(frame, cal_day)
+    _ids_sorted, order = _ids(frame[frame["purchase_days"] > 0])
+    rows = frame[frame["purchase_days"] > 0]
+    counts = rows["holdout_purchases"].to_numpy(np.int64)[order]
+    first = rows["first_holdout_day"].to_numpy(np.float64)[order]
+    first_holdout = np.where(np.isnan(first), -1, first - cal_day).astype(np.int64)
+    return HoldoutData(
+        calibration=summary,
+        holdout_purchases=counts,
+        first_holdout_day=first_holdout,
+        calibration_end=np.datetime64(int(cal_day), "D"),
+        holdout_end=np.datetime64(int(end_day), "D"),
+        holdout_days=end_day - cal_day,
+        unit_days=1.0,
+        first_purchase=np.datetime64(int(first_purchase_day), "D"),
+    )
