@@ -185,7 +185,9 @@ def call_list(
     pct = (np.searchsorted(np.sort(all_value.to_numpy()), value.to_numpy(), side="right")
            / max(len(all_value), 1))
     likelihood = a["PurchaseLikelihood"].astype(float)
-    per["Priority"] = (per["Weight"] + np.minimum(per["DaysOverdue"], 60) / 2 + 30 * pct
+    # (as numbers even when nothing is due: only rows kept from the last list remain)
+    per["Priority"] = (per["Weight"].astype(float)
+                       + np.minimum(per["DaysOverdue"].astype(float), 60) / 2 + 30 * pct
                        + 20 * likelihood.fillna(0.0)).round(1)
     per["PurchaseLikelihood"] = likelihood
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
