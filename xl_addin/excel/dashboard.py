@@ -11,13 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.pipeline import DashboardData
-from ..names import REASONS, word
+from ..names import REASONS, VALUE_TIERS, word
 
 __all__ = ["DASHBOARD_ROWS", "WIDTH", "dashboard_rows"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
                   "pareto": (37, 20), "owners": (59, 10), "reasons": (71, len(REASONS))}
+# receivables at risk by owner, safety by value tier, prepaid members: below the reasons
+DASHBOARD_ROWS["receivables"] = (sum(DASHBOARD_ROWS["reasons"]) + 2, 10)
+DASHBOARD_ROWS["screening"] = (sum(DASHBOARD_ROWS["receivables"]) + 2, len(VALUE_TIERS))
+DASHBOARD_ROWS["members"] = (sum(DASHBOARD_ROWS["screening"]) + 2, 3)
 #: columns the layout uses (A:D)
 WIDTH = 4
 
@@ -40,8 +44,9 @@ _SHARES = {"revenue_80_share", "profit_80_share"}
 
 def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
     """The Dashboard's cells, top-left first: title, as-of date, headline figures, and the
-    blocks by class, by RFM segment, the Pareto curve, per owner and per reason, then the
-    model note and the sentence on how far to trust the scores."""
+    blocks by class, by RFM segment, the Pareto curve, per owner and per reason, the
+    receivables per owner, payment safety per value tier and the prepaid members, then
+    the model note and the sentence on how far to trust the scores."""
     zh = lang == "zh-CN"
 
     def t(a: str, b: str) -> str:
@@ -86,9 +91,51 @@ def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
     rows += [[None], [t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today")]]
     for key, overdue, due_today in data.reasons:
         rows.append([word(REASONS, key, lang), overdue, due_today])
+    rows += _money_blocks(data, lang)
     rows += [[None], [t("模型说明", "Model note"), data.note]]
     if data.trust:
         rows.append([t("分数可信度", "How far to trust the scores"), data.trust])
     for k, text in enumerate(data.warnings):  # below everything the charts read
         rows.append([t("提示", "Please check") if k == 0 else None, text])
     return [list(r) + [None] * (WIDTH - len(r)) for r in rows]
+
+
+_MEMBER_ROWS = {"members": ("会员", "Members"), "with_balance": ("有卡余额", "With a balance"),
+                "idle": ("有余额但久未到店", "Idle with a balance")}
+
+
+def _money_blocks(data: DashboardData, lang: str) -> list[list[Any]]:
+    """Receivables at risk per owner (the busiest with late money first, the rest as
+    "Others"), safety by value tier (key-customer screening) and the prepaid members."""
+    zh = lang == "zh-CN"
+
+    def t(a: str, b: str) -> str:
+        return a if zh else b
+
+    rows: list[list[Any]] = [[None], [t("负责人", "Owner"), t("未回款", "Outstanding"),
+                                      t("超期未回款", "Past terms"),
+                                      t("超期占比", "Share past terms")]]
+    slots = DASHBOARD_ROWS["receivables"][1]
+    shown, rest = data.receivables[: slots - 1], data.receivables[slots - 1:]
+    if len(rest) == 1:
+        shown, rest = shown + rest, []
+    for owner, out, late, share in shown:
+        rows.append([owner or t("（未分配）", "(unassigned)"), out, late, share])
+    if rest:
+        out, late = sum(r[1] for r in rest), sum(r[2] for r in rest)
+        rows.append([t("其他", "Others"), out, late, late / out if out > 0 else 0.0])
+    rows += [[None]] * (slots - len(shown) - bool(rest))
+    rows += [[None], [t("价值层级（回款安全性）", "Value tier (payment safety)"),
+                      t("客户数", "Customers"), t("超期未回款", "Past terms"),
+                      t("回款不及时客户占比", "Share paying late")]]
+    screening = {k: (n, late, share) for k, n, late, share in data.screening}
+    for key in VALUE_TIERS:
+        n, late, share = screening.get(key, (0, 0.0, 0.0))
+        rows.append([word(VALUE_TIERS, key, lang), n, late, share])
+    rows += [[None], [t("储值会员", "Prepaid members"), t("人数", "Customers"),
+                      t("卡余额", "Card balance"), t("占会员比例", "Share of members")]]
+    held = {k: (n, balance, share) for k, n, balance, share in data.members}
+    for key, (label_zh, label_en) in _MEMBER_ROWS.items():
+        n, balance, share = held.get(key, (0, 0.0, 0.0))
+        rows.append([t(label_zh, label_en), n, balance, share])
+    return rows
