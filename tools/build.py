@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from tools.card import card_sheet, pick_card_customer
 from tools.vba import build_vba_project, load_vba_sources
 from xl_addin.demo import DEFAULT_ANCHOR, make_demo
 from xl_addin.domain.calendar import default_holidays, default_plans
@@ -51,7 +52,8 @@ from xl_addin.names import (
 )
 from xl_addin.settings import SETTING_DOCS, Settings
 
-__all__ = ["BUTTONS", "REPO", "build_workbook", "workbook_path"]
+__all__ = ["BUTTONS", "CARD_MACRO", "REPO", "build_workbook", "sheet_module",
+           "workbook_path"]
 
 REPO = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = REPO / "workbook"
@@ -62,6 +64,10 @@ BUTTONS = (
     ("CB_FollowUps", "回访提醒", "Follow-ups"),
     ("CB_CallList", "呼叫清单", "Call list"),
 )
+#: the macro that opens the customer card on the active row of any sheet (VBA only; the
+#: call list's double-click does the same). No button: a drawing beside the call list
+#: would widen its printed page.
+CARD_MACRO = "CB_ShowCard"
 XLWINGS_CONF = (
     ("Interpreter_Win", ""),
     ("Interpreter_Mac", ""),
@@ -72,6 +78,11 @@ XLWINGS_CONF = (
 DATA_ROWS = 5000  # validation and formatting reach this far on output sheets
 _NUM_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "int": "0", "percent": "0%",
                 "number": "0.00", "id": "@", "text": "@", "outcome": "@", "yn": "@", "abc": "@"}
+
+
+def sheet_module(key: str) -> str:
+    """The code of a sheet's own VBA module (``workbook/vba/sheet_<key>.cls``)."""
+    return (WORKBOOK_DIR / "vba" / f"sheet_{key}.cls").read_text(encoding="ascii")
 
 
 def workbook_path(lang: str = "zh-CN") -> Path:
@@ -232,10 +243,11 @@ _NOTES = {
               "OffsetDays may be negative (N days before the end). Product names match the "
               "Orders sheet."),
     "Scripts": ("按原因（和可选的客户群：等级、价值层级或 RFM 分群）选择话术；可用占位符 {Name} "
-                "{Owner} {DaysSinceLastOrder} {LastProduct} {Detail} {Class} {Segment}。",
+                "{Owner} {DaysSinceLastOrder} {LastProduct} {Detail} {Class} {Segment} "
+                "{Preferences}（偏好） {CardBalance}（卡余额） {Outstanding}（未回款）。",
                 "Script by reason (and optional segment: class, value tier or RFM segment); "
                 "placeholders {Name} {Owner} {DaysSinceLastOrder} {LastProduct} {Detail} "
-                "{Class} {Segment}."),
+                "{Class} {Segment} {Preferences} {CardBalance} {Outstanding} (unpaid)."),
     "Holidays": ("节日问候日历（由农历自动换算预填，可按当年官方安排修改）。问候等级留空 = 设置中的 "
                  "HolidayClasses。",
                  "Holiday greetings calendar (prefilled from the lunar calendar; edit to the "
@@ -322,6 +334,17 @@ def _charts(wb, ws, lang: str) -> None:
         chart.set_legend({"position": "bottom"})
         ws.insert_chart("H50" if block == "owners" else "H66", chart,
                         {"x_scale": 1.15, "y_scale": 1.0 if block == "owners" else 1.2})
+
+    money = wb.add_chart({"type": "column"})
+    for col, color in ((1, "#5B9BD5"), (2, "#C00000")):
+        money.add_series({"name": head("receivables", col), "categories": rng("receivables", 0),
+                          "values": rng("receivables", col), "fill": {"color": color}})
+    money.set_title({"name": "按负责人：未回款与超期未回款" if zh
+                     else "By owner: receivables and past terms"})
+    money.set_legend({"position": "bottom"})
+    money.set_y_axis({"num_format": "#,##0"})
+    ws.insert_chart(f"H{DASHBOARD_ROWS['receivables'][0] - 1}", money,
+                    {"x_scale": 1.15, "y_scale": 1.0})
 
     for block, title, anchor in (("classes", ("按等级：客户数与销售额", "By class: customers and revenue"), "H18"),
                                  ("segments", ("按 RFM 分群：客户数与销售额", "By RFM segment: customers and revenue"), "H34")):
@@ -416,6 +439,7 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
         sheets = [
             _dashboard(wb, fmts, lang),
             _output_sheet(wb, fmts, CALLLIST, lang),
+            card_sheet(wb, lang, pick_card_customer(frames)),
             _output_sheet(wb, fmts, FOLLOWUPS, lang),
             _output_sheet(wb, fmts, ANALYSIS, lang),
             _modelcheck(wb, fmts, lang),
@@ -445,7 +469,7 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
         calls.set_paper(9)
         calls.fit_to_pages(1, 0)
         calls.repeat_rows(0)
-        _paint_status(sheets[2], fmts, FOLLOWUPS, lang)
+        _paint_status(sheets[3], fmts, FOLLOWUPS, lang)
         conf = wb.add_worksheet("xlwings.conf")
         conf.set_column(0, 0, 22)
         conf.set_column(1, 1, 28)
@@ -460,7 +484,8 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
         for ws, name in zip(sheets, codenames, strict=True):
             ws.set_vba_name(name)
         vba_bin = build_vba_project(load_vba_sources(WORKBOOK_DIR / "vba"), Path(tmp) / "vbaProject.bin",
-                                    sheet_codenames=codenames)
+                                    sheet_codenames=codenames,
+                                    document_code={codenames[1]: sheet_module("CallList")})
         wb.add_vba_project(str(vba_bin))
         sheets[0].activate()
         wb.close()

@@ -1,6 +1,6 @@
 """Render the README's screenshots from the shipped workbook with LibreOffice.
 
-    python -m tools.docs            # writes docs/dashboard.png and docs/calllist.png
+    python -m tools.docs            # writes docs/dashboard.png, docs/calllist.png, docs/card.png
 
 Needs LibreOffice (``libreoffice-calc-nogui``, ``python3-uno``, ``poppler-utils``,
 ``fonts-noto-cjk``). The Dashboard is printed with its buttons.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tools.build import REPO, workbook_path
 from tools.libreoffice import render
-from xl_addin.names import CALLLIST, DASHBOARD
+from xl_addin.names import CALLLIST, CUSTOMERCARD, DASHBOARD
 
 __all__ = ["render_docs"]
 
@@ -26,7 +26,8 @@ def render_docs(book: Path | None = None, out_dir: Path | None = None, lang: str
     book = book or workbook_path(lang)
     out_dir = out_dir or REPO / "docs"
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = {DASHBOARD.label(lang): "dashboard.png", CALLLIST.label(lang): "calllist.png"}
+    targets = {DASHBOARD.label(lang): "dashboard.png", CALLLIST.label(lang): "calllist.png",
+               CUSTOMERCARD.label(lang): "card.png"}
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         for sheet, name in targets.items():
