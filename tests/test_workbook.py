@@ -163,3 +163,18 @@ def test_the_demo_shows_a_working_day_whenever_it_is_opened(tmp_path):
             active = {"zh-CN": "活跃", "en": "Active"}[lang]
             assert (out.analysis["Dormant"] == active).sum() >= 50
             assert len(out.calllist) >= 20 and out.calllist["Owner"].nunique() == 4
+
+
+@pytest.mark.parametrize("lang,sheet,column,says", [
+    ("zh-CN", "订单", "已回款", "留空 = 已全额回款"),
+    ("en", "Orders", "Paid", "Blank = paid in full"),
+    ("zh-CN", "客户", "推荐人", "客户编号"),
+    ("en", "Customers", "ReferredBy", "CustomerID"),
+], ids=["paid-zh", "paid-en", "referrer-zh", "referrer-en"])
+def test_selecting_a_paid_or_referrer_cell_says_what_it_means(lang, sheet, column, says):
+    ws = openpyxl.load_workbook(workbook_path(lang))[sheet]
+    header = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
+    (dv,) = [d for d in ws.data_validations.dataValidation
+             if str(d.sqref).startswith(f"{letter}2:")]
+    assert dv.showInputMessage and dv.promptTitle == column and says in dv.prompt

@@ -52,7 +52,7 @@ from xl_addin.names import (
 )
 from xl_addin.settings import SETTING_DOCS, Settings
 
-__all__ = ["BUTTONS", "CARD_MACRO", "REPO", "build_workbook", "sheet_module",
+__all__ = ["BUTTONS", "CARD_MACRO", "COLUMN_HINTS", "REPO", "build_workbook", "sheet_module",
            "workbook_path"]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,6 +124,21 @@ def _columns(ws, spec: SheetSpec, fmts: _Formats) -> None:
         ws.set_column(i, i, max(c.width, 6), fmt)
 
 
+#: what a cell of these input columns means, shown when it is selected (Excel's and
+#: LibreOffice's input message): (中文, English)
+COLUMN_HINTS = {
+    ("Orders", "Paid"): ("已回款：实际收到的金额。留空 = 已全额回款；不能小于 0 或大于金额。",
+                         "Paid: the amount received. Blank = paid in full; between 0 and "
+                         "the Amount."),
+    ("Customers", "Member"): ("会员：Y/N 或等级名称（如 金卡）。留空而卡余额大于 0 也算会员。",
+                              "Member: Y/N or a level name (e.g. Gold). Blank with a card "
+                              "balance above 0 counts as a member."),
+    ("Customers", "ReferredBy"): ("推荐人：推荐该客户的客户的客户编号（须在本表中）。",
+                                  "ReferredBy: the CustomerID of the customer who referred "
+                                  "this one (must be on this sheet)."),
+}
+
+
 def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang: str,
                  yn: str) -> Any:
     ws = wb.add_worksheet(spec.label(lang))
@@ -157,6 +172,10 @@ def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang:
             ws.data_validation(1, i, 1048575, i, {
                 "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
                 "error_type": "warning"})
+        elif (spec.key, c.key) in COLUMN_HINTS:
+            ws.data_validation(1, i, 1048575, i, {
+                "validate": "any", "input_title": c.label(lang),
+                "input_message": COLUMN_HINTS[spec.key, c.key][lang != "zh-CN"]})
     return ws
 
 
