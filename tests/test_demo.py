@@ -25,7 +25,7 @@ DATE_COLS = {
     "Orders": ("OrderDate",),
     "Contacts": ("ContactDate", "NextFollowUp", "PromiseDue"),
 }
-MONEY_COLS = {"Orders": ("Amount", "Cost", "Paid")}
+MONEY_COLS = {"Orders": ("Amount", "Cost", "Paid"), "Customers": ("CardBalance",)}
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +224,15 @@ def test_amount_cost_paid(demo: dict[str, pd.DataFrame]) -> None:
     ratio = (sales["Cost"] / sales["Amount"]).dropna()
     assert ratio.between(0.54, 0.81).all()
     assert (sales["Paid"] <= sales["Amount"]).all() and (sales["Paid"] >= 0).all()
-    assert 0.05 < (sales["Paid"] < sales["Amount"]).mean() < 0.16
+    # unpaid orders are few, mostly recent and mostly sold on credit (distributors and
+    # partners); store customers pay at the till
+    owed = sales["Paid"] < sales["Amount"]
+    assert 0.02 < owed.mean() < 0.10
+    age = (ANCHOR - sales["OrderDate"]).dt.days
+    assert owed[age <= 30].mean() > 4 * owed[age > 120].mean()
+    types = demo["Customers"].set_index("CustomerID")["Type"]
+    credit = sales["CustomerID"].map(types).isin(["分销商", "合作伙伴", "Distributor", "Partner"])
+    assert owed[credit].mean() > 2 * owed[~credit].mean()
     assert sales["Amount"].max() > 10 * sales["Amount"].median()
 
 
@@ -250,6 +258,24 @@ def test_customer_fields(demo: dict[str, pd.DataFrame]) -> None:
     assert set(c["ClassOverride"].dropna()) <= {"A", "B", "C"}
     assert 0.005 < c["ClassOverride"].notna().mean() < 0.08
     assert 0.05 < c["Notes"].notna().mean() < 0.3
+
+
+def test_members_preferences_and_referrals(demo: dict[str, pd.DataFrame]) -> None:
+    c = demo["Customers"]
+    buyers = c["CustomerID"].isin(demo["Orders"]["CustomerID"])
+    member = c["Member"].notna()
+    assert 0.25 < member.mean() < 0.45 and not (member & ~buyers).any()
+    assert c.loc[~member, "CardBalance"].isna().all()  # a balance only on a member's card
+    balance = c.loc[member, "CardBalance"]
+    assert (balance >= 0).all() and 0.5 < (balance > 0).mean() < 0.8
+    assert (balance % 10 == 0).all()  # whole tens
+    assert 0.3 < c["Preferences"].notna().mean() < 0.55
+    referred = c[c["ReferredBy"].notna()]
+    assert 0.1 < len(referred) / len(c) < 0.3
+    assert (referred["ReferredBy"] < referred["CustomerID"]).all()  # an earlier customer
+    assert referred["ReferredBy"].isin(c.loc[buyers, "CustomerID"]).all()  # who bought
+    assert referred["Source"].isin(["老客户推荐", "Referral"]).all()
+    assert referred["ReferredBy"].value_counts().max() >= 3  # a few bring several
 
 
 def test_chinese_values(zh: dict[str, pd.DataFrame]) -> None:

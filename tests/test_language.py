@@ -18,6 +18,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from support.books import en_sheets, write_book, zh_sheets
 
+from tools.card import MARKER as CARD_MARKER  # the card's hidden marker cell (J1)
 from xl_addin.macros import refresh_file
 from xl_addin.names import CONTACTS, CUSTOMERS, ORDERS, OUTPUT_SHEETS
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_ENGLISH = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 #: Latin words a Chinese book may show: model and measure names, the product's name
 NAMES = {"BG", "NBD", "MBG", "Pareto", "Gamma", "Brier", "RFM", "ABC", "CLV", "CustomerBook",
-         "MAE", "LL", "Auto"}
+         "MAE", "LL", "Auto", "Python"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -40,7 +41,7 @@ def _texts(path: Path, lang: str) -> dict[tuple[str, int, int], str]:
             continue
         for r, row in enumerate(wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)):
             for c, v in enumerate(row):
-                if isinstance(v, str) and v.strip():
+                if isinstance(v, str) and v.strip() and v != CARD_MARKER:
                     out[(sheet, r + 1, c + 1)] = v
     return out
 

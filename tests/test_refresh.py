@@ -11,7 +11,17 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from support.books import AS_OF, contact, small_book
+from support.books import (
+    AS_OF,
+    CONTACT_HEADER,
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    contact,
+    customer,
+    order,
+    small_book,
+    write_book,
+)
 
 from xl_addin.cli import main
 from xl_addin.macros import refresh_file
@@ -40,6 +50,8 @@ def test_refresh_creates_missing_output_sheets_in_an_xlsx(tmp_path):
     assert sha(book) == before  # --out leaves the source alone
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert wb.sheetnames[-5:] == ["Analysis", "FollowUps", "CallList", "Dashboard", "ModelCheck"]
+    # the customer card is the shipped workbook's page: a user's book does not get one
+    assert "CustomerCard" not in wb.sheetnames and "客户档案" not in wb.sheetnames
     analysis = rows(tmp_path / "out.xlsx", "Analysis")
     assert analysis[0][:4] == ("CustomerID", "Name", "Owner", "Revenue")
     by_id = {r[0]: r for r in analysis[1:]}
@@ -63,7 +75,7 @@ def test_shipped_workbook_refresh_changes_only_output_sheets(tmp_path):
     outputs = {sheet_parts[n] for n in ("仪表盘", "呼叫清单", "回访提醒", "客户分析", "模型检验")}
     assert set(changed) <= outputs
     assert len(changed) >= 3
-    for name in ("客户", "订单", "联系记录", "设置", "xlwings.conf"):
+    for name in ("客户", "订单", "联系记录", "设置", "xlwings.conf", "客户档案"):
         assert old[sheet_parts[name]] == new[sheet_parts[name]]
     assert old["xl/vbaProject.bin"] == new["xl/vbaProject.bin"]
     assert result.report is not None and wb is not None
@@ -73,6 +85,23 @@ def _sheet_parts(path: Path) -> dict[str, str]:
     from xl_addin.excel.ooxml import inspect_book
 
     return dict(inspect_book(path).sheet_parts)
+
+
+def test_a_sheet_the_user_named_like_the_card_is_left_as_typed(tmp_path):
+    """The refresh never writes the card: a user's own CustomerCard sheet keeps its cells
+    (here a typed formula-looking text and a number), and the refresh succeeds."""
+    book = write_book(tmp_path / "own.xlsx", {
+        "Customers": [CUSTOMER_HEADER, customer("C1", "Alpha")],
+        "Orders": [ORDER_HEADER, order("C1", dt.date(2026, 3, 1), 100.0)],
+        "Contacts": [CONTACT_HEADER],
+        "Settings": [["Key", "Value"], ["Language", "en"], ["AsOfDate", AS_OF]],
+        "CustomerCard": [["My own notes", "=1+1"], ["C1", 42]],
+    }, tables=False)
+    out = tmp_path / "out.xlsx"
+    refresh_file(book, out)
+    assert members(out)[_sheet_parts(out)["CustomerCard"]] == members(book)[
+        _sheet_parts(book)["CustomerCard"]]
+    assert rows(out, "CustomerCard")[:2] == [("My own notes", "=1+1"), ("C1", 42)]
 
 
 def test_refresh_twice_gives_identical_parts(tmp_path):

@@ -350,3 +350,20 @@ def test_udf_model_argument():
     np.testing.assert_allclose([r[0] for r in got], want)
     assert F.CB_PALIVE(freq, rec, age, "Weibull") == "#VALUE!"
     assert F.CB_PALIVE(freq, rec, age, ["BGNBD", "MBGNBD"]) == "#VALUE!"
+
+
+def test_two_parameters_about_one_thing_are_one_reason():
+    """a and b of BG/NBD are both about dropout: at their bound together, the reason is
+    said once, in the Why and in the trust sentence."""
+    from xl_addin.domain.scores import Doubt
+    from xl_addin.domain.trust import uncertain_why
+
+    doubts = (Doubt("at_bound", model="BGNBD", parameter="a"),
+              Doubt("at_bound", model="BGNBD", parameter="b"), Doubt("few_buyers", 4))
+    for lang, said in (("en", "how likely customers are to drop out"),
+                       ("zh-CN", "客户流失的可能性")):
+        why = uncertain_why(doubts, lang)
+        assert why.count(said) == 1, why
+        sentence = trust_sentence(_check(10.0, 100, [(d.code, d.count, d.model, d.parameter)
+                                                     for d in doubts]), lang)
+        assert sentence.count(said) == 1, sentence

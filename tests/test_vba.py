@@ -202,7 +202,9 @@ def _python_call(command: str) -> str:
 def test_customerbook_subs_call_only_the_fixed_entry_points():
     source = (VBA_DIR / "CustomerBook.bas").read_text(encoding="ascii")
     subs = _subs(source)
-    assert set(subs) == {*ENTRY_POINTS, "CB_Smoke"}
+    assert set(subs) == {*ENTRY_POINTS, "CB_Smoke", "CB_ShowCard"}
+    # the card opens without Python: CB_ShowCard calls CB_OpenCard, which writes one cell
+    assert subs["CB_ShowCard"] == ["CB_OpenCard ActiveSheet, ActiveCell.Row"]
     for sub, expected in ENTRY_POINTS.items():
         assert len(subs[sub]) == 1, subs[sub]
         # one string literal and nothing else: no '&' concatenation, no variable, no cell

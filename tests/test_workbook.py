@@ -78,8 +78,8 @@ def test_buttons_call_subs_that_reach_fixed_python_entry_points():
 
 def test_layout_a_user_relies_on():
     wb = openpyxl.load_workbook(SHIPPED, keep_vba=True)
-    assert wb.sheetnames == ["仪表盘", "呼叫清单", "回访提醒", "客户分析", "模型检验", "客户", "订单",
-                             "联系记录", "设置", "RFM规则", "回访计划", "话术", "节假日",
+    assert wb.sheetnames == ["仪表盘", "呼叫清单", "客户档案", "回访提醒", "客户分析", "模型检验", "客户",
+                             "订单", "联系记录", "设置", "RFM规则", "回访计划", "话术", "节假日",
                              "xlwings.conf"]
     assert {t for ws in wb for t in ws.tables} == {"Customers", "Orders", "Contacts",
                                                    "Settings", "RFMRules", "Plans", "Scripts",
@@ -107,7 +107,8 @@ def test_layout_a_user_relies_on():
 def test_english_workbook_builds_and_refreshes(tmp_path):
     book = build_workbook("en", tmp_path / "CustomerBook-en.xlsm", customers=60)
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames[:4] == ["Dashboard", "CallList", "FollowUps", "Analysis"]
+    assert wb.sheetnames[:5] == ["Dashboard", "CallList", "CustomerCard", "FollowUps",
+                                 "Analysis"]
     header = [c.value for c in wb["CallList"][1]]
     assert header[:3] == ["Owner", "Rank", "Name"]
     result = macros.refresh_file(book, tmp_path / "again.xlsm", as_of=dt.date(2026, 12, 1))
@@ -120,7 +121,7 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     with zipfile.ZipFile(SHIPPED) as zf:
         charts = [zf.read(n).decode("utf-8") for n in sorted(zf.namelist())
                   if n.startswith("xl/charts/chart")]
-    assert len(charts) == 7  # five on the Dashboard, two on ModelCheck
+    assert len(charts) == 8  # six on the Dashboard, two on ModelCheck
     from xl_addin.excel.modelcheck import MODELCHECK_ROWS
 
     for block, col in (("frequency", "D"), ("deciles", "E")):
@@ -133,7 +134,7 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     # each series is cut to the rows its block holds: no empty category slots
     wb = openpyxl.load_workbook(SHIPPED, data_only=True)
     dash = wb["仪表盘"]
-    for block in ("segments", "owners", "reasons"):
+    for block in ("segments", "owners", "reasons", "receivables"):
         first, count = DASHBOARD_ROWS[block]
         used = sum(1 for i in range(count) if dash.cell(first + i, 1).value is not None
                    and (block != "reasons" or dash.cell(first + i, 2).value
@@ -146,6 +147,12 @@ def test_dashboard_charts_point_at_the_fixed_blocks():
     first, count = DASHBOARD_ROWS["pareto"]
     shares = [dash.cell(first + i, 2).value for i in range(count)]
     assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)
+    first, count = DASHBOARD_ROWS["receivables"]  # receivables at risk, by owner
+    owners = [[dash.cell(first + i, c).value for c in (1, 2, 3)] for i in range(count)]
+    owners = [r for r in owners if r[0]]
+    assert {r[0] for r in owners} == {"王丽", "陈刚", "刘洋", "赵敏"}
+    assert all(0 < late <= out for _o, out, late in owners)
+    assert [r[2] for r in owners] == sorted((r[2] for r in owners), reverse=True)
 
 
 def test_the_demo_shows_a_working_day_whenever_it_is_opened(tmp_path):
@@ -160,3 +167,18 @@ def test_the_demo_shows_a_working_day_whenever_it_is_opened(tmp_path):
             active = {"zh-CN": "活跃", "en": "Active"}[lang]
             assert (out.analysis["Dormant"] == active).sum() >= 50
             assert len(out.calllist) >= 20 and out.calllist["Owner"].nunique() == 4
+
+
+@pytest.mark.parametrize("lang,sheet,column,says", [
+    ("zh-CN", "订单", "已回款", "留空 = 已全额回款"),
+    ("en", "Orders", "Paid", "Blank = paid in full"),
+    ("zh-CN", "客户", "推荐人", "客户编号"),
+    ("en", "Customers", "ReferredBy", "CustomerID"),
+], ids=["paid-zh", "paid-en", "referrer-zh", "referrer-en"])
+def test_selecting_a_paid_or_referrer_cell_says_what_it_means(lang, sheet, column, says):
+    ws = openpyxl.load_workbook(workbook_path(lang))[sheet]
+    header = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
+    (dv,) = [d for d in ws.data_validations.dataValidation
+             if str(d.sqref).startswith(f"{letter}2:")]
+    assert dv.showInputMessage and dv.promptTitle == column and says in dv.prompt

@@ -16,13 +16,14 @@ import argparse
 import datetime as dt
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
 
+from tools.card import card_sheet, pick_card_customer
 from tools.vba import build_vba_project, load_vba_sources
 from xl_addin.demo import DEFAULT_ANCHOR, make_demo
 from xl_addin.domain.calendar import default_holidays, default_plans
@@ -52,7 +53,8 @@ from xl_addin.names import (
 )
 from xl_addin.settings import SETTING_DOCS, Settings
 
-__all__ = ["BUTTONS", "REPO", "build_layout", "build_workbook", "layout_path", "workbook_path"]
+__all__ = ["BUTTONS", "CARD_MACRO", "COLUMN_HINTS", "REPO", "build_layout", "build_workbook",
+           "layout_path", "sheet_module", "workbook_path"]
 
 REPO = Path(__file__).resolve().parents[1]
 WORKBOOK_DIR = REPO / "workbook"
@@ -64,6 +66,10 @@ BUTTONS = (
     ("CB_CallList", "呼叫清单", "Call list"),
     ("CB_ImportOrders", "导入订单", "Import orders"),
 )
+#: the macro that opens the customer card on the active row of any sheet (VBA only; the
+#: call list's double-click does the same). No button: a drawing beside the call list
+#: would widen its printed page.
+CARD_MACRO = "CB_ShowCard"
 XLWINGS_CONF = (
     ("Interpreter_Win", ""),
     ("Interpreter_Mac", ""),
@@ -74,6 +80,11 @@ XLWINGS_CONF = (
 DATA_ROWS = 5000  # validation and formatting reach this far on output sheets
 _NUM_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "int": "0", "percent": "0%",
                 "number": "0.00", "id": "@", "text": "@", "outcome": "@", "yn": "@", "abc": "@"}
+
+
+def sheet_module(key: str) -> str:
+    """The code of a sheet's own VBA module (``workbook/vba/sheet_<key>.cls``)."""
+    return (WORKBOOK_DIR / "vba" / f"sheet_{key}.cls").read_text(encoding="ascii")
 
 
 def workbook_path(lang: str = "zh-CN") -> Path:
@@ -121,6 +132,21 @@ def _columns(ws, spec: SheetSpec, fmts: _Formats) -> None:
         ws.set_column(i, i, max(c.width, 6), fmt)
 
 
+#: what a cell of these input columns means, shown when it is selected (Excel's and
+#: LibreOffice's input message): (中文, English)
+COLUMN_HINTS = {
+    ("Orders", "Paid"): ("已回款：实际收到的金额。留空 = 已全额回款；不能小于 0 或大于金额。",
+                         "Paid: the amount received. Blank = paid in full; between 0 and "
+                         "the Amount."),
+    ("Customers", "Member"): ("会员：Y/N 或等级名称（如 金卡）。留空而卡余额大于 0 也算会员。",
+                              "Member: Y/N or a level name (e.g. Gold). Blank with a card "
+                              "balance above 0 counts as a member."),
+    ("Customers", "ReferredBy"): ("推荐人：推荐该客户的客户的客户编号（须在本表中）。",
+                                  "ReferredBy: the CustomerID of the customer who referred "
+                                  "this one (must be on this sheet)."),
+}
+
+
 def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang: str,
                  yn: str) -> Any:
     ws = wb.add_worksheet(spec.label(lang))
@@ -154,6 +180,10 @@ def _input_sheet(wb, fmts: _Formats, spec: SheetSpec, frame: pd.DataFrame, lang:
             ws.data_validation(1, i, 1048575, i, {
                 "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
                 "error_type": "warning"})
+        elif (spec.key, c.key) in COLUMN_HINTS:
+            ws.data_validation(1, i, 1048575, i, {
+                "validate": "any", "input_title": c.label(lang),
+                "input_message": COLUMN_HINTS[spec.key, c.key][lang != "zh-CN"]})
     return ws
 
 
@@ -265,10 +295,11 @@ _NOTES = {
               "OffsetDays may be negative (N days before the end). Product names match the "
               "Orders sheet."),
     "Scripts": ("按原因（和可选的客户群：等级、价值层级或 RFM 分群）选择话术；可用占位符 {Name} "
-                "{Owner} {DaysSinceLastOrder} {LastProduct} {Detail} {Class} {Segment}。",
+                "{Owner} {DaysSinceLastOrder} {LastProduct} {Detail} {Class} {Segment} "
+                "{Preferences}（偏好） {CardBalance}（卡余额） {Outstanding}（未回款）。",
                 "Script by reason (and optional segment: class, value tier or RFM segment); "
                 "placeholders {Name} {Owner} {DaysSinceLastOrder} {LastProduct} {Detail} "
-                "{Class} {Segment}."),
+                "{Class} {Segment} {Preferences} {CardBalance} {Outstanding} (unpaid)."),
     "Holidays": ("节日问候日历（由农历自动换算预填，可按当年官方安排修改）。问候等级留空 = 设置中的 "
                  "HolidayClasses。",
                  "Holiday greetings calendar (prefilled from the lunar calendar; edit to the "
@@ -425,6 +456,19 @@ def _charts(wb, ws, lang: str) -> None:
                         "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     ws.insert_chart("G74", reasons, {"x_scale": width / 480, "y_scale": 360 / 288})
 
+    money = wb.add_chart({"type": "column"})
+    for col, color in ((1, "#5B9BD5"), (2, "#C00000")):
+        money.add_series({"name": head("receivables", col), "categories": rng("receivables", 0),
+                          "values": rng("receivables", col), "fill": {"color": color},
+                          "data_labels": {"value": True, "num_format": "#,##0",
+                                          "font": {"size": 8}}})
+    title(money, "按负责人：未回款与超期未回款", "By owner: receivables and past terms")
+    money.set_x_axis({"num_font": _AXIS_FONT, "interval_unit": 1})
+    money.set_y_axis({"num_format": "#,##0", "num_font": _AXIS_FONT})
+    # below the reasons' chart (which reaches row 92), beside the receivables block
+    ws.insert_chart(f"G{max(DASHBOARD_ROWS['receivables'][0] - 1, 94)}", money,
+                    {"x_scale": width / 480, "y_scale": 280 / 288})
+
 
 def _modelcheck(wb, fmts: _Formats, lang: str) -> Any:
     """The ModelCheck sheet with its two native charts over the fixed blocks the layout
@@ -483,19 +527,18 @@ def _paint_status(ws, fmts: _Formats, spec: SheetSpec, lang: str) -> None:
             "format": fmt})
 
 
-def _output_sheets(wb, fmts: _Formats, lang: str, *, buttons: bool) -> list[Any]:
+def _output_sheets(wb, fmts: _Formats, lang: str, *, buttons: bool,
+                   card: Callable[[], Any] | None = None) -> list[Any]:
     """The output sheets with their whole layout, in tab order: Dashboard (with its
-    charts, and its buttons when ``buttons``), CallList, FollowUps, Analysis, ModelCheck
-    (with its charts)."""
-    sheets = [
-        _dashboard(wb, fmts, lang, buttons=buttons),
-        _output_sheet(wb, fmts, CALLLIST, lang),
-        _output_sheet(wb, fmts, FOLLOWUPS, lang),
-        _output_sheet(wb, fmts, ANALYSIS, lang),
-        _modelcheck(wb, fmts, lang),
-    ]
-    _charts(wb, sheets[0], lang)
-    calls = sheets[1]
+    charts, and its buttons when ``buttons``), CallList, the customer card when ``card``
+    makes it, FollowUps, Analysis, ModelCheck (with its charts)."""
+    dashboard = _dashboard(wb, fmts, lang, buttons=buttons)
+    calls = _output_sheet(wb, fmts, CALLLIST, lang)
+    cards = [card()] if card is not None else []
+    followups = _output_sheet(wb, fmts, FOLLOWUPS, lang)
+    sheets = [dashboard, calls, *cards, followups, _output_sheet(wb, fmts, ANALYSIS, lang),
+              _modelcheck(wb, fmts, lang)]
+    _charts(wb, dashboard, lang)
     outcome = next(i for i, c in enumerate(CALLLIST.columns) if c.key == "Outcome")
     calls.data_validation(1, outcome, DATA_ROWS, outcome, {
         "validate": "list", "source": [word(OUTCOMES, k, lang) for k in OUTCOMES]})
@@ -503,7 +546,7 @@ def _output_sheets(wb, fmts: _Formats, lang: str, *, buttons: bool) -> list[Any]
     calls.data_validation(1, nxt, DATA_ROWS, nxt, {
         "validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
         "error_type": "warning"})
-    _paint_status(sheets[2], fmts, FOLLOWUPS, lang)
+    _paint_status(followups, fmts, FOLLOWUPS, lang)
     return sheets
 
 
@@ -551,7 +594,8 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
                            "created": dt.datetime(anchor.year, anchor.month, anchor.day)})
         fmts = _Formats(wb)
         sheets = [
-            *_output_sheets(wb, fmts, lang, buttons=True),
+            *_output_sheets(wb, fmts, lang, buttons=True,
+                            card=lambda: card_sheet(wb, lang, pick_card_customer(frames))),
             _input_sheet(wb, fmts, CUSTOMERS, frames["Customers"], lang, yn),
             _input_sheet(wb, fmts, ORDERS, frames["Orders"], lang, yn),
             _input_sheet(wb, fmts, CONTACTS, frames["Contacts"], lang, yn),
@@ -579,7 +623,8 @@ def build_workbook(lang: str = "zh-CN", out: str | Path | None = None, *,
         for ws, name in zip(sheets, codenames, strict=True):
             ws.set_vba_name(name)
         vba_bin = build_vba_project(load_vba_sources(WORKBOOK_DIR / "vba"), Path(tmp) / "vbaProject.bin",
-                                    sheet_codenames=codenames)
+                                    sheet_codenames=codenames,
+                                    document_code={codenames[1]: sheet_module("CallList")})
         wb.add_vba_project(str(vba_bin))
         sheets[0].activate()
         wb.close()

@@ -26,6 +26,7 @@ from xl_addin.demo import DEFAULT_ANCHOR, make_demo
 from xl_addin.names import (
     CALLLIST,
     CONTACTS,
+    CUSTOMERCARD,
     CUSTOMERS,
     DASHBOARD,
     FOLLOWUPS,
@@ -44,6 +45,8 @@ SHOTS: dict[str, tuple[str, SheetSpec, bool]] = {
     "calllist-en.png": ("en", CALLLIST, False),
     "followups.png": ("zh-CN", FOLLOWUPS, False),
     "calllist-own-book.png": ("own", CALLLIST, False),
+    "card.png": ("zh-CN", CUSTOMERCARD, False),
+    "card-en.png": ("en", CUSTOMERCARD, False),
 }
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "find_uno_python",
     "list_buttons",
     "list_vba_modules",
+    "read_cells",
     "recalculate_and_read",
     "render",
     "run_vba_sub",
@@ -243,6 +244,16 @@ def recalculate_and_read(
         timeout=timeout,
     )
     return _cells_dict(cells, answers[1])
+
+
+def read_cells(
+    path: str | os.PathLike[str], cells: Sequence[Cell], *, timeout: float = DEFAULT_TIMEOUT
+) -> dict[Cell, Any]:
+    """Load the document and read ``cells`` as LibreOffice shows them on opening, without
+    asking it to recalculate (what a person sees: saved results, and whatever LibreOffice
+    computes on load). Values as in :func:`recalculate_and_read`."""
+    answers = _run(path, [{"op": "read", "cells": [list(c) for c in cells]}], timeout=timeout)
+    return _cells_dict(cells, answers[0])
 
 
 def render(

@@ -274,13 +274,15 @@ def op_export_sheet_pdf(doc, op):
             shape = page.getByIndex(index)
             if shape.supportsService("com.sun.star.drawing.ControlShape"):
                 shape.Control.Printable = True
-    # a hidden sheet with print ranges prints all the same: clear them meanwhile
+    # a hidden sheet with a print range of its own still prints: set those aside too
     areas = {n: sheets.getByName(n).getPrintAreas() for n in names if n != name}
     try:
         for other in names:
             if other != name:
                 sheets.getByName(other).setPrintAreas(())
                 sheets.getByName(other).IsVisible = False
+                if areas[other]:
+                    sheets.getByName(other).setPrintAreas(())
         # ExportFormFields off: controls print as pictures, not PDF form widgets.
         doc.storeToURL(op["out"], props(
             FilterName="calc_pdf_Export",
@@ -289,7 +291,7 @@ def op_export_sheet_pdf(doc, op):
     finally:
         for other in names:
             sheets.getByName(other).IsVisible = visible[other]
-            if other in areas:
+            if areas.get(other):
                 sheets.getByName(other).setPrintAreas(areas[other])
     return None
 

@@ -119,13 +119,16 @@ def build_vba_project(
     *,
     sheet_codenames: Sequence[str] = ("Sheet1",),
     workbook_codename: str = "ThisWorkbook",
+    document_code: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a ``vbaProject.bin`` to ``out_path`` and return its path.
 
     ``modules`` maps standard-module names to VBA code (with or without an
     ``Attribute VB_Name`` line: the right one is written). Document modules are added
-    for ``workbook_codename`` and each of ``sheet_codenames``, empty. Same input, same
-    bytes: the project id, time stamps and obfuscation bytes are fixed.
+    for ``workbook_codename`` and each of ``sheet_codenames``, empty unless
+    ``document_code`` gives one (code name -> its code: event handlers such as a
+    sheet's ``Worksheet_BeforeDoubleClick``). Same input, same bytes: the project id,
+    time stamps and obfuscation bytes are fixed.
     """
     # ms-ovba and its dependencies are imported here so that reading needs only oletools.
     from ms_ovba.Models.Entities.doc_module import DocModule
@@ -140,6 +143,10 @@ def build_vba_project(
 
     doc_names = [workbook_codename, *sheet_codenames]
     std_names = list(modules)
+    code_of = dict(document_code or {})
+    unknown = sorted(set(code_of) - set(doc_names))
+    if unknown:
+        raise ValueError(f"document code for modules that are not documents: {unknown}")
     seen: set[str] = set()
     for name in doc_names + std_names:
         if not _IDENT.match(name):
@@ -161,7 +168,7 @@ def build_vba_project(
             clsid = _WORKBOOK_CLSID if name == workbook_codename else _WORKSHEET_CLSID
             module = DocModule(name)
             stem = work / f"doc_{len(project.modules)}"
-            _write_module_text(stem, _document_module_text(name, clsid))
+            _write_module_text(stem, _document_module_text(name, clsid, code_of.get(name, "")))
             module.add_file(str(stem))
             module.add_guid(clsid)
             project.add_module(module)
@@ -301,7 +308,8 @@ def _module_name(source: str) -> str | None:
     return None
 
 
-def _document_module_text(name: str, clsid: uuid.UUID) -> str:
+def _document_module_text(name: str, clsid: uuid.UUID, code: str = "") -> str:
+    body = normalize_vba_source(code) if code.strip() else ""
     return "".join(
         f"Attribute VB_{key} = {value}\n"
         for key, value in (
@@ -314,7 +322,7 @@ def _document_module_text(name: str, clsid: uuid.UUID) -> str:
             ("TemplateDerived", "False"),
             ("Customizable", "True"),
         )
-    )
+    ) + body
 
 
 def _standard_module_text(name: str, source: str) -> str:

@@ -375,6 +375,7 @@ def make_demo(
     orders_df, first_off = _orders(rng, cust, n_ord, a, li)
     cust["prospect"] = first_off < 0  # incl. buyers left out when orders < buyers
     customers_df = _customers(rng, cust, first_off, a, li)
+    _members_and_referrals(np.random.default_rng([seed, 2]), customers_df, cust, li)
     contacts_df = _contacts(rng, cust, n_con, a, li)
     return {"Customers": customers_df, "Orders": orders_df, "Contacts": contacts_df}
 
@@ -464,7 +465,13 @@ def _orders(
     cost = np.round(amount * rng.uniform(0.55, 0.80, n), 2)
     cost[rng.random(n) < 0.20] = np.nan
     paid = amount.copy()
-    partial = rng.random(n) < 0.10
+    # not fully paid (one draw per order, as ever): distributors and partners buy on
+    # credit and pay within weeks; store customers pay at the till (a few deposits)
+    credit = typ > 0
+    p_unpaid = np.select(
+        [off <= 30, off <= 120], [np.where(credit, 0.45, 0.10), np.where(credit, 0.12, 0.03)],
+        np.where(credit, 0.015, 0.004))
+    partial = rng.random(n) < p_unpaid
     paid_share = np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0.2, 0.9, n))
     paid[partial] = np.round(amount[partial] * paid_share[partial], 2)
 
@@ -614,8 +621,72 @@ def _customers(
             "DoNotContact": _obj(np.where(dnc, yes, None)),
             "ClassOverride": _obj(cls),
             "Notes": _obj(notes),
+            "Member": _obj(np.full(n, None, dtype=object)),
+            "CardBalance": pd.Series(np.full(n, np.nan)),
+            "Preferences": _obj(np.full(n, None, dtype=object)),
+            "ReferredBy": _obj(np.full(n, None, dtype=object)),
         },
     )
+
+
+_LEVELS = (("普通会员", "银卡会员", "金卡会员"), ("Standard", "Silver", "Gold"))
+_PREFERENCES = (
+    ("喜欢绿茶", "偏好天然成分", "喜欢周末上午预约", "对香味敏感", "喜欢新品试用",
+     "偏好女美容师", "要求安静的房间", "喜欢套餐优惠", "关注抗衰老项目", "需要停车位",
+     "喜欢微信预约", "只用无香型产品"),
+    ("Likes green tea", "Prefers natural ingredients", "Saturday mornings",
+     "Sensitive to fragrance", "Likes to try new products", "Prefers a female therapist",
+     "Wants a quiet room", "Likes bundle offers", "Interested in anti-ageing",
+     "Needs parking", "Books on WeChat", "Fragrance-free products only"),
+)  # fmt: skip
+
+
+def _members_and_referrals(
+    rng: np.random.Generator, df: pd.DataFrame, cust: dict[str, np.ndarray], li: int
+) -> None:
+    """Fill Member, CardBalance, Preferences and ReferredBy in place, from their own
+    random stream (so every other column stays as it was drawn).
+
+    * members: ~45% of store customers who bought, fewer distributors and partners;
+      a level for ~80% of them (gold for the big spenders), ``Y`` for the rest;
+    * card balance: most active members hold one, fewer of the dormant, fewer still of
+      the lost (the card used up); lognormal around 800, whole tens;
+    * preferences for ~40% (more for members);
+    * ReferredBy for ~80% of the customers whose Source is a referral: an earlier
+      customer who bought, a few "ambassadors" bringing several.
+    """
+    n = len(df)
+    if n == 0:
+        return
+    typ, seg, pros = cust["type"], cust["seg"], cust["prospect"]
+    share = np.array([0.45, 0.05, 0.15])[typ]
+    member = ~pros & (rng.random(n) < share)
+    spend = np.log(np.maximum(cust["level"], 1.0))
+    rank = (np.argsort(np.argsort(spend)) + 0.5) / n  # 0..1 by spend level
+    level = np.minimum((rank * 3 + rng.normal(0, 0.5, n)).astype(np.int64).clip(0, 2), 2)
+    named = rng.random(n) < 0.8
+    words = np.where(named, _pick(_LEVELS[li], level), "Y").astype(object)
+    df["Member"] = _obj(np.where(member, words, None))
+    p_balance = np.select([seg == 0, seg == 1, seg == 2], [0.80, 0.85, 0.60], 0.35)
+    holds = member & (rng.random(n) < p_balance)
+    amount = np.round(rng.lognormal(np.log(800.0), 0.9, n) / 10.0) * 10.0
+    balance = np.where(holds, np.maximum(amount, 10.0), np.where(member, 0.0, np.nan))
+    df["CardBalance"] = pd.Series(balance, dtype=float)
+    likes = rng.random(n) < np.where(member, 0.6, 0.3)
+    pick = rng.integers(0, len(_PREFERENCES[li]), n)
+    df["Preferences"] = _obj(_pick(_PREFERENCES[li], pick, ~likes))
+    # referrals: an earlier buyer, weighted so that a few bring several
+    referral = np.array(_SOURCES[li], dtype=object)[2]
+    referred = (df["Source"] == referral).to_numpy() & (rng.random(n) < 0.8)
+    weight = np.where(pros, 0.0, rng.lognormal(0.0, 1.2, n))
+    cum = np.concatenate([[0.0], np.cumsum(weight)])  # cum[i] = weight of customers < i
+    u = rng.random(n)
+    referred &= cum[:-1] > 0
+    at = np.flatnonzero(referred)
+    who = np.searchsorted(cum, u[at] * cum[at], side="right") - 1
+    out = np.full(n, None, dtype=object)
+    out[at] = cust["ids"][np.minimum(who, at - 1)]
+    df["ReferredBy"] = _obj(out)
 
 
 # ---------------------------------------------------------------------------- contacts

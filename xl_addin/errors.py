@@ -60,6 +60,11 @@ class Reason(StrEnum):
     DATE_OUT_OF_RANGE = "date_out_of_range"
     MISSING_RFM_ROWS = "missing_rfm_rows"
     NOT_A_LUNAR_DATE = "not_a_lunar_date"
+    PAID_ABOVE_AMOUNT = "paid_above_amount"
+    PAID_NEGATIVE = "paid_negative"
+    NEGATIVE_BALANCE = "negative_balance"
+    UNKNOWN_REFERRER = "unknown_referrer"
+    SELF_REFERRAL = "self_referral"
     # settings
     UNKNOWN_SETTING_VALUE = "unknown_setting_value"
     SETTING_OUT_OF_RANGE = "setting_out_of_range"
@@ -200,6 +205,29 @@ MESSAGES: Mapping[Reason, tuple[str, str]] = {
     Reason.NOT_A_LUNAR_DATE: (
         "{value} is marked as a lunar birthday, but a lunar month has at most 30 days",
         "{value} 标为农历生日，但农历每月最多 30 天",
+    ),
+    Reason.PAID_ABOVE_AMOUNT: (
+        "received {paid} is more than the order's amount {amount}: type what was received "
+        "(at most the amount; blank = fully paid)",
+        "已回款 {paid} 大于订单金额 {amount}：请填写实际收到的金额（不超过订单金额；留空 = 已全额回款）",
+    ),
+    Reason.PAID_NEGATIVE: (
+        "received {paid} is below 0: type what was received for this order (a refund is "
+        "its own row with a negative Amount)",
+        "已回款 {paid} 小于 0：请填写此订单实际收到的金额（退款请另起一行，金额填负数）",
+    ),
+    Reason.NEGATIVE_BALANCE: (
+        "the card balance {value} is below 0: a prepaid card holds 0 or more",
+        "卡余额 {value} 小于 0：储值卡余额应大于或等于 0",
+    ),
+    Reason.UNKNOWN_REFERRER: (
+        "referrer {value!r} is not a customer ID on the Customers sheet (type the "
+        "referrer's CustomerID)",
+        "推荐人“{value}”不是客户表中的客户编号（请填写推荐人的客户编号）",
+    ),
+    Reason.SELF_REFERRAL: (
+        "customer {value!r} names itself as its referrer",
+        "客户“{value}”的推荐人是其本人",
     ),
     Reason.MISSING_RFM_ROWS: (
         "the RFM rules grid needs one row for each R score 1-5; missing: {rows}",
@@ -438,6 +466,8 @@ _ZH_EXPECTED: Mapping[str, str] = {
     "Y or N": "Y 或 N",
     "Mon-Fri, Mon-Sat or all": "Mon-Fri、Mon-Sat 或 all",
     "Auto, BGNBD, MBGNBD or ParetoNBD": "Auto、BGNBD、MBGNBD 或 ParetoNBD",
+    "CLV or Score": "CLV 或 Score",
+    "TierBasis Score needs a tier weight above 0": "TierBasis 为 Score 时至少一个权重须大于 0",
     "a whole number of days, at least 1": "至少为 1 的整数天数",
 }
 

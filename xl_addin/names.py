@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CONTACTS",
+    "CUSTOMERCARD",
     "CUSTOMERS",
     "HOLIDAYS",
     "PLANS",
@@ -101,6 +102,12 @@ CUSTOMERS = SheetSpec(
         Col("DoNotContact", "免打扰", "yn", False, ("DNC", "Do Not Call")),
         Col("ClassOverride", "手动等级", "abc", False, ("Manual Class", "Class Override")),
         Col("Notes", "备注", "text"),
+        Col("Member", "会员", "text", False, ("Membership", "会员等级", "会员卡", "VIP")),
+        Col("CardBalance", "卡余额", "money", False, ("Card Balance", "Balance", "余额",
+                                                     "储值余额", "会员卡余额")),
+        Col("Preferences", "偏好", "text", False, ("Preference", "Hobbies", "爱好",
+                                                   "偏好爱好", "要求")),
+        Col("ReferredBy", "推荐人", "id", False, ("Referred By", "Referrer", "介绍人")),
     ),
     ("客户表", "客户资料", "Customer"),
 )
@@ -238,6 +245,9 @@ ANALYSIS = SheetSpec(
         Col("LossMaking", "亏损客户", "text", width=8),
         Col("KeyFace", "关键客户类型", "text", width=10),
         Col("Why", "分类依据", "text", width=48),
+        Col("Outstanding", "未回款", "money", width=12),
+        Col("OverdueDays", "欠款天数", "int", width=9),
+        Col("Referrals", "推荐人数", "int", width=8),
     ),
     required=False,
 )
@@ -294,7 +304,12 @@ DASHBOARD = SheetSpec("Dashboard", "仪表盘", (), required=False)
 #: how well each purchase model predicted the book's own holdout period (fixed blocks)
 MODELCHECK = SheetSpec("ModelCheck", "模型检验", (), ("Model Check",), required=False)
 
-OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK)
+#: one customer at a glance (客户资料卡): a sheet of formulas over the other sheets, laid
+#: out by the workbook template (the refresh rewrites the sheets it reads, not the card)
+CUSTOMERCARD = SheetSpec("CustomerCard", "客户档案", (), ("Customer Card", "客户资料卡"),
+                         required=False)
+
+OUTPUT_SHEETS = (ANALYSIS, FOLLOWUPS, CALLLIST, DASHBOARD, MODELCHECK, CUSTOMERCARD)
 
 #: how many leading columns of an output sheet print (the rest is on screen only), so
 #: that the page is one A4 landscape page wide at a readable size: the call list's
@@ -317,6 +332,8 @@ REASONS: dict[str, str] = {
     "Dormant": "休眠激活",
     "WinBack": "流失挽回",
     "CheckPhone": "核对号码",
+    "Collect": "催款",
+    "MemberIdle": "会员唤醒",
 }
 
 STATUSES: dict[str, str] = {"Overdue": "逾期", "DueToday": "今日到期", "Upcoming": "即将到期"}

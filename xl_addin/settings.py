@@ -16,7 +16,8 @@ from typing import Any
 from .errors import Problems, Reason
 from .names import fold
 
-__all__ = ["LANGUAGES", "MODEL_CHOICES", "RFM_SCHEMES", "SETTING_DOCS", "Settings",
+__all__ = ["LANGUAGES", "MODEL_CHOICES", "RFM_SCHEMES", "SETTING_DOCS", "TIER_BASES",
+           "TIER_INPUTS", "Settings",
            "book_language",
            "closest_setting", "parse_classes", "settings_from_pairs"]
 
@@ -25,6 +26,11 @@ LANGUAGES = {"zh-CN": "zh-CN", "zh": "zh-CN", "zhcn": "zh-CN", "中文": "zh-CN"
 #: RFM segment schemes: ``CN8`` the Chinese 8-class model, ``EN11`` the English segment map.
 RFM_SCHEMES = {"cn8": "CN8", "八类": "CN8", "8": "CN8", "en11": "EN11", "11": "EN11"}
 #: Settings ``Model``: ``Auto`` (the book's own holdout chooses) or one purchase model
+#: Settings ``TierBasis``: value tiers by ``CLV`` (predicted value) or by the weighted ``Score``
+TIER_BASES = {"clv": "CLV", "终身价值": "CLV", "客户终身价值": "CLV", "score": "Score",
+              "综合得分": "Score", "得分": "Score", "评分": "Score", "综合评分": "Score"}
+#: the inputs of the Score basis, in the order they are documented
+TIER_INPUTS = ("Revenue", "Profit", "Loyalty", "Referrals", "Responsiveness")
 MODEL_CHOICES = {"auto": "Auto", "自动": "Auto", "bgnbd": "BGNBD", "bg/nbd": "BGNBD",
                  "mbgnbd": "MBGNBD", "mbg/nbd": "MBGNBD", "paretonbd": "ParetoNBD",
                  "pareto/nbd": "ParetoNBD", "pareto": "ParetoNBD"}
@@ -73,6 +79,14 @@ class Settings:
     OrdersSource: str = ""
     #: likewise for the contact history (Contacts)
     ContactsSource: str = ""
+    PaymentTermsDays: int = 30
+    MemberIdleDays: int = 60
+    TierBasis: str = "CLV"
+    TierWeight_Revenue: float = 0.30
+    TierWeight_Profit: float = 0.25
+    TierWeight_Loyalty: float = 0.20
+    TierWeight_Referrals: float = 0.10
+    TierWeight_Responsiveness: float = 0.15
 
     @property
     def lang(self) -> str:
@@ -81,6 +95,12 @@ class Settings:
     @property
     def rfm_scheme(self) -> str:
         return self.RFMScheme or ("CN8" if self.Language == "zh-CN" else "EN11")
+
+    @property
+    def tier_weights(self) -> dict[str, float]:
+        """The Score basis' weights by input (Revenue, Profit, Loyalty, Referrals,
+        Responsiveness), as typed (the score divides by their sum)."""
+        return {k: getattr(self, f"TierWeight_{k}") for k in TIER_INPUTS}
 
     def as_of(self, today: dt.date | None = None) -> dt.date:
         return self.AsOfDate or today or dt.date.today()
@@ -154,6 +174,21 @@ SETTING_DOCS: Mapping[str, tuple[str, str]] = {
     "ContactsSource": ("Contact history kept outside this workbook (blank = the Contacts "
                        "sheet only), like OrdersSource",
                        "存放在本工作簿之外的联系记录（留空 = 只用联系记录表），同 OrdersSource"),
+    "PaymentTermsDays": ("Payment terms: an unpaid balance older than N days is a Collect call",
+                         "账期天数：超过 N 天未回款即列入催款"),
+    "MemberIdleDays": ("A member with a card balance and no visit for N days is called back",
+                       "有卡余额的会员超过 N 天未到店即列入会员唤醒"),
+    "TierBasis": ("Value tiers by CLV, or by Score (the weighted score below)",
+                  "价值层级依据：CLV（客户终身价值）或 Score（下列权重的综合得分）"),
+    "TierWeight_Revenue": ("Score weight of revenue", "综合得分权重：销售额"),
+    "TierWeight_Profit": ("Score weight of profit (after cost to serve)",
+                          "综合得分权重：利润（扣除服务成本）"),
+    "TierWeight_Loyalty": ("Score weight of loyalty (tenure and repeat rate)",
+                           "综合得分权重：忠诚度（客户时长与复购率）"),
+    "TierWeight_Referrals": ("Score weight of referrals (customers they brought)",
+                             "综合得分权重：推荐（介绍来的客户数）"),
+    "TierWeight_Responsiveness": ("Score weight of responsiveness (share of contacts reached)",
+                                  "综合得分权重：响应度（联系接通的比例）"),
 }
 
 _FIELDS = {fold(f.name): f for f in fields(Settings)}
@@ -260,6 +295,13 @@ def settings_from_pairs(
                              value=raw)
             else:
                 values[f.name] = model
+        elif f.name == "TierBasis":
+            basis = TIER_BASES.get(fold(raw))
+            if basis is None:
+                problems.add(sheet, row, "Value", Reason.UNKNOWN_SETTING_VALUE,
+                             key=f.name, expected="CLV or Score", value=raw)
+            else:
+                values[f.name] = basis
         elif f.name == "HoldoutDays":
             num = _number(raw)
             if num is None or num != int(num) or num < 1:
@@ -298,6 +340,10 @@ def settings_from_pairs(
             problems.add(sheet, rows.get(high, rows.get(low)), "Value",
                          Reason.SETTINGS_INCONSISTENT, key=low, other=high,
                          expected=f"{low} ≤ {high}")
+    if settings.TierBasis == "Score" and not any(w > 0 for w in settings.tier_weights.values()):
+        problems.add(sheet, rows.get("TierBasis"), "Value", Reason.SETTINGS_INCONSISTENT,
+                     key="TierBasis", other="TierWeight_Revenue …",
+                     expected="TierBasis Score needs a tier weight above 0")
     if settings.CallsPerOwnerPerDay < 1:
         problems.add(sheet, rows.get("CallsPerOwnerPerDay"), "Value",
                      Reason.SETTING_OUT_OF_RANGE, key="CallsPerOwnerPerDay",

@@ -19,7 +19,9 @@ region of the most urgent call first.
 The script comes from the Scripts sheet (reason × segment × language: a row whose
 Segment matches the customer's class, value tier or RFM segment wins over a row with a
 blank Segment), else from the built-in :data:`DEFAULT_SCRIPTS`. Placeholders:
-{Name}, {Owner}, {DaysSinceLastOrder}, {LastProduct}, {Detail}, {Class}, {Segment}.
+{Name}, {Owner}, {DaysSinceLastOrder}, {LastProduct}, {Detail}, {Class}, {Segment},
+{Preferences} (the Customers column 偏好), {CardBalance} (卡余额) and {Outstanding} (the
+unpaid balance, :mod:`.receivables`). A Collect or MemberIdle call says its amounts in Why.
 """
 
 from __future__ import annotations
@@ -73,12 +75,23 @@ DEFAULT_SCRIPTS: Mapping[tuple[str, str], str] = {
                        "what could we do better?",
     ("Plan", "zh-CN"): "{Name}您好，我是{Owner}。按照您的{Detail}安排，想了解一下您目前的感受和效果。",
     ("Plan", "en"): "Hello {Name}, this is {Owner}. As planned ({Detail}) — how are things going?",
+    ("Collect", "zh-CN"): "{Name}您好，我是{Owner}。跟您核对一下账目：目前还有 {Outstanding} 元尚未结清，"
+                          "请问付款方便安排在哪一天？",
+    ("Collect", "en"): "Hello {Name}, this is {Owner}. A quick check of your account: {Outstanding} "
+                       "is still unpaid. When could you arrange the payment?",
+    ("MemberIdle", "zh-CN"): "{Name}您好，我是{Owner}。您的会员卡里还有 {CardBalance} 元，已经"
+                             "{DaysSinceLastOrder}天没来了，我们按您的喜好（{Preferences}）准备了合适的"
+                             "项目，这周方便来吗？",
+    ("MemberIdle", "en"): "Hello {Name}, this is {Owner}. You still have {CardBalance} on your "
+                          "member card and we haven't seen you for {DaysSinceLastOrder} days. "
+                          "We've kept your preferences in mind ({Preferences}) — would you like "
+                          "to book a visit this week?",
 }
 
 
 #: the placeholders a script may use (documented on the Scripts sheet and in the README)
 PLACEHOLDERS = ("Name", "Owner", "DaysSinceLastOrder", "LastProduct", "Detail", "Class",
-                "Segment")
+                "Segment", "Preferences", "CardBalance", "Outstanding")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
@@ -134,6 +147,26 @@ def pick_script(table, reason: str, lang: str, segments: list[str]) -> str:
     return DEFAULT_SCRIPTS.get((reason, lang), "")
 
 
+#: brackets a built-in script is left with when the placeholder inside them is blank
+_EMPTY_BRACKETS = re.compile(r"（\s*）|\s*\(\s*\)")
+
+
+def _tidy(text: str, template: str) -> str:
+    """A built-in script without the empty brackets a blank placeholder leaves (a user's
+    own script is left exactly as rendered)."""
+    return _EMPTY_BRACKETS.sub("", text) if template in _BUILT_IN else text
+
+
+_BUILT_IN = frozenset(DEFAULT_SCRIPTS.values())
+
+
+def _money(v: object) -> str | None:
+    """An amount as a script or a Why says it: ``1,500`` or ``1,234.50``; None if blank."""
+    if v is None or isinstance(v, str) or pd.isna(v):
+        return None
+    return f"{float(v):,.2f}".removesuffix(".00")
+
+
 def call_list(
     items: pd.DataFrame,
     customers: pd.DataFrame,
@@ -185,7 +218,9 @@ def call_list(
     pct = (np.searchsorted(np.sort(all_value.to_numpy()), value.to_numpy(), side="right")
            / max(len(all_value), 1))
     likelihood = a["PurchaseLikelihood"].astype(float)
-    per["Priority"] = (per["Weight"] + np.minimum(per["DaysOverdue"], 60) / 2 + 30 * pct
+    # (as numbers even when nothing is due: only rows kept from the last list remain)
+    per["Priority"] = (per["Weight"].astype(float)
+                       + np.minimum(per["DaysOverdue"].astype(float), 60) / 2 + 30 * pct
                        + 20 * likelihood.fillna(0.0)).round(1)
     per["PurchaseLikelihood"] = likelihood
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
@@ -214,12 +249,14 @@ def call_list(
         c = cust.loc[r.CustomerID]
         info = a.loc[r.CustomerID]
         reasons = ", ".join(word(REASONS, x, lang) for x in reasons_of[r.CustomerID])
-        why = _why(r, info, lang)
+        why = _why(r, info, lang, _money_said(reasons_of[r.CustomerID], info, c, lang))
         fields = {
             "Name": c["Name"], "Owner": r.Owner or "", "Detail": r.TopDetail,
             "DaysSinceLastOrder": "" if pd.isna(info["RecencyDays"]) else int(info["RecencyDays"]),
             "LastProduct": info.get("LastProduct"), "Class": info.get("ABCClass"),
-            "Segment": info.get("RFMSegment"),
+            "Segment": info.get("RFMSegment"), "Preferences": c.get("Preferences"),
+            "CardBalance": _money(c.get("CardBalance")),
+            "Outstanding": _money(info.get("Outstanding")),
         }
         template = pick_script(table, r.TopReason, lang, [info.get("ABCClass"),
                                                           info.get("ValueTier"),
@@ -228,7 +265,7 @@ def call_list(
             "Owner": r.Owner, "Rank": int(r.Rank), "CustomerID": r.CustomerID, "Name": c["Name"],
             "Phone": c["Phone"], "Region": c["Region"], "Reason": reasons,
             "Priority": float(r.Priority), "PurchaseLikelihood": r.PurchaseLikelihood,
-            "Why": why, "Script": render_script(template, fields),
+            "Why": why, "Script": _tidy(render_script(template, fields), template),
             "Outcome": None, "NextFollowUp": None, "Notes": None, "Message": None,
         })
     out = pd.DataFrame(rows, columns=CALL_COLUMNS)
@@ -255,13 +292,28 @@ def _page_order(out: pd.DataFrame, by_region: bool) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def _why(r, info: pd.Series, lang: str) -> str:
+def _money_said(reasons: list[str], info: pd.Series, cust: pd.Series, lang: str) -> list[str]:
+    """The amounts behind a Collect or MemberIdle call, as the Why column says them."""
+    zh = lang == "zh-CN"
+    said = []
+    if "Collect" in reasons and _money(info.get("Outstanding")):
+        owed, late = _money(info.get("Outstanding")), _money(info.get("PastTerms")) or "0"
+        said.append(f"未回款 {owed} 元（超期 {late} 元）" if zh
+                    else f"{owed} unpaid ({late} past terms)")
+    if "MemberIdle" in reasons and _money(cust.get("CardBalance")):
+        balance = _money(cust.get("CardBalance"))
+        said.append(f"会员卡余额 {balance} 元" if zh else f"card balance {balance}")
+    return said
+
+
+def _why(r, info: pd.Series, lang: str, money: list[str] | None = None) -> str:
     parts = []
     top = word(REASONS, r.TopReason, lang)
     days = int(r.DaysOverdue)
     tries = int(getattr(r, "Attempts", 0) or 0)
     if lang == "zh-CN":
         parts.append(f"{top}" + (f"，逾期 {days} 天" if days > 0 else "，今日到期"))
+        parts.extend(money or ())
         if tries:
             parts.append(f"已 {tries} 次未接通")
         if info.get("ABCClass"):
@@ -270,6 +322,7 @@ def _why(r, info: pd.Series, lang: str) -> str:
             parts.append(f"30天购买可能性 {info['PurchaseLikelihood']:.0%}")
         return "；".join(parts)
     parts.append(f"{top}" + (f", {days} days overdue" if days > 0 else ", due today"))
+    parts.extend(money or ())
     if tries:
         parts.append(f"{tries} {'try' if tries == 1 else 'tries'} unanswered")
     if info.get("ABCClass"):

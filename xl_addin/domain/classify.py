@@ -29,6 +29,10 @@ __all__ = [
     "rfm_scores",
     "rfm_segment_cn8",
     "rfm_segment_en11",
+    "SCORE_INPUTS",
+    "rank_share",
+    "score_drivers",
+    "value_score",
     "value_tier",
 ]
 
@@ -167,9 +171,10 @@ def rfm_segment_en11(scores: pd.DataFrame, lang: str = "en",
 
 def value_tier(
     value: pd.Series, key_share: float = 0.05, important_share: float = 0.20,
-    ordinary_share: float = 0.70
+    ordinary_share: float = 0.70, eligible: pd.Series | None = None,
 ) -> pd.Series:
-    """Key / Important / Ordinary / Small by rank of ``value`` among buyers (value > 0).
+    """Key / Important / Ordinary / Small by rank of ``value`` among buyers (value > 0,
+    or the customers ``eligible`` marks).
 
     The top ``key_share`` of buyers are Key, up to ``important_share`` Important, up to
     ``ordinary_share`` Ordinary, the rest Small; ties share the better tier.
@@ -177,7 +182,7 @@ def value_tier(
     """
     v = pd.to_numeric(value, errors="coerce").fillna(0.0)
     out = pd.Series("", index=v.index, dtype=object)
-    pos = v > 0
+    pos = v > 0 if eligible is None else eligible.reindex(v.index).fillna(False).astype(bool)
     n = int(pos.sum())
     if n == 0:
         return out
@@ -187,6 +192,80 @@ def value_tier(
                         np.where(above < important_share, "Important",
                                  np.where(above < ordinary_share, "Ordinary", "Small")))
     return out
+
+
+#: the Score basis' inputs: (中文, English) names, as the Why column says them
+SCORE_INPUTS: dict[str, tuple[str, str]] = {
+    "Revenue": ("销售额", "revenue"),
+    "Profit": ("利润", "profit"),
+    "Loyalty": ("忠诚度", "loyalty"),
+    "Referrals": ("推荐", "referrals"),
+    "Responsiveness": ("响应度", "responsiveness"),
+}
+
+
+def rank_share(values: pd.Series, eligible: pd.Series) -> pd.Series:
+    """Each eligible customer's share of the *other* eligible customers with a strictly
+    lower value: 0 for the lowest, 1 for the highest, ties the same; 1 when alone.
+    NaN for customers not eligible or without a value."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    mask = eligible.reindex(v.index).fillna(False).astype(bool) & v.notna()
+    out = pd.Series(np.nan, index=v.index)
+    n = int(mask.sum())
+    if n == 0:
+        return out
+    below = v[mask].rank(method="min") - 1
+    out[mask] = below / (n - 1) if n > 1 else 1.0
+    return out
+
+
+def value_score(history: pd.DataFrame, weights: dict[str, float],
+                eligible: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
+    """The weighted value score of the sources' value variables (客户价值区间): revenue,
+    profit contribution, loyalty, referrals and responsiveness.
+
+    Each input is scored 0-1 among the ``eligible`` customers (the buyers) by
+    :func:`rank_share` — the share of the other buyers with a lower value:
+
+    * Revenue, Profit (after cost to serve), Referrals (customers they brought);
+    * Loyalty — the mean of the scores of tenure (days since the first order) and of the
+      repeat rate (orders after the first per year as a customer, a year at least);
+    * Responsiveness — the score of the share of their contacts that were a
+      conversation, among buyers who were contacted; never contacted = 0.5.
+
+    Score = Σ weight × input score / Σ weights (0-1). Returns the score and the five
+    input scores (columns :data:`SCORE_INPUTS`); both NaN for customers not eligible.
+    Required columns: Revenue, Profit, TenureDays, Orders, Referrals, Contacts,
+    ContactsReached.
+    """
+    h = history
+    years = np.maximum(h["TenureDays"].fillna(0) / 365.0, 1.0)
+    repeat = (h["Orders"] - 1).clip(lower=0) / years
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reached = (h["ContactsReached"] / h["Contacts"]).where(h["Contacts"] > 0)
+    parts = pd.DataFrame({
+        "Revenue": rank_share(h["Revenue"], eligible),
+        "Profit": rank_share(h["Profit"], eligible),
+        "Loyalty": (rank_share(h["TenureDays"], eligible) + rank_share(repeat, eligible)) / 2,
+        "Referrals": rank_share(h["Referrals"], eligible),
+        "Responsiveness": rank_share(reached, eligible),
+    }, index=h.index)
+    ok = eligible.reindex(h.index).fillna(False).astype(bool)
+    parts.loc[ok, "Responsiveness"] = parts.loc[ok, "Responsiveness"].fillna(0.5)
+    w = pd.Series({k: max(float(weights.get(k, 0.0)), 0.0) for k in SCORE_INPUTS})
+    total = float(w.sum())
+    score = (parts[list(SCORE_INPUTS)] * w).sum(axis=1, min_count=1) / total if total > 0 \
+        else pd.Series(np.nan, index=h.index)
+    return score.where(ok), parts.where(ok, np.nan)
+
+
+def score_drivers(parts: pd.Series, weights: dict[str, float], top: int = 2) -> list[str]:
+    """The inputs that added most to one customer's score (weight × input score),
+    largest first (ties in :data:`SCORE_INPUTS` order)."""
+    gain = {k: max(float(weights.get(k, 0.0)), 0.0) * float(parts[k]) for k in SCORE_INPUTS
+            if not pd.isna(parts[k])}
+    ranked = sorted((k for k in gain if gain[k] > 0), key=lambda k: -round(gain[k], 9))
+    return ranked[:top]
 
 
 def dormancy(recency_days: pd.Series, dormant_days: int, lost_days: int) -> pd.Series:

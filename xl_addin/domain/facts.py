@@ -19,7 +19,9 @@ facts instead — the same numbers the engine would compute from the rows:
   (:func:`~.btyd.split_calibration_holdout`);
 * ``recent`` — the orders the follow-up plans look at (CustomerID, OrderDate, Amount,
   Product; in row order): those with a product, Amount > 0, dated from
-  ``recent_from`` to the as-of date.
+  ``recent_from`` to the as-of date;
+* ``unpaid`` — the sales not paid in full up to the as-of date (CustomerID, OrderDate,
+  Amount, Paid; in row order), from which the receivables are computed.
 
 Pure: nothing here reads a file; the door computes the facts (one SQL definition,
 :mod:`xl_addin.sources.aggregate`) and the tests prove them equal to the engine's own
@@ -58,6 +60,8 @@ class OrderFacts:
     recent_from: dt.date | None = None
     #: how many order rows the facts were made from (for the log and the benchmarks)
     rows: int = 0
+    #: the sales not paid in full (see the module notes); None: no Paid anywhere
+    unpaid: pd.DataFrame | None = None
 
     @property
     def has_purchases(self) -> bool:

@@ -34,6 +34,12 @@ Sources (reason words from the contract):
 * ``CheckPhone`` — the last call said WrongNumber: check the number, until the
   customer's Phone cell no longer holds the number that was dialled (or the customer is
   reached). The customer is off the call list meanwhile.
+* ``Collect`` (催款) — an unpaid balance older than ``PaymentTermsDays``
+  (:mod:`.receivables`): due the day the oldest unpaid order passed the terms; after a
+  conversation, due again ``PaymentTermsDays`` later while the balance stays past them.
+* ``MemberIdle`` (会员唤醒) — a member with a positive card balance and no visit (order)
+  for ``MemberIdleDays`` (:mod:`.members`); after a conversation, due again
+  ``MemberIdleDays`` later if they still have not come.
 
 What a call said (the call-centre meaning of each outcome, :func:`apply_call_outcomes`):
 a conversation (every outcome but NoAnswer, Callback and WrongNumber) closes each item
@@ -56,6 +62,7 @@ import pandas as pd
 from ..names import fold
 from ..settings import Settings, parse_classes
 from .calendar import default_holidays, lunar_to_solar
+from .members import members
 from .phones import normalise_phone
 from .vector import days_since, map_distinct
 
@@ -67,12 +74,12 @@ ITEM_COLUMNS = ["CustomerID", "Reason", "DueDate", "Detail"]
 REASON_WEIGHTS = {
     "Complaint": 100, "Promise": 80, "Appointment": 75, "FollowUp": 60, "PostSale": 50,
     "Plan": 50, "Birthday": 45, "Anniversary": 35, "Cadence": 30, "Holiday": 25,
-    "Dormant": 20, "WinBack": 15, "CheckPhone": 0,
+    "Dormant": 20, "WinBack": 15, "CheckPhone": 0, "Collect": 55, "MemberIdle": 40,
 }
 #: outcomes that do not count as reaching the customer (no conversation took place)
 NOT_REACHED = {"NoAnswer", "WrongNumber", "Callback"}
 #: routine calls, which "not interested" keeps away for a while
-ROUTINE = {"Cadence", "Holiday", "Dormant", "WinBack"}
+ROUTINE = {"Cadence", "Holiday", "Dormant", "WinBack", "MemberIdle"}
 #: items that only their own outcome closes (Resolved, PromiseKept), never silenced
 OWN_CLOSE = {"Complaint", "Promise", "CheckPhone"}
 
@@ -272,6 +279,60 @@ def _holidays(classes: pd.Series, holidays: pd.DataFrame | None, settings: Setti
     return pd.concat(parts, ignore_index=True) if parts else _items([], "Holiday", [], [])
 
 
+def _again_after_talk(start: pd.Series, last_reached: pd.Series, every: int) -> pd.Series:
+    """``start`` (when a reason to call began), or ``every`` days after the last
+    conversation once the customer was reached on or after it."""
+    reached = last_reached.reindex(start.index)
+    talked = start.notna() & reached.notna() & (reached >= start)
+    return start.where(~talked, reached + pd.Timedelta(days=every))
+
+
+def _money(v: float) -> str:
+    return f"{v:,.2f}"
+
+
+def _collect(history: pd.DataFrame, last_reached: pd.Series, settings: Settings
+             ) -> pd.DataFrame:
+    """A Collect call for each customer with an unpaid balance past the payment terms."""
+    if "PastTermsSince" not in history:
+        return _items([], "Collect", [], [])
+    start = history["PastTermsSince"].dropna()
+    due = _again_after_talk(start, last_reached, settings.PaymentTermsDays)
+    h = history.loc[start.index]
+    terms = settings.PaymentTermsDays
+    if settings.Language == "zh-CN":
+        detail = [f"未回款 {_money(o)} 元，其中超过 {terms} 天的 {_money(p)} 元；"
+                  f"最早一笔欠 {int(d)} 天" for o, p, d in
+                  zip(h["Outstanding"], h["PastTerms"], h["OverdueDays"], strict=True)]
+    else:
+        detail = [f"{_money(o)} unpaid, {_money(p)} of it past the {terms}-day terms; "
+                  f"oldest unpaid order {int(d)} days" for o, p, d in
+                  zip(h["Outstanding"], h["PastTerms"], h["OverdueDays"], strict=True)]
+    return _items(start.index, "Collect", due.to_numpy(), detail)
+
+
+def _member_idle(customers: pd.DataFrame, history: pd.DataFrame, last_reached: pd.Series,
+                 settings: Settings, as_of: dt.date) -> pd.DataFrame:
+    """A MemberIdle call for each member with money on the card who stays away."""
+    if "CardBalance" not in customers:
+        return _items([], "MemberIdle", [], [])
+    m = members(customers, history["LastOrderDate"], as_of, settings.MemberIdleDays)
+    m = m[m["IdleSince"].notna()]
+    start = m["IdleSince"]
+    due = _again_after_talk(start, last_reached, settings.MemberIdleDays)
+    zh = settings.Language == "zh-CN"
+    detail = []
+    for level, balance, days in zip(m["MemberLevel"], m["CardBalance"], m["IdleDays"],
+                                    strict=True):
+        if zh:
+            detail.append(f"会员{f'（{level}）' if level else ''}卡余额 {_money(balance)} 元，"
+                          f"{int(days)} 天未到店")
+        else:
+            detail.append(f"member{f' ({level})' if level else ''}, card balance "
+                          f"{_money(balance)}, no visit for {int(days)} days")
+    return _items(m.index, "MemberIdle", due.to_numpy(), detail)
+
+
 def days_overdue(due: pd.Series, as_of: dt.date) -> pd.Series:
     """Days past due (negative: not yet due)."""
     return days_since(as_of, pd.to_datetime(due))
@@ -430,6 +491,8 @@ def follow_ups(
         _holidays(classes, holidays, settings, as_of),
         _dormant(history, reached, settings, cutoff),
         _check_phone(c, customers, settings.Language),
+        _collect(history, reached, settings),
+        _member_idle(customers, history, reached, settings, as_of),
     ]
     items = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else _items([], "", [], [])

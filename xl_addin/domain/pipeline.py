@@ -32,6 +32,7 @@ from .calllist import call_list
 from .classify import (
     CN8_LABELS,
     EN11_ZH,
+    SCORE_INPUTS,
     abc_class,
     dormancy,
     key_face,
@@ -39,11 +40,14 @@ from .classify import (
     rfm_scores,
     rfm_segment_cn8,
     rfm_segment_en11,
+    score_drivers,
     share_of_customers_for,
+    value_score,
     value_tier,
 )
 from .followups import ROUTINE, follow_ups
 from .loop import CallOutcomes
+from .members import members
 from .schema import Inputs
 from .scores import ModelCheck
 from .trust import model_note, trust_sentence, uncertain_why
@@ -159,9 +163,15 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
                                  hist["Revenue"].where(buyers), lang)
     segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang, inputs.rfm_rules)
     v = value.frame
-    tier_basis = v["CLV"].where(v["CLV"].notna() & buyers, hist["Revenue"])
-    tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share, s.Tier_Important_Share,
-                       s.Tier_Ordinary_Share)
+    if s.TierBasis == "Score":  # the sources' value variables, weighted (Settings)
+        tier_score, tier_parts = value_score(hist, s.tier_weights, buyers)
+        tiers = value_tier(tier_score.fillna(0.0), s.Tier_Key_Share, s.Tier_Important_Share,
+                           s.Tier_Ordinary_Share, eligible=buyers)
+    else:
+        tier_basis = v["CLV"].where(v["CLV"].notna() & buyers, hist["Revenue"])
+        tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share,
+                           s.Tier_Important_Share, s.Tier_Ordinary_Share)
+        tier_score = tier_parts = None
     dorm = dormancy(hist["RecencyDays"], s.DormantDays, s.LostDays)
     info = cust.set_index("CustomerID")
     out = pd.DataFrame(index=hist.index)
@@ -215,12 +225,55 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
 
     out["Why"] = list(map(explain, computed, override, segment, flags["R"], flags["F"],
                           flags["M"], faces, loss, buyers))
+    extra = _why_extra(out["Why"], hist, tiers, tier_score, tier_parts, s, lang)
+    if extra is not None:
+        out["Why"] = extra
+    out["Outstanding"] = hist["Outstanding"].round(2)
+    out["OverdueDays"] = hist["OverdueDays"]
+    out["Referrals"] = hist["Referrals"].astype(int)
     # helpers for later stages (not written)
     out["_Class"] = classes
     out["_LastProduct"] = hist["LastProduct"]
     out["_Likelihood"] = v["PurchaseLikelihood"]
     out["_Margin"] = hist["Margin"]
+    out["_PastTerms"] = hist["PastTerms"]
+    out["_Tier"] = tiers
     return out, value.note, value.check
+
+
+def _why_extra(why: pd.Series, hist: pd.DataFrame, tiers: pd.Series,
+               score: pd.Series | None, parts: pd.DataFrame | None, s, lang: str
+               ) -> pd.Series | None:
+    """The Why column with what screening adds: the value tier's score and the inputs
+    that drove it (TierBasis Score), and receivables past the terms (safety, 回款及时).
+    None when there is nothing to add."""
+    zh = lang == "zh-CN"
+    sep = "；" if zh else "; "
+    adds: dict[object, list[str]] = {}
+    if score is not None and parts is not None:
+        weights = s.tier_weights
+        for cid in score.index[score.notna()]:
+            tier = tiers[cid]
+            drivers = score_drivers(parts.loc[cid], weights)
+            label = word(VALUE_TIERS, tier, lang) if tier else ""
+            if zh:
+                said = "、".join(f"{SCORE_INPUTS[k][0]}（高于 {parts.at[cid, k]:.0%} 的其他买家）"
+                                for k in drivers)
+                text = f"{label}：综合得分 {score[cid]:.2f}" + (f"，主要来自{said}" if said else "")
+            else:
+                said = " and ".join(f"{SCORE_INPUTS[k][1]} (above {parts.at[cid, k]:.0%} of "
+                                    "the other buyers)" for k in drivers)
+                text = f"{label}: score {score[cid]:.2f}" + (f", mostly {said}" if said else "")
+            adds.setdefault(cid, []).append(text)
+    late = hist["PastTerms"] > 0
+    for cid, amount in hist.loc[late, "PastTerms"].items():
+        adds.setdefault(cid, []).append(
+            f"回款：超过 {s.PaymentTermsDays} 天未回款 {amount:,.2f} 元" if zh
+            else f"receivables: {amount:,.2f} unpaid past the {s.PaymentTermsDays}-day terms")
+    if not adds:
+        return None
+    return pd.Series([w + sep + sep.join(adds[c]) if c in adds else w
+                      for c, w in zip(why.index, why, strict=True)], index=why.index)
 
 
 #: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
@@ -270,6 +323,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "PurchaseLikelihood": analysis["_Likelihood"], "RecencyDays": analysis["RecencyDays"],
         "LastProduct": analysis["_LastProduct"], "ValueTier": analysis["ValueTier"],
         "RFMSegment": analysis["RFMSegment"],
+        "Outstanding": analysis["Outstanding"], "PastTerms": analysis["_PastTerms"],
     })
     pending = calls.pending if calls is not None and len(calls.pending) else None
     progress("calllist", lang)
@@ -279,8 +333,9 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
         warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
                                        last=LUNAR_YEARS[-1]))
+    held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
     dash = dashboard_data(analysis, items, calls_out, s, as_of, model_note(check, lang),
-                          inputs.rfm_rules, warnings, trust_sentence(check, lang))
+                          inputs.rfm_rules, warnings, trust_sentence(check, lang), held)
     return Outputs(
         as_of=as_of, lang=lang,
         analysis=analysis[[c.key for c in ANALYSIS.columns]].reset_index(drop=True),
@@ -344,7 +399,8 @@ class DashboardData:
     as_of: dt.date
     #: headline figures by key: customers, buyers, revenue, profit, clv, overdue,
     #: due_today, calls_today, revenue_80_share, profit_80_share, loss_making,
-    #: bottom_30_profit
+    #: bottom_30_profit; outstanding, past_terms (receivables); members, card_balance,
+    #: idle_members (prepaid members, when the book has any)
     figures: dict[str, float | int]
     #: one row per class "A", "B", "C" and "" (prospects): customers, revenue, share
     classes: list[tuple[str, int, float, float]]
@@ -362,12 +418,22 @@ class DashboardData:
     warnings: list[str] = field(default_factory=list)
     #: one plain sentence: how far to trust the scores (see :mod:`.trust`)
     trust: str = ""
+    #: per owner ("" = unassigned), most at risk first: outstanding, past the payment
+    #: terms, the share of the outstanding that is past them (receivables at risk)
+    receivables: list[tuple[str, float, float, float]] = field(default_factory=list)
+    #: key-customer screening on safety, per value tier (canonical word): customers,
+    #: receivables past the terms, share of the tier's customers paying late
+    screening: list[tuple[str, int, float, float]] = field(default_factory=list)
+    #: prepaid members: ("members" | "with_balance" | "idle", customers, card balance,
+    #: share of the members)
+    members: list[tuple[str, int, float, float]] = field(default_factory=list)
 
 
 def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFrame, s,
                    as_of: dt.date, note: str,
                    rules: dict[int, tuple[str, ...]] | None = None,
-                   warnings: list[str] | None = None, trust: str = "") -> DashboardData:
+                   warnings: list[str] | None = None, trust: str = "",
+                   members: pd.DataFrame | None = None) -> DashboardData:
     """The Dashboard's figures and tables: headline figures, customers and revenue by
     class and by RFM segment, the Pareto curve (cumulative revenue and profit share by
     customer rank), calls and overdue items per owner and per reason, the model note."""
@@ -413,5 +479,52 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
         mine = items[items["Reason"] == key]
         reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
                         int((mine["DaysOverdue"] == 0).sum())))
+    money = _receivables_by_owner(analysis, owners)
+    figures["outstanding"] = float(analysis["Outstanding"].sum())
+    figures["past_terms"] = float(analysis["_PastTerms"].sum()) if "_PastTerms" in analysis \
+        else 0.0
+    screening = _screening(analysis)
+    held = _member_rows(members, s.MemberIdleDays)
+    if held:
+        figures["members"], figures["card_balance"] = held[0][1], held[0][2]
+        figures["idle_members"] = held[2][1]
     return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note,
-                         list(warnings or []), trust)
+                         list(warnings or []), trust, money, screening, held)
+
+
+def _receivables_by_owner(analysis: pd.DataFrame, owners: pd.Series
+                          ) -> list[tuple[str, float, float, float]]:
+    """Outstanding and past-terms receivables per owner, most past the terms first."""
+    late = analysis["_PastTerms"] if "_PastTerms" in analysis else analysis["Outstanding"] * 0
+    frame = pd.DataFrame({"o": owners, "out": analysis["Outstanding"].fillna(0.0),
+                          "late": late.fillna(0.0)})
+    g = frame.groupby("o", sort=False)[["out", "late"]].sum()
+    g = g.reindex(sorted(g.index, key=lambda o: (-g.at[o, "late"], -g.at[o, "out"], o)))
+    return [(o, float(r.out), float(r.late), float(r.late / r.out) if r.out > 0 else 0.0)
+            for o, r in g.iterrows()]
+
+
+def _screening(analysis: pd.DataFrame) -> list[tuple[str, int, float, float]]:
+    """Safety (回款及时) by value tier: how many of each tier's customers pay late."""
+    tiers = analysis["_Tier"] if "_Tier" in analysis else pd.Series("", index=analysis.index)
+    late = analysis["_PastTerms"] if "_PastTerms" in analysis else analysis["Outstanding"] * 0
+    rows = []
+    for key in VALUE_TIERS:
+        mine = tiers == key
+        n = int(mine.sum())
+        payers = int((late[mine] > 0).sum())
+        rows.append((key, n, float(late[mine].sum()), payers / n if n else 0.0))
+    return rows
+
+
+def _member_rows(members: pd.DataFrame | None, idle_days: int
+                 ) -> list[tuple[str, int, float, float]]:
+    """Members, those holding a balance, and those idle for ``idle_days`` with one."""
+    if members is None or not members["IsMember"].any():
+        return []
+    m = members[members["IsMember"]]
+    n = len(m)
+    held = m[m["CardBalance"] > 0]
+    idle = held[held["IdleDays"] >= idle_days]
+    return [(key, len(part), float(part["CardBalance"].sum()), len(part) / n)
+            for key, part in (("members", m), ("with_balance", held), ("idle", idle))]

@@ -640,6 +640,10 @@ def parse_inputs(
             for cid, row in zip(frame.loc[bad, "CustomerID"], frame.loc[bad, "_row"], strict=True):
                 problems.add(names.get(key, key), int(row), header, Reason.UNKNOWN_CUSTOMER,
                              value=cid)
+    _check_paid(frames["Orders"], names.get("Orders", "Orders"), headers.get("Orders", {}),
+                problems)
+    _check_members(customers, names.get("Customers", "Customers"),
+                   headers.get("Customers", {}), problems)
     rules_raw = raw.get("RFMRules")
     rules = parse_rfm_rules(rules_raw, problems) if rules_raw is not None else None
     extra: dict[str, pd.DataFrame | None] = {}
@@ -674,6 +678,43 @@ def _check_lunar(frame: pd.DataFrame, sheet: str, header: str, problems: Problem
     for day, row in zip(frame.loc[bad, "Birthday"], frame.loc[bad, "_row"], strict=True):
         problems.add(sheet, int(row), header, Reason.NOT_A_LUNAR_DATE,
                      value=f"{day.month:02d}-{day.day:02d}")
+
+
+def _money(v: float) -> str:
+    return f"{v:,.2f}".removesuffix(".00")
+
+
+def _check_paid(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
+                problems: Problems) -> None:
+    """Paid (amount received) on a sale lies between 0 and the order's Amount (a cent of
+    rounding allowed); refunds (negative amounts) owe nothing, so their Paid is not read."""
+    if "Paid" not in headers:
+        return
+    amount, paid = frame["Amount"], frame["Paid"]
+    sale = amount >= 0
+    bad = sale & ((paid > amount + 0.005) | (paid < 0))
+    for a, v, row in zip(amount[bad], paid[bad], frame.loc[bad, "_row"], strict=True):
+        reason = Reason.PAID_NEGATIVE if v < 0 else Reason.PAID_ABOVE_AMOUNT
+        problems.add(sheet, int(row), headers["Paid"], reason, paid=_money(v), amount=_money(a))
+
+
+def _check_members(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
+                   problems: Problems) -> None:
+    """A card balance is 0 or more; a referrer is another customer on the sheet."""
+    if "CardBalance" in headers:
+        bad = frame["CardBalance"] < 0
+        for v, row in zip(frame.loc[bad, "CardBalance"], frame.loc[bad, "_row"], strict=True):
+            problems.add(sheet, int(row), headers["CardBalance"], Reason.NEGATIVE_BALANCE,
+                         value=_money(v))
+    if "ReferredBy" in headers and "CustomerID" in headers:
+        ref, ids = frame["ReferredBy"], frame["CustomerID"]
+        named = ref.notna()
+        unknown = named & ~ref.isin(set(ids.dropna()))
+        itself = named & (ref == ids)
+        for v, row, own in zip(ref[unknown | itself], frame.loc[unknown | itself, "_row"],
+                               itself[unknown | itself], strict=True):
+            problems.add(sheet, int(row), headers["ReferredBy"],
+                         Reason.SELF_REFERRAL if own else Reason.UNKNOWN_REFERRER, value=v)
 
 
 def _empty(spec: SheetSpec) -> pd.DataFrame:

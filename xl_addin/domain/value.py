@@ -26,11 +26,13 @@ import pandas as pd
 from ..settings import Settings
 from . import btyd
 from .facts import OrderFacts
+from .followups import NOT_REACHED
+from .receivables import RECEIVABLE_COLUMNS, receivables
 from .scores import ModelCheck, score
 from .vector import days_since
 
 __all__ = ["ValueResult", "customer_history", "money_by_customer", "predict_value",
-           "refunds_by_customer", "score_purchases"]
+           "referral_counts", "refunds_by_customer", "score_purchases"]
 
 _DAY = np.timedelta64(1, "D")
 
@@ -42,9 +44,12 @@ def customer_history(
     """One row per customer (index = CustomerID) with the historical value columns.
 
     Required columns — customers: CustomerID; orders: CustomerID, OrderDate, Amount,
-    Cost, Product; contacts: CustomerID, ContactDate. With ``facts`` (orders kept
-    outside the sheet: :mod:`.facts`) the order columns come from them and ``orders``
-    is not read.
+    Cost, Product, Paid (optional); contacts: CustomerID, ContactDate, Outcome. With
+    ``facts`` (orders kept outside the sheet: :mod:`.facts`) the order columns come from
+    them and ``orders`` is not read.
+    Besides the value columns: ``Contacts`` and ``ContactsReached`` (contacts that were a
+    conversation: every outcome but NoAnswer, WrongNumber and Callback), ``Referrals``
+    (:func:`referral_counts`) and the receivables of :mod:`.receivables`.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     out = pd.DataFrame(index=ids)
@@ -63,15 +68,23 @@ def customer_history(
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
     out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
     out["AvgOrderValue"] = out["Revenue"] / out["Orders"].replace(0, np.nan)  # net of refunds
-    c = contacts.loc[contacts["ContactDate"] <= cutoff, "CustomerID"]
-    at = ids.get_indexer(c)
+    c = contacts.loc[contacts["ContactDate"] <= cutoff]
+    at = ids.get_indexer(c["CustomerID"])
     out["Contacts"] = np.bincount(at[at >= 0], minlength=len(ids))
+    said = c["Outcome"] if "Outcome" in c else pd.Series(None, index=c.index, dtype=object)
+    talked = at[(at >= 0) & ~said.isin(NOT_REACHED).to_numpy()]
+    out["ContactsReached"] = np.bincount(talked, minlength=len(ids))
     out["CostToServe"] = out["Contacts"] * settings.CostPerContact
     out["Profit"] = out["Margin"] - out["CostToServe"]
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(out["Revenue"] > 0, out["Margin"] / out["Revenue"],
                         settings.DefaultMarginRate)
     out["MarginRate"] = np.clip(np.nan_to_num(rate, nan=settings.DefaultMarginRate), 0.0, 1.0)
+    out["Referrals"] = referral_counts(customers).to_numpy()
+    owed = receivables(customers, orders if facts is None or facts.unpaid is None
+                       else facts.unpaid, as_of, settings.PaymentTermsDays)
+    for col in RECEIVABLE_COLUMNS:
+        out[col] = owed[col].to_numpy()
     return out
 
 
@@ -123,6 +136,14 @@ def _order_history(out: pd.DataFrame, ids: pd.Index, orders: pd.DataFrame,
     out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
     out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
     out["LastProduct"] = per_customer(gp["Product"].last())
+def referral_counts(customers: pd.DataFrame) -> pd.Series:
+    """How many customers name each customer in ReferredBy (推荐人), by CustomerID in the
+    Customers order (0 for none; a customer never counts itself)."""
+    ids = pd.Index(customers["CustomerID"], name="CustomerID")
+    if "ReferredBy" not in customers:
+        return pd.Series(0, index=ids)
+    ref = customers["ReferredBy"].where(customers["ReferredBy"] != customers["CustomerID"])
+    return ref.dropna().value_counts().reindex(ids, fill_value=0).astype(int)
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,22 @@ slots), and the charts follow. Every cell is formatted for what it holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.pipeline import DashboardData
-from ..names import REASONS, word
+from ..names import REASONS, VALUE_TIERS, word
 
 __all__ = ["DASHBOARD_ROWS", "WIDTH", "DashboardLayout", "dashboard_layout", "dashboard_rows"]
 
 #: Fixed Dashboard blocks (1-based first data row, rows): charts point at these ranges.
 DASHBOARD_ROWS = {"figures": (4, 12), "classes": (18, 4), "segments": (24, 11),
                   "pareto": (37, 20), "owners": (59, 10), "reasons": (71, len(REASONS))}
+# receivables at risk by owner, safety by value tier, prepaid members: below the reasons
+DASHBOARD_ROWS["receivables"] = (sum(DASHBOARD_ROWS["reasons"]) + 2, 10)
+DASHBOARD_ROWS["screening"] = (sum(DASHBOARD_ROWS["receivables"]) + 2, len(VALUE_TIERS))
+DASHBOARD_ROWS["members"] = (sum(DASHBOARD_ROWS["screening"]) + 2, 3)
 #: columns the layout uses (A:D)
 WIDTH = 4
 
@@ -44,7 +49,10 @@ _FIGURES = (  # key, 中文, English, kind: every figure in column B, formatted 
 _BLOCK_KINDS = {"classes": (None, "int", "money", "percent"),
                 "segments": (None, "int", "money", None),
                 "pareto": ("percent", "percent", "percent", None),
-                "owners": (None, "int", "int", None), "reasons": (None, "int", "int", None)}
+                "owners": (None, "int", "int", None), "reasons": (None, "int", "int", None),
+                "receivables": (None, "money", "money", "percent"),
+                "screening": (None, "int", "money", "percent"),
+                "members": (None, "int", "money", "percent")}
 
 
 @dataclass
@@ -65,9 +73,9 @@ def dashboard_rows(data: DashboardData, lang: str) -> list[list[Any]]:
 
 def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     """The Dashboard's cells, top-left first: title, as-of date, headline figures, and the
-    blocks by class, by RFM segment, the Pareto curve, per owner and per reason (the
-    reasons with items first), then the model note and the sentence on how far to trust
-    the scores."""
+    blocks by class, by RFM segment, the Pareto curve, per owner and per reason, the
+    receivables per owner, payment safety per value tier and the prepaid members, then
+    the model note and the sentence on how far to trust the scores."""
     zh = lang == "zh-CN"
 
     def t(a: str, b: str) -> str:
@@ -135,6 +143,7 @@ def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     block("reasons", [[word(REASONS, key, lang), overdue, due_today]
                       for key, overdue, due_today in reasons],
           sum(1 for _k, overdue, due_today in reasons if overdue + due_today))
+    _money_blocks(data, lang, t, heading, block, rows, kinds)
     rows += [[None], [t("模型说明", "Model note"), data.note]]
     kinds += [[None], ["heading"]]
     if data.trust:
@@ -146,3 +155,44 @@ def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     chart_rows = {DASHBOARD_ROWS[key][0]: n for key, n in used.items()}
     return DashboardLayout([list(r) + [None] * (WIDTH - len(r)) for r in rows],
                            [list(k) + [None] * (WIDTH - len(k)) for k in kinds], chart_rows)
+
+
+_MEMBER_ROWS = {"members": ("会员", "Members"), "with_balance": ("有卡余额", "With a balance"),
+                "idle": ("有余额但久未到店", "Idle with a balance")}
+
+
+def _money_blocks(data: DashboardData, lang: str, t: Callable[[str, str], str],
+                  heading: Callable[..., None], block: Callable[[str, list, int], None],
+                  rows: list, kinds: list) -> None:
+    """Receivables at risk per owner (the busiest with late money first, the rest as
+    "Others"), safety by value tier (key-customer screening) and the prepaid members."""
+    rows.append([None])
+    kinds.append([None])
+    heading(t("负责人", "Owner"), t("未回款", "Outstanding"), t("超期未回款", "Past terms"),
+            t("超期占比", "Share past terms"))
+    slots = DASHBOARD_ROWS["receivables"][1]
+    shown, rest = data.receivables[: slots - 1], data.receivables[slots - 1:]
+    if len(rest) == 1:
+        shown, rest = shown + rest, []
+    owed = [[owner or t("（未分配）", "(unassigned)"), out, late, share]
+            for owner, out, late, share in shown]
+    if rest:
+        out, late = sum(r[1] for r in rest), sum(r[2] for r in rest)
+        owed.append([t("其他", "Others"), out, late, late / out if out > 0 else 0.0])
+    block("receivables", owed + [[None]] * (slots - len(owed)), len(owed))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("价值层级（回款安全性）", "Value tier (payment safety)"), t("客户数", "Customers"),
+            t("超期未回款", "Past terms"), t("回款不及时客户占比", "Share paying late"))
+    screening = {k: (n, late, share) for k, n, late, share in data.screening}
+    tiers = [[word(VALUE_TIERS, key, lang),
+              *screening.get(key, (0, 0.0, 0.0))] for key in VALUE_TIERS]
+    block("screening", tiers, len(tiers))
+    rows.append([None])
+    kinds.append([None])
+    heading(t("储值会员", "Prepaid members"), t("人数", "Customers"), t("卡余额", "Card balance"),
+            t("占会员比例", "Share of members"))
+    held = {k: (n, balance, share) for k, n, balance, share in data.members}
+    members = [[t(label_zh, label_en), *held.get(key, (0, 0.0, 0.0))]
+               for key, (label_zh, label_en) in _MEMBER_ROWS.items()]
+    block("members", members, len(members))

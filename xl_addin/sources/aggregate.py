@@ -38,7 +38,8 @@ import pandas as pd
 
 from ..domain.btyd import CustomerSummary, HoldoutData
 
-__all__ = ["FLOOR_SQL", "HISTORY_SQL", "HOLDOUT_SQL", "RECENT_SQL", "SUMMARY_SQL", "day_number",
+__all__ = ["FLOOR_SQL", "HISTORY_SQL", "HOLDOUT_SQL", "RECENT_SQL", "SUMMARY_SQL", "UNPAID_SQL",
+           "day_number",
            "for_spark", "holdout_from_rows", "render", "summary_from_rows"]
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -171,6 +172,15 @@ RECENT_SQL = """
 SELECT customer_id, order_day, amount, product
 FROM orders
 WHERE order_day >= {since} AND order_day <= {cutoff} AND amount > 0 AND product IS NOT NULL
+ORDER BY seq
+"""
+
+#: the orders not paid in full (a Paid below the Amount of a sale) up to the cutoff, in
+#: row order: the receivables (:mod:`xl_addin.domain.receivables`) are computed from them
+UNPAID_SQL = """
+SELECT customer_id, order_day, amount, paid
+FROM orders
+WHERE order_day <= {cutoff} AND amount > 0 AND paid IS NOT NULL AND paid < amount
 ORDER BY seq
 """
 

@@ -297,11 +297,13 @@ def _sheet_orders(con: Any, orders: pd.DataFrame, file_no: int) -> str | None:
         "cost": orders["Cost"].to_numpy(dtype=np.float64),
         "product": orders["Product"].to_numpy(dtype=object),
         "seq": np.int64(file_no) * _ROW_SHIFT + np.arange(1, len(orders) + 1, dtype=np.int64),
+        "paid": (orders["Paid"].to_numpy(dtype=np.float64) if "Paid" in orders
+                 else np.full(len(orders), np.nan)),
     })
     frame["product"] = frame["product"].where(frame["product"].notna(), None)
     con.register("sheet_orders", frame)
     return ("SELECT customer_id, order_day, amount, cost, CAST(product AS VARCHAR) AS product, "
-            "seq FROM sheet_orders")
+            "seq, paid FROM sheet_orders")
 
 
 class OrdersRelation:
@@ -344,8 +346,9 @@ class OrdersRelation:
                     'SELECT "CustomerID" AS customer_id, '
                     'CAST("OrderDate" - DATE \'1970-01-01\' AS INTEGER) AS order_day, '
                     '"Amount" AS amount, "Cost" AS cost, "Product" AS product, '
-                    f"CAST(_file AS BIGINT) * {_ROW_SHIFT} + _row AS seq, ({bad}) AS bad "
-                    f"FROM ({self.typed})")
+                    f"CAST(_file AS BIGINT) * {_ROW_SHIFT} + _row AS seq, "
+                    + ('"Paid"' if "Paid" in self.found else "CAST(NULL AS DOUBLE)")
+                    + f" AS paid, ({bad}) AS bad FROM ({self.typed})")
         if not materialise:
             return
         sheet_sql = _sheet_orders(self.con, sheet, len(source.files) + 1 if source else 1) \
@@ -356,7 +359,7 @@ class OrdersRelation:
             parts.append("SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS INTEGER) "
                          "AS order_day, CAST(NULL AS DOUBLE) AS amount, CAST(NULL AS DOUBLE) "
                          "AS cost, CAST(NULL AS VARCHAR) AS product, CAST(NULL AS BIGINT) AS "
-                         "seq, FALSE AS bad WHERE FALSE")
+                         "seq, CAST(NULL AS DOUBLE) AS paid, FALSE AS bad WHERE FALSE")
         body = " UNION ALL ".join(parts)
         con = self.con
         try:
@@ -374,10 +377,11 @@ class OrdersRelation:
             product = "CAST(u.product AS cb_product)" if named else "u.product"
             con.execute(
                 "CREATE TEMP TABLE orders_t AS SELECT customer, order_day, amount, cost, "
-                "product, seq, bad OR (customer_id IS NOT NULL AND customer IS NULL) AS bad "
+                "product, seq, paid, "
+                "bad OR (customer_id IS NOT NULL AND customer IS NULL) AS bad "
                 "FROM (SELECT TRY_CAST(u.customer_id AS cb_customer) AS customer, "
                 "u.customer_id, CAST(u.order_day AS INTEGER) AS order_day, u.amount, u.cost, "
-                f"{product} AS product, u.seq, u.bad "
+                f"{product} AS product, u.seq, u.paid, u.bad "
                 f"FROM ({body}) AS u)")
             n_bad, self.rows = con.execute(
                 "SELECT count(*) FILTER (WHERE bad), count(*) FROM orders_t").fetchall()[0]
@@ -385,8 +389,8 @@ class OrdersRelation:
                 _check(con, self.typed, source, self.found, checks, problems)
                 problems.raise_if_any()
             con.execute("CREATE TEMP VIEW orders AS SELECT CAST(enum_code(customer) AS "
-                        "INTEGER) AS customer_id, order_day, amount, cost, product, seq "
-                        "FROM orders_t")
+                        "INTEGER) AS customer_id, order_day, amount, cost, product, seq, "
+                        "paid FROM orders_t")
         except CustomerBookError:
             raise
         except Exception as exc:
@@ -457,9 +461,16 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
         return ready[key] if key in ready else split(*key)
 
     recent = _recent(relation, recent_from, cutoff)
+    owed = relation.query(agg.render(agg.UNPAID_SQL, cutoff=cutoff))
+    unpaid = pd.DataFrame({
+        "CustomerID": relation.names(owed["customer_id"]),
+        "OrderDate": _days(owed["order_day"]),
+        "Amount": owed["amount"].to_numpy(np.float64),
+        "Paid": owed["paid"].to_numpy(np.float64),
+    })
     return OrderFacts(as_of=as_of, margin_rate=margin_rate, history=history, summary=summary,
                       first_purchase_day=first, holdout=holdout, recent=recent,
-                      recent_from=recent_from, rows=relation.rows)
+                      recent_from=recent_from, rows=relation.rows, unpaid=unpaid)
 
 
 def _in_row_order(relation: OrdersRelation, history: pd.DataFrame, cutoff: int,
