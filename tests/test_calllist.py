@@ -79,3 +79,20 @@ def test_a_complaint_outranks_a_valuable_customers_follow_up_on_any_book():
                  contact("C2", D(2026, 6, 29), Outcome="Complaint")])
     assert out["CustomerID"].tolist()[:2] == ["C2", "C1"]
     assert out.loc[0, "Priority"] < out.loc[1, "Priority"]  # despite a lower priority
+
+
+def test_why_counts_days_in_good_english():
+    """One day overdue is "1 day", more are "days"; Chinese has no plural."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from xl_addin.domain.calllist import _why
+
+    info = pd.Series({"ABCClass": "B", "PurchaseLikelihood": float("nan")})
+    for days, said in ((1, "Complaint, 1 day overdue"), (2, "Complaint, 2 days overdue"),
+                       (0, "Complaint, due today")):
+        row = SimpleNamespace(TopReason="Complaint", DaysOverdue=days, Attempts=0)
+        assert _why(row, info, "en").startswith(said + ";")
+    row = SimpleNamespace(TopReason="Complaint", DaysOverdue=1, Attempts=0)
+    assert _why(row, info, "zh-CN").startswith("投诉，逾期 1 天")

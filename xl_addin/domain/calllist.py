@@ -321,7 +321,7 @@ def _why(r, info: pd.Series, lang: str, money: list[str] | None = None) -> str:
         if not pd.isna(info.get("PurchaseLikelihood")):
             parts.append(f"30天购买可能性 {info['PurchaseLikelihood']:.0%}")
         return "；".join(parts)
-    parts.append(f"{top}" + (f", {days} days overdue" if days > 0 else ", due today"))
+    parts.append(f"{top}" + (f", {days} day{'s' * (days != 1)} overdue" if days > 0 else ", due today"))
     parts.extend(money or ())
     if tries:
         parts.append(f"{tries} {'try' if tries == 1 else 'tries'} unanswered")
