@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ from .errors import CustomerBookError, InputErrors, Reason, render_message
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
 from .names import CONTACTS, ORDERS, fold, step_label, step_number
+
+if TYPE_CHECKING:  # xlwings only where Excel runs
+    from .excel.live import LiveBook
 
 __all__ = ["ArchiveResult", "ImportResult", "RefreshResult", "archive_file", "call_list",
            "classify", "follow_ups", "import_file", "import_orders", "refresh_all",
@@ -191,6 +195,14 @@ def refresh_file(
     return result
 
 
+def _alert_unexpected(live: LiveBook, exc: Exception, writing: bool) -> None:
+    """A bug or Excel itself, in Excel: a short message in both languages (the book's
+    language may not be known yet), never a traceback."""
+    err = CustomerBookError("unexpected_while_writing" if writing else "unexpected",
+                            detail=f"{type(exc).__name__}: {str(exc)[:200]}")
+    live.alert(f"{err.render('zh-CN')}\n\n{err.render('en')}")
+
+
 def _live(job: str, vba: str | None = None) -> RefreshResult | None:
     import xlwings as xw
 
@@ -231,9 +243,7 @@ def _live(job: str, vba: str | None = None) -> RefreshResult | None:
         live.alert(exc.render(lang))
         return None
     except Exception as exc:  # a bug or Excel itself: a short message, never a traceback
-        err = CustomerBookError("unexpected_while_writing" if writing else "unexpected",
-                                detail=f"{type(exc).__name__}: {str(exc)[:200]}")
-        live.alert(f"{err.render('zh-CN')}\n\n{err.render('en')}")
+        _alert_unexpected(live, exc, writing)
         return None
     finally:
         try:
@@ -529,9 +539,7 @@ def _live_import(export: str | Path | None, dry_run: bool, vba: str | None
         live.alert(exc.render(getattr(exc, "lang", None) or lang))
         return None
     except Exception as exc:  # a bug or Excel itself: a short message, never a traceback
-        err = CustomerBookError("unexpected_while_writing" if writing else "unexpected",
-                                detail=f"{type(exc).__name__}: {str(exc)[:200]}")
-        live.alert(f"{err.render('zh-CN')}\n\n{err.render('en')}")
+        _alert_unexpected(live, exc, writing)
         return None
 
 

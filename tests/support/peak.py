@@ -28,12 +28,6 @@ AT_EXIT = ("import atexit, os\n"
 CLI = AT_EXIT + "import sys\nfrom xl_addin.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
-def own_peak_kb() -> int:
-    """This process's own peak resident set (KB)."""
-    with open("/proc/self/status") as fh:
-        return int(next(line.split()[1] for line in fh if line.startswith("VmHWM:")))
-
-
 def run_cli(args: list[str], peak_file: Path, env: dict[str, str] | None = None,
             **kwargs: Any) -> tuple[subprocess.CompletedProcess[str], int]:
     """``customerbook ARGS`` in a fresh process: the run and its own peak (KB; 0 if the

@@ -298,7 +298,7 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     # and the follow-ups (the fits spend their time in numpy, which leaves Python free)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
         facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
-        scored = pool.submit(score_purchases, inputs.orders, s, as_of, 30, facts)
+        scored = pool.submit(score_purchases, inputs.orders, s, as_of, facts=facts)
         hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
         classes = customer_classes(inputs.customers, hist, s)[0]
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,

@@ -59,10 +59,14 @@ def _join(parts: list[str], lang: str) -> str:
     return "，".join(parts) if lang == "zh-CN" else ", ".join(parts)
 
 
+def _reasons(doubts: tuple[Doubt, ...], lang: str) -> str:
+    """The doubts in words, each said once (a and b are both about dropout)."""
+    return _join(list(dict.fromkeys(doubt_text(d, lang) for d in doubts)), lang)
+
+
 def uncertain_why(doubts: tuple[Doubt, ...], lang: str) -> str:
     """The Analysis Why text added to a buyer's row when the scores are blank."""
-    # a and b are both about dropout: one reason said once
-    reasons = _join(list(dict.fromkeys(doubt_text(d, lang) for d in doubts)), lang)
+    reasons = _reasons(doubts, lang)
     return (f"未给出预测分数：{reasons}" if lang == "zh-CN"
             else f"no prediction scores: {reasons}")
 
@@ -112,7 +116,7 @@ def trust_sentence(check: ModelCheck | None, lang: str) -> str:
     if check is None:
         return ""
     if check.doubts:
-        reasons = _join(list(dict.fromkeys(doubt_text(d, lang) for d in check.doubts)), lang)
+        reasons = _reasons(check.doubts, lang)
         return (f"预测分数暂不可信（{reasons}），因此未显示；记录更多订单后再看。" if zh
                 else f"The scores cannot be trusted yet ({reasons}), so they are left blank; "
                      f"they will appear as the book records more orders.")

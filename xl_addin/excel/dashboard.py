@@ -89,6 +89,10 @@ def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     kinds: list[list[str | None]] = [[None], ["heading", "date"], [None]]
     used: dict[str, int] = {}
 
+    def gap() -> None:
+        rows.append([None])
+        kinds.append([None])
+
     def heading(*labels: str) -> None:
         rows.append(list(labels))
         kinds.append(["heading"] * len(labels))
@@ -101,29 +105,25 @@ def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
     for key, label_zh, label_en, kind in _FIGURES:
         rows.append([t(label_zh, label_en), data.figures[key]])
         kinds.append([None, kind])
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("等级", "Class"), t("客户数", "Customers"), t("销售额", "Revenue"),
             t("销售额占比", "Revenue share"))
     classes = [[k or t("潜在客户", "Prospects"), count, revenue, share]
                for k, count, revenue, share in data.classes]
     block("classes", classes, len(classes))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("RFM 分群", "RFM segment"), t("客户数", "Customers"), t("销售额", "Revenue"))
     slots = DASHBOARD_ROWS["segments"][1]
     segments = [[label, count, revenue] for label, count, revenue in data.segments[:slots]]
     block("segments", segments + [[None, None, None]] * (slots - len(segments)), len(segments))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("客户占比（按价值排序）", "Share of customers (by value)"),
             t("累计销售额占比", "Cumulative revenue share"),
             t("累计利润占比", "Cumulative profit share"))
     curve = [[float(a), float(b), float(c)] for a, b, c in
              data.pareto[["CustomerShare", "RevenueShare", "ProfitShare"]].itertuples(index=False)]
     block("pareto", curve, len(curve))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("负责人", "Owner"), t("今日呼叫", "Calls today"), t("逾期回访", "Overdue"))
     slots = DASHBOARD_ROWS["owners"][1]
     shown, rest = data.owners[: slots - 1], data.owners[slots - 1:]
@@ -135,15 +135,14 @@ def dashboard_layout(data: DashboardData, lang: str) -> DashboardLayout:
         owners.append([t("其他", "Others"), sum(c for _o, c, _v in rest),
                        sum(v for _o, _c, v in rest)])
     block("owners", owners + [[None]] * (slots - len(owners)), len(owners))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("回访原因", "Reason"), t("逾期", "Overdue"), t("今日到期", "Due today"))
     # the reasons with items first (the chart shows those), busiest first
     reasons = sorted(data.reasons, key=lambda r: -(r[1] + r[2]))
     block("reasons", [[word(REASONS, key, lang), overdue, due_today]
                       for key, overdue, due_today in reasons],
           sum(1 for _k, overdue, due_today in reasons if overdue + due_today))
-    _money_blocks(data, lang, t, heading, block, rows, kinds)
+    _money_blocks(data, lang, t, gap, heading, block)
     rows += [[None], [t("模型说明", "Model note"), data.note]]
     kinds += [[None], ["heading"]]
     if data.trust:
@@ -162,12 +161,11 @@ _MEMBER_ROWS = {"members": ("会员", "Members"), "with_balance": ("有卡余额
 
 
 def _money_blocks(data: DashboardData, lang: str, t: Callable[[str, str], str],
-                  heading: Callable[..., None], block: Callable[[str, list, int], None],
-                  rows: list, kinds: list) -> None:
+                  gap: Callable[[], None], heading: Callable[..., None],
+                  block: Callable[[str, list, int], None]) -> None:
     """Receivables at risk per owner (the busiest with late money first, the rest as
     "Others"), safety by value tier (key-customer screening) and the prepaid members."""
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("负责人", "Owner"), t("未回款", "Outstanding"), t("超期未回款", "Past terms"),
             t("超期占比", "Share past terms"))
     slots = DASHBOARD_ROWS["receivables"][1]
@@ -180,16 +178,14 @@ def _money_blocks(data: DashboardData, lang: str, t: Callable[[str, str], str],
         out, late = sum(r[1] for r in rest), sum(r[2] for r in rest)
         owed.append([t("其他", "Others"), out, late, late / out if out > 0 else 0.0])
     block("receivables", owed + [[None]] * (slots - len(owed)), len(owed))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("价值层级（回款安全性）", "Value tier (payment safety)"), t("客户数", "Customers"),
             t("超期未回款", "Past terms"), t("回款不及时客户占比", "Share paying late"))
     screening = {k: (n, late, share) for k, n, late, share in data.screening}
     tiers = [[word(VALUE_TIERS, key, lang),
               *screening.get(key, (0, 0.0, 0.0))] for key in VALUE_TIERS]
     block("screening", tiers, len(tiers))
-    rows.append([None])
-    kinds.append([None])
+    gap()
     heading(t("储值会员", "Prepaid members"), t("人数", "Customers"), t("卡余额", "Card balance"),
             t("占会员比例", "Share of members"))
     held = {k: (n, balance, share) for k, n, balance, share in data.members}
