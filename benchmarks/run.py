@@ -365,13 +365,15 @@ def child_main(argv: Sequence[str]) -> int:
 # the parent: fresh processes, medians, tables
 # =====================================================================================
 #: runs a Python script or ``-m module`` (argv[1:]) and, as it exits, writes its own peak
-#: RSS (KB) to $CB_PEAK
+#: RSS (KB) to $CB_PEAK, plus what the workers it forked grew beyond the memory they
+#: shared with it, at most at one time (``xl_addin.forked.children_kb()``: an upper bound)
 _PEAK_WRAPPER = ("import atexit, os, runpy, sys\n"
                  "def _peak():\n"
                  "    with open('/proc/self/status') as fh:\n"
-                 "        kb = next(l.split()[1] for l in fh if l.startswith('VmHWM:'))\n"
+                 "        kb = int(next(l.split()[1] for l in fh if l.startswith('VmHWM:')))\n"
+                 "    kb += getattr(sys.modules.get('xl_addin.forked'), 'children_kb', int)()\n"
                  "    with open(os.environ['CB_PEAK'], 'w') as out:\n"
-                 "        out.write(kb)\n"
+                 "        out.write(str(kb))\n"
                  "atexit.register(_peak)\n"
                  "if sys.argv[1] == '-m':\n"
                  "    sys.argv = sys.argv[2:]\n"

@@ -184,7 +184,7 @@ def refresh_file(
         files.check_in_place(target)
     with _bulk(), files.book_lock(target):  # one refresh of a book at a time
         tell("read", None)
-        book = files.read_book(path)
+        book = files.read_book(path, orders_ahead=True)
         result = refresh_core(book.raw, book.calllist, list(book.info.sheets), job, as_of,
                               today, progress=tell, release_rows=True, base=book.path.parent)
         tell("write", result.outputs.lang)

@@ -4,6 +4,7 @@ zipfile's own writer would, and the same content when raw copy is unavailable.""
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import pytest
 from decorated import members, outputs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xl_addin.excel.ooxml import write_book, zipout
+from xl_addin.excel.ooxml.zipout import SideWriter, crc32_combine, deflate_piece
 
 STAMP = (2026, 3, 5, 0, 0, 0)
 PARTS = {"a.xml": b"<a/>" * 10_000, "empty.xml": b"", "b/c.xml": bytes(range(256)) * 999}
@@ -104,3 +108,34 @@ def test_raw_copy_fallback_gives_the_same_content(book: Path, tmp_path: Path,
     report = write_book(book, slow, outputs())
     assert any("recompressed" in n for n in report.notes)
     assert members(fast) == members(slow)
+
+
+# -- pieces deflated elsewhere, spliced into a stream -------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(a=st.binary(max_size=3000), b=st.binary(max_size=3000))
+def test_crc32_combine_is_zlibs(a, b):
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(st.tuples(st.booleans(), st.lists(st.binary(max_size=5000), max_size=4)),
+                      max_size=6),
+       level=st.sampled_from([1, 3, 9]))
+def test_a_stream_with_pieces_spliced_in_inflates_to_the_whole(parts, level):
+    """Chunks deflated here and pieces deflated elsewhere, in any order: the member is
+    the concatenation, with the CRC and size of the whole (what a sheet rendered half in
+    a forked child is)."""
+    whole = b"".join(b"".join(chunks) for _, chunks in parts)
+    stream: list = []
+    for apart, chunks in parts:
+        if apart:
+            piece = deflate_piece(chunks, level)
+            stream.append(lambda piece=piece: piece)
+        else:
+            stream.extend(chunks)
+    with tempfile.TemporaryFile() as fh:
+        blob = SideWriter(fh, level).write(stream)
+        fh.seek(blob.offset)
+        data = fh.read(blob.csize)
+    assert (blob.crc, blob.size) == (zlib.crc32(whole), len(whole))
+    assert zlib.decompress(data, -15) == whole

@@ -15,13 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: set up in a child, before anything else: at exit its own peak (KB) goes to $CB_PEAK
-AT_EXIT = ("import atexit, os\n"
+#: set up in a child, before anything else: at exit its own peak (KB) goes to $CB_PEAK,
+#: with what the workers it forked grew on top of the memory they shared with it
+#: (xl_addin.forked.children_kb(): a refresh reads and renders big sheets in them)
+AT_EXIT = ("import atexit, os, sys\n"
            "def _cb_peak():\n"
            "    with open('/proc/self/status') as fh:\n"
-           "        kb = next(l.split()[1] for l in fh if l.startswith('VmHWM:'))\n"
+           "        kb = int(next(l.split()[1] for l in fh if l.startswith('VmHWM:')))\n"
+           "    kb += getattr(sys.modules.get('xl_addin.forked'), 'children_kb', int)()\n"
            "    with open(os.environ['CB_PEAK'], 'w') as out:\n"
-           "        out.write(kb)\n"
+           "        out.write(str(kb))\n"
            "atexit.register(_cb_peak)\n")
 
 #: the real command line, its peak noted as it exits

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import forked
 from ..errors import Reason, render_message
 from ..names import (
     ANALYSIS,
@@ -295,10 +296,11 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         contacts = pd.concat([contacts, new_contacts.assign(_row=0)], ignore_index=True)
     progress("analyse", lang)
     # the purchase model needs the orders only: it is fitted beside the customer history
-    # and the follow-ups (the fits spend their time in numpy, which leaves Python free)
+    # and the follow-ups, in a forked child where there is one (else in a thread: the
+    # fits spend part of their time in numpy, which leaves Python free)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
         facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
-        scored = pool.submit(score_purchases, inputs.orders, s, as_of, facts=facts)
+        scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
         hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
         classes = customer_classes(inputs.customers, hist, s)[0]
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,

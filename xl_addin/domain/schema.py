@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +106,9 @@ class RawTable:
     also: list[str] = field(default_factory=list)
     #: what the door found wrong with the sheet as a whole: (Excel row, reason, values)
     problems: list[tuple[int | None, Reason, dict[str, Any]]] = field(default_factory=list)
+    #: the sheet read and typed elsewhere (a forked child, see ``read_book``): called once,
+    #: it gives :func:`parse_table`'s result, or None after filling in the rows to type
+    ahead: Callable[[], tuple[pd.DataFrame, dict[str, str]] | None] | None = None
 
 
 @dataclass
@@ -515,6 +518,11 @@ def parse_table(
     ``problems``. Works a column at a time: a million order rows take seconds, not
     minutes.
     """
+    if raw.ahead is not None:
+        ahead, raw.ahead = raw.ahead, None
+        typed = ahead()
+        if typed is not None:
+            return typed
     for row, code, params in raw.problems:
         problems.add(raw.sheet, row, None, code, **params)
     found = _match_columns(spec, raw, problems)

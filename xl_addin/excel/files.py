@@ -13,13 +13,15 @@ import tempfile
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
-from ..domain.schema import RawTable, blank
-from ..errors import BookError, Reason, Said
+from .. import forked
+from ..domain.schema import RawTable, blank, parse_table
+from ..errors import BookError, Problems, Reason, Said
 from ..imports.mapping import MAPPING_SHEET
 from ..names import CALLLIST, CONTACTS, CUSTOMERS, ORDERS, OUTPUT_SHEETS, SheetSpec, fold
 from ..settings import book_language
@@ -136,9 +138,16 @@ def check_in_place(path: Path) -> None:
         raise
 
 
-def read_book(path: str | Path, *, mapping: bool = False) -> BookData:
+def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = False
+              ) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file; with
-    ``mapping``, also the Mapping sheet (导入映射) when the book has one."""
+    ``mapping``, also the Mapping sheet (导入映射) when the book has one.
+
+    ``orders_ahead`` (a refresh): a large Orders sheet is read and typed in a forked
+    child (:mod:`xl_addin.forked`) while the other sheets are read here; its RawTable
+    comes back empty, with ``ahead`` set, and :func:`~xl_addin.domain.schema.parse_table`
+    takes the child's typed table from it (or reads and types the sheet itself when the
+    child found a problem or failed: the messages are the same either way)."""
     path = Path(path)
     try:
         info = ooxml.inspect_book(path)
@@ -153,7 +162,7 @@ def read_book(path: str | Path, *, mapping: bool = False) -> BookData:
         raise BookError(Reason.OTHER_FORMAT, path=str(path), kind="strict",
                         lang=book_language(info.sheets))
     try:
-        return _read(path, info, mapping)
+        return _read(path, info, mapping, orders_ahead)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
         exc.localise(book_language(info.sheets))
         raise
@@ -183,7 +192,13 @@ def other_format(path: Path) -> str | None:
     return kind
 
 
-def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookData:
+#: an Orders sheet part at least this large (uncompressed XML) is read in a child
+#: (about 40,000 rows): below it, starting the child costs more than it saves
+AHEAD_BYTES = 4 << 20
+
+
+def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
+          orders_ahead: bool = False) -> BookData:
     fp = ooxml.fingerprint(path)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -208,6 +223,15 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookD
         sizes = {k: zf.getinfo(info.sheet_parts[v]).file_size for k, v in found.items()
                  if v is not None and v in info.sheet_parts}
     order = sorted(sizes, key=sizes.__getitem__)
+    ahead = None  # forked before any thread starts here
+    if orders_ahead and sizes.get("Orders", 0) >= AHEAD_BYTES and forked.available():
+        # read and typed in a child from now on, while the scan here (of every sheet, as
+        # always) says whether that reading stands: when the scan finds anything the
+        # reader must be told (a far stray cell, error cells, merged cells, rows below
+        # the Table), the child is stopped and the sheet read here. Its memory is capped:
+        # a block that a far cell would make it allocate ends the child, not the machine.
+        ahead = forked.Forked(_read_typed, path, info, found["Orders"], specs["Orders"],
+                              address_space=AHEAD_MEMORY)
     bounds = {k: Future() for k in order}
     facts = {k: Future() for k in order}
     pool = ThreadPoolExecutor(max_workers=1)
@@ -221,6 +245,12 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookD
                     raw[key] = None
                     continue
                 scan = bounds[key].result()
+                if key == "Orders" and ahead is not None:
+                    if scan.bound() is None and _reads_alike(facts[key].result(), info, sheet,
+                                                             specs[key]):
+                        continue  # the child's reading stands
+                    ahead.cancel()
+                    ahead = None
                 reader, bound = wb, scan.bound()
                 if bound is not None:  # a stray cell far away: read a copy without it
                     copy = trimmed_copy(path, info.sheet_parts[sheet], *bound,
@@ -233,10 +263,15 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookD
                 table.also = candidates.get(key, [])[1:]
                 raw[key], first_col[key], tables[key] = table, col0, tname
     except BookError:
+        if ahead is not None:
+            ahead.cancel()
         raise
-    except Exception as exc:
-        where = f"{sheet} ({info.sheet_parts.get(sheet, '?')})" if sheet else ""
-        raise BookError(Reason.CORRUPT, path=str(path), detail=damaged(where)) from exc
+    except BaseException as exc:
+        if ahead is not None:
+            ahead.cancel()
+        if not isinstance(exc, Exception):
+            raise
+        raise BookError(Reason.CORRUPT, path=str(path), detail=_where(info, sheet)) from exc
     finally:
         for f in (*bounds.values(), *facts.values()):
             f.cancel()
@@ -244,9 +279,73 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False) -> BookD
         for reader in spare:
             reader.close()
         wb.close()
+    if ahead is not None:
+        sheet = found["Orders"]
+        raw["Orders"] = RawTable(sheet, 1, [], [], epoch(info.date1904),
+                                 also=candidates.get("Orders", [])[1:])
+        raw["Orders"].ahead = partial(_take_typed, ahead, "Orders", raw["Orders"], path,
+                                      info, first_col, tables)
     call_raw = raw.pop("CallList")
     mapping_raw = raw.pop("Mapping", None)
     return BookData(path, info, fp, raw, call_raw, first_col, tables, mapping_raw)
+
+
+def _where(info: ooxml.BookInfo, sheet: str) -> Said:
+    return damaged(f"{sheet} ({info.sheet_parts.get(sheet, '?')})" if sheet else "")
+
+
+#: what a child reading the Orders sheet may allocate beyond the parent's size
+AHEAD_MEMORY = 6 << 30
+
+
+def _reads_alike(scan: SheetScan, info: ooxml.BookInfo, sheet: str, spec: SheetSpec) -> bool:
+    """Whether reading ``sheet`` knowing ``scan`` (bounded already) gives what reading
+    it without the scan gives: nothing to mark, no rows below its Table."""
+    if scan.errors or scan.uncached or scan.merged:
+        return False
+    table = _table_for(info, sheet, spec.names())
+    ref = parse_ref(table.ref) if table is not None and table.header_rows else None
+    return ref is None or scan.last_row <= ref[3]
+
+
+def _read_typed(path: Path, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
+                ) -> tuple[RawTable, int, str | None, tuple | None]:
+    """One input sheet read on its own, without its scan (:func:`_reads_alike` says
+    when that is the same reading), and typed: ``(raw, first column, Table name,
+    (packed frame, headers))``, the rows left out when the typing found nothing wrong;
+    else ``(raw, …, None)`` with the rows, for the caller to type and tell."""
+    wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    try:
+        table, col0, tname = _raw(wb, info, sheet, spec, None)
+    finally:
+        wb.close()
+    problems = Problems("en")
+    frame, headers = parse_table(spec, table, problems)
+    if len(problems) or problems.warnings:
+        return table, col0, tname, None
+    table.rows = []
+    return table, col0, tname, (forked.pack_frame(frame), headers)
+
+
+def _take_typed(ahead: forked.Forked, key: str, into: RawTable, path: Path,
+                info: ooxml.BookInfo, first_col: dict[str, int], tables: dict[str, str | None]
+                ) -> tuple[Any, dict[str, str]] | None:
+    """The child's typed sheet (``into`` filled in as if read here), or None when the
+    rows are in ``into`` for the caller to type."""
+    try:
+        table, col0, tname, typed = ahead.result()
+    except BookError as exc:
+        exc.localise(book_language(info.sheets))
+        raise
+    except Exception as exc:
+        raise BookError(Reason.CORRUPT, path=str(path), detail=_where(info, into.sheet),
+                        lang=book_language(info.sheets)) from exc
+    into.header_row, into.header, into.rows = table.header_row, table.header, table.rows
+    into.problems = table.problems
+    first_col[key], tables[key] = col0, tname
+    if typed is None:
+        return None
+    return forked.unpack_frame(typed[0]), typed[1]
 
 
 def damaged(where: str = "") -> Said:

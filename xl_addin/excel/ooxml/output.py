@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ... import forked
 from ...errors import BookError, Reason
 from .book import Sheet, Table, too_large, unsupported_layout
 from .cells import Columns, rows_xml
@@ -24,6 +25,7 @@ from .changes import Changes
 from .charts import chart_parts, cut_chart_ranges, edit_formulas
 from .layout import LayoutSheet, transplant
 from .refs import KIND_NUMFMT, KINDS_HELP, MAX_COLS, MAX_ROWS, parse_ref, ref
+from .styles import Styles
 from .table import table_names, update_table
 from .worksheet import (
     col_style,
@@ -35,6 +37,7 @@ from .worksheet import (
     split_sheet,
 )
 from .xmltext import attr, set_attr, sub_first, truthy
+from .zipout import Piece, deflate_piece
 
 __all__ = ["OutputSheet", "write_output"]
 
@@ -270,14 +273,21 @@ def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
 
     first = 1 if o.header and rows else 0
 
-    def body() -> Iterator[str]:
+    def head() -> Iterator[str]:
         if first:
             assert cols_h is not None
             yield from rows_xml(rows[:1], 1, cols_h, height=head_ht)
+
+    def rows_of(a: int, b: int) -> Iterator[str]:  # rows[a:b], data rows
+        hs = o.row_heights
+        yield from rows_xml(rows[a:b], a + 1, cols_d, height=o.row_height,
+                            heights=hs[a - first:b - first] if hs is not None else None)
+
+    def body() -> Iterator[str]:
+        yield from head()
         data = rows[first:]
         if o.cell_kinds is None:
-            yield from rows_xml(data, first + 1, cols_d, height=o.row_height,
-                                heights=o.row_heights)
+            yield from rows_of(first, nrows)
             return
         # a sheet of blocks (the Dashboard): each cell the format of its kind
         columns = _cell_kind_styles(ch, o.cell_kinds, data_s, first, p)
@@ -310,17 +320,58 @@ def write_output(ch: Changes, o: OutputSheet, sheet: Sheet | None,
 
     def chunks() -> Iterator[bytes]:
         if nrows == 0:
-            yield (prefix + f"<{p}sheetData/>" + suffix).encode("utf-8", "surrogateescape")
+            yield _utf8(prefix + f"<{p}sheetData/>" + suffix)
             return
-        yield (prefix + open_tag).encode("utf-8", "surrogateescape")
-        for text in body():
-            yield text.encode("utf-8", "surrogateescape")
-        yield (f"</{p}sheetData>" + suffix).encode("utf-8", "surrogateescape")
+        yield _utf8(prefix + open_tag)
+        yield from map(_utf8, body())
+        yield _utf8(f"</{p}sheetData>" + suffix)
 
-    blob = ch.side.write(chunks())
+    if nrows - first >= APART_ROWS and o.cell_kinds is None and forked.available():
+        # the second half of the rows made in a child while this process makes the first
+        mid = first + (nrows - first) // 2
+        child = forked.Forked(_piece, rows_of, mid, nrows, ch.styles, here=_failed)
+
+        def halves() -> Iterator[bytes | Callable[[], Piece]]:
+            yield _utf8(prefix + open_tag)
+            yield from map(_utf8, head())
+            yield from map(_utf8, rows_of(first, mid))
+            yield lambda: child.result() or _piece(rows_of, mid, nrows)  # failed: made here
+            yield _utf8(f"</{p}sheetData>" + suffix)
+
+        try:
+            blob = ch.side.write(halves())
+        finally:
+            child.cancel()
+    else:
+        blob = ch.side.write(chunks())
     if sheet is None:
         assert new_part is not None
         ch.added.append((new_part, blob))
     else:
         assert sheet.part is not None
         ch.sheets[sheet.part] = blob
+
+
+#: an output sheet of at least this many data rows renders its second half in a forked
+#: child while this process renders (and deflates) the first
+APART_ROWS = 20_000
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _failed() -> None:  # what a child that failed gives
+    return None
+
+
+def _piece(rows_of: Callable[[int, int], Iterator[str]], a: int, b: int,
+           styles: Styles | None = None) -> Piece:
+    """Rows ``a`` to ``b`` rendered and deflated. In a child (``styles`` given), a cell
+    format that the rendering would add to the book's styles cannot reach the parent:
+    then the child fails and the parent renders these rows itself."""
+    before = styles.changes() if styles is not None else None
+    piece = deflate_piece(map(_utf8, rows_of(a, b)))
+    if styles is not None and styles.changes() != before:
+        raise RuntimeError("the rows need a cell format added to the book")
+    return piece

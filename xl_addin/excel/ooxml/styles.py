@@ -264,6 +264,11 @@ class Styles:
                                   if 0 <= k < len(items) else 0)
         return self._adopted[key]
 
+    def changes(self) -> tuple[int, ...]:
+        """How many of each thing were added (to tell whether anything was, since)."""
+        return (len(self.new_numfmts), len(self.new_fonts), len(self.new_xfs),
+                len(self.new_fills), len(self.new_borders), len(self.new_dxfs))
+
     @property
     def changed(self) -> bool:
         """Whether anything was added."""

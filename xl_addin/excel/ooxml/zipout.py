@@ -29,7 +29,8 @@ from typing import IO
 from .book import corrupt
 from .package import CHUNK
 
-__all__ = ["LEVEL", "Blob", "SideWriter", "ZipOut", "clone_info", "deflate"]
+__all__ = ["LEVEL", "Blob", "Piece", "SideWriter", "ZipOut", "clone_info", "crc32_combine",
+           "deflate", "deflate_piece"]
 
 LEVEL = 3  #: deflate level for parts an edit writes: ~10% larger than 6, half the time
 
@@ -53,11 +54,75 @@ def deflate(data: bytes, level: int = LEVEL) -> Blob:
     return Blob(zlib.crc32(data), len(data), len(c), data=c)
 
 
+@dataclass
+class Piece:
+    """Data deflated elsewhere (another process), to be spliced into a stream: a raw
+    deflate stream of its own, ended by a sync flush (byte-aligned, no final block)."""
+
+    crc: int
+    size: int
+    data: bytes
+
+
+def deflate_piece(chunks: Iterable[bytes], level: int = LEVEL) -> Piece:
+    """``chunks`` deflated as a :class:`Piece`."""
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    crc = size = 0
+    out: list[bytes] = []
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        out.append(co.compress(chunk))
+    out.append(co.flush(zlib.Z_SYNC_FLUSH))
+    return Piece(crc, size, b"".join(out))
+
+
+def _gf2_times(mat: list[int], vec: int) -> int:
+    total, i = 0, 0
+    while vec:
+        if vec & 1:
+            total ^= mat[i]
+        vec >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(mat: list[int]) -> list[int]:
+    return [_gf2_times(mat, mat[n]) for n in range(32)]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)`` (zlib's
+    ``crc32_combine``, which Python's zlib does not offer): the effect of ``len2`` zero
+    bytes on ``crc1`` as powers of a GF(2) matrix."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four zero bits
+    while True:  # apply len2 zero bytes, a bit of len2 at a time
+        even = _gf2_square(odd)
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
 class _Stream:
-    """One raw deflate stream written onto ``fh``, counting CRC and sizes as it goes."""
+    """One raw deflate stream written onto ``fh``, counting CRC and sizes as it goes;
+    :meth:`splice` puts a :class:`Piece` made elsewhere in the middle of it."""
 
     def __init__(self, fh: IO[bytes], level: int) -> None:
         self.fh = fh
+        self.level = level
         self._co = zlib.compressobj(level, zlib.DEFLATED, -15)
         self.crc = self.size = 0
         self.offset = fh.tell()
@@ -66,6 +131,15 @@ class _Stream:
         self.crc = zlib.crc32(chunk, self.crc)
         self.size += len(chunk)
         self.fh.write(self._co.compress(chunk))
+
+    def splice(self, piece: Piece) -> None:
+        # what was fed so far ends byte-aligned; what follows is a new stream, which never
+        # refers back past its own start
+        self.fh.write(self._co.flush(zlib.Z_SYNC_FLUSH))
+        self.fh.write(piece.data)
+        self.crc = crc32_combine(self.crc, piece.crc, piece.size)
+        self.size += piece.size
+        self._co = zlib.compressobj(self.level, zlib.DEFLATED, -15)
 
     def end(self) -> Blob:
         self.fh.write(self._co.flush())
@@ -113,15 +187,20 @@ class SideWriter:
         self.fh = fh
         self.level = level
 
-    def write(self, chunks: Iterable[bytes]) -> Blob:
+    def write(self, chunks: Iterable[bytes | Callable[[], Piece]]) -> Blob:
         """Deflate ``chunks`` in a worker thread while the caller's generator builds the
-        next ones."""
+        next ones. A callable among them gives a :class:`Piece` (deflated elsewhere
+        meanwhile) to splice in at that point."""
         self.fh.seek(0, os.SEEK_END)
         stream = _Stream(self.fh, self.level)
         worker = _Worker("ooxml-deflate", depth=8)
         done: list[Blob] = []
         try:
             for chunk in chunks:
+                if callable(chunk):
+                    piece = chunk()
+                    worker.submit(partial(stream.splice, piece))
+                    continue
                 worker.submit(partial(stream.feed, chunk))
             worker.submit(lambda: done.append(stream.end()))
         finally:
