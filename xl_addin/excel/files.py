@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import python_calamine as pc
 
 from .. import forked
@@ -319,12 +321,59 @@ def _read_typed(path: Path, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
         table, col0, tname = _raw(wb, info, sheet, spec, None)
     finally:
         wb.close()
-    problems = Problems("en")
-    frame, headers = parse_table(spec, table, problems)
-    if len(problems) or problems.warnings:
+    typed = _typed_in_halves(spec, table)
+    if typed is None:
         return table, col0, tname, None
     table.rows = []
-    return table, col0, tname, (forked.pack_frame(frame), headers)
+    return table, col0, tname, (forked.pack_frame(typed[0]), typed[1])
+
+
+#: a sheet of at least twice this many rows is typed in two halves, one in a child
+HALF_ROWS = 50_000
+
+
+def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
+    """``parse_table`` of ``raw``, or None when it found anything to say."""
+    problems = Problems("en")
+    frame, headers = parse_table(spec, raw, problems)
+    return None if len(problems) or problems.warnings else (frame, headers)
+
+
+def _typed_packed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
+    typed = _typed(spec, raw)
+    return None if typed is None else (forked.pack_frame(typed[0]), typed[1])
+
+
+def _typed_in_halves(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
+    """:func:`_typed`, the second half of the rows typed in a child meanwhile. Rows are
+    typed one by one (a column at a time), so the halves joined are the whole: the one
+    thing a column decides as a whole, whether its blanks read as None or as NaN, is
+    decided again on the joined column; when the halves' kinds differ, the whole is typed
+    here instead."""
+    n = len(raw.rows)
+    if n < 2 * HALF_ROWS or raw.problems or not forked.available():
+        return _typed(spec, raw)
+    mid = n // 2
+    back = RawTable(raw.sheet, raw.header_row + mid, raw.header, raw.rows[mid:], raw.epoch)
+    child = forked.Forked(_typed_packed, spec, back)
+    front = _typed(spec, RawTable(raw.sheet, raw.header_row, raw.header, raw.rows[:mid],
+                                  raw.epoch))
+    got = child.result() if front is not None else child.cancel()
+    if front is None or got is None:
+        return None
+    a, b = front[0], forked.unpack_frame(got[0])
+    if list(a.columns) != list(b.columns) or list(a.dtypes) != list(b.dtypes):
+        return _typed(spec, raw)
+    whole = pd.concat([a, b], ignore_index=True)
+    for name in whole.columns:
+        if whole[name].dtype != object:
+            continue
+        values = whole[name].to_numpy(dtype=object, copy=True)
+        blanks = pd.isna(values)
+        if blanks.any() and any(v is not None for v in values):  # as parse_table decides
+            values[blanks] = np.nan
+            whole[name] = pd.Series(values, index=whole.index, dtype=object)
+    return whole, front[1]
 
 
 def _take_typed(ahead: forked.Forked, key: str, into: RawTable, path: Path,
