@@ -107,6 +107,7 @@ class Forked(Generic[T]):
             code = 1
             try:
                 start = _status_kb("VmRSS")  # pages shared with the parent, so far
+                _GROWN.clear()  # from here on: this child's own children
                 signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent says what happened
                 quiet = os.open(os.devnull, os.O_WRONLY)  # e.g. a reader's own last words
                 os.dup2(quiet, 1)
@@ -114,7 +115,7 @@ class Forked(Generic[T]):
                 if address_space is not None:
                     _cap(address_space)
                 value = fn(*args, **kwargs)
-                grown = max(_status_kb("VmHWM") - start, 0)
+                grown = max(_status_kb("VmHWM") - start, 0) + children_kb()
                 pickle.dump((grown, value), self._fh, protocol=pickle.HIGHEST_PROTOCOL)
                 self._fh.flush()
                 code = 0
