@@ -197,8 +197,8 @@ def both_ways(book: Path, folder: Path) -> tuple[tuple, tuple, int]:
     return alone, helped, forked.started - before
 
 
-def orders_book(path: Path, n: int, *, bad: dict[int, tuple[str, object]] | None = None
-                ) -> Path:
+def orders_book(path: Path, n: int, *, bad: dict[int, tuple[str, object]] | None = None,
+                contact_date: object = dt.date(2026, 4, 1)) -> Path:
     """A book of ``n`` orders of 30 customers; ``bad`` puts values into order rows."""
     rng = np.random.default_rng(n)
     customers = [CUSTOMER_HEADER] + [customer(f"C{i}", f"Name {i}", ["Ann", "Bob"][i % 2],
@@ -210,7 +210,7 @@ def orders_book(path: Path, n: int, *, bad: dict[int, tuple[str, object]] | None
                           OrderID=f"O{k}", Product=["Kit", "Serum", ""][k % 3]))
     for k, (column, value) in (bad or {}).items():
         rows[k][ORDER_HEADER.index(column)] = value
-    contacts = [CONTACT_HEADER, contact("C1", dt.date(2026, 4, 1), Outcome="Reached")]
+    contacts = [CONTACT_HEADER, contact("C1", contact_date, Outcome="Reached")]
     pairs = [["Key", "Value"], ["Language", "en"], ["AsOfDate", dt.date(2026, 6, 30)]]
     return write_book(path, {"Customers": customers, "Orders": rows, "Contacts": contacts,
                              "Settings": pairs})
@@ -249,6 +249,16 @@ def test_children_change_nothing_a_refresh_writes_or_says(tmp_path, bad, said):
         pd.testing.assert_frame_equal(two, one)
         for name in one.columns:  # None stays None, NaN stays NaN
             assert [type(v) for v in two[name]] == [type(v) for v in one[name]], name
+
+
+def test_problems_on_the_orders_and_the_contacts_sheets_are_told_in_the_same_order(tmp_path):
+    book = orders_book(tmp_path / "book.xlsx", 300, bad={7: ("Amount", "lots")},
+                       contact_date="yesterday")
+    alone, helped, children = both_ways(book, tmp_path)
+    assert alone[0] == "refused" and "lots" in alone[2] and "yesterday" in alone[2]
+    assert alone[2].index("lots") < alone[2].index("yesterday")  # Orders before Contacts
+    assert helped == alone
+    assert children >= 1
 
 
 def test_a_far_stray_cell_on_the_orders_sheet_is_refused_or_bounded_the_same(tmp_path):

@@ -620,6 +620,15 @@ def parse_inputs(
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
+    # Orders being typed elsewhere (RawTable.ahead): the sheets after it are typed while
+    # that goes on, their problems kept apart and told in their place
+    early: dict[str, tuple[pd.DataFrame, dict[str, str], Problems]] = {}
+    if raw.get("Orders") is not None and raw["Orders"].ahead is not None:
+        for spec in (CONTACTS,):
+            table = raw.get(spec.key)
+            if table is not None:
+                own = Problems(lang)
+                early[spec.key] = (*parse_table(spec, table, own), own)
     for spec in (CUSTOMERS, ORDERS, CONTACTS):
         table = raw.get(spec.key)
         if table is None and spec is CONTACTS:  # a book with no contact history yet
@@ -632,6 +641,11 @@ def parse_inputs(
             frames[spec.key] = _empty(spec)
             continue
         names[spec.key] = table.sheet
+        if spec.key in early:
+            frames[spec.key], headers[spec.key], own = early.pop(spec.key)
+            problems.extend(own)
+            problems.warnings.extend(own.warnings)
+            continue
         frames[spec.key], headers[spec.key] = parse_table(spec, table, problems)
 
     customers = frames["Customers"]
