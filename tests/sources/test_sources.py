@@ -161,7 +161,8 @@ def test_the_sql_facts_are_the_engines_own_numbers(tmp_path, frames):
         buys = o[(o["OrderDate"] <= pd.Timestamp(AS_OF)) & (o["Amount"] >= 0)]
         args = (buys["CustomerID"].to_numpy(), buys["OrderDate"].to_numpy(),
                 buys["Amount"].to_numpy(float))
-        want = btyd.summary_from_transactions(*args, np.datetime64(AS_OF, "D"))
+        want = btyd.summary_from_transactions(*args, np.datetime64(AS_OF, "D"),  # as scored
+                                              money_digits=btyd.MONEY_DIGITS)
         have = facts.summary
         assert list(have.customer_id) == list(want.customer_id)
         np.testing.assert_array_equal(have.frequency, want.frequency)
@@ -191,6 +192,40 @@ def test_the_sql_facts_are_the_engines_own_numbers(tmp_path, frames):
                    & (o["Amount"] > 0) & o["Product"].notna()]
         assert facts.recent["CustomerID"].tolist() == want_r["CustomerID"].tolist()
         assert facts.recent["Product"].tolist() == want_r["Product"].tolist()
+
+
+def test_money_from_a_source_in_another_row_order_is_the_same_to_the_last_bit(tmp_path,
+                                                                              frames):
+    """Money is added up exactly (whole millionths), so however a source's rows come —
+    re-sorted by an export, spread over files, read by several threads — every total is
+    the sheet's to the last bit."""
+    sheet = parse_inputs(_orders_optional(files.read_book(
+        book(tmp_path / "ref.xlsx", frames, plans=PLANS)).raw))
+    shuffled = frames["Orders"].sample(frac=1.0, random_state=11).reset_index(drop=True)
+    write_source(shuffled, tmp_path / "orders.parquet")
+    rel = OrdersRelation(locate(tmp_path, "orders.parquet"), None, sheet.customers, "en")
+    try:
+        facts = order_facts(rel, AS_OF, sheet.settings.DefaultMarginRate, None)
+    finally:
+        rel.close()
+    s = sheet.settings
+    ref = customer_history(sheet.customers, sheet.orders, sheet.contacts, s, AS_OF)
+    got = customer_history(sheet.customers, sheet.orders.iloc[:0], sheet.contacts, s, AS_OF,
+                           facts=facts)
+    for column in ("Revenue", "Margin", "Orders", "FirstOrderDate", "LastOrderDate",
+                   "AvgOrderValue", "MarginRate"):
+        pd.testing.assert_series_equal(got[column], ref[column], check_exact=True)
+    assert (ref["Revenue"] != ref["Revenue"].round(2)).sum() == 0  # cents stay cents
+    assert (facts.history["Refunds"] < 0).sum() > 10  # refunds net the revenue
+    o = sheet.orders
+    buys = o[(o["OrderDate"] <= pd.Timestamp(AS_OF)) & (o["Amount"] >= 0)]
+    want = btyd.summary_from_transactions(buys["CustomerID"].to_numpy(),
+                                          buys["OrderDate"].to_numpy(),
+                                          buys["Amount"].to_numpy(float),
+                                          np.datetime64(AS_OF, "D"),
+                                          money_digits=btyd.MONEY_DIGITS)
+    np.testing.assert_array_equal(facts.summary.monetary_value, want.monetary_value)
+    assert not rel.spill.exists()  # DuckDB's folder for what it could not hold: gone
 
 
 def test_a_book_without_a_source_never_loads_duckdb(tmp_path, frames):
