@@ -326,3 +326,41 @@ def test_the_source_is_opened_once_and_closed(tmp_path, small):
     facts = order_facts(rel, AS_OF, 0.3, None)
     rel.close()
     assert facts.rows == len(small["Orders"]) and facts.has_purchases
+
+
+def test_a_source_larger_than_duckdbs_memory_is_worked_through_on_disk(tmp_path,
+                                                                       monkeypatch):
+    """DuckDB holds at most MEMORY_LIMIT and works through temporary files beyond it:
+    the same facts, and the files are gone when the source closes."""
+    import duckdb
+
+    from xl_addin.sources import reading
+
+    customers = pd.DataFrame({"CustomerID": [f"C{i:05d}" for i in range(20_000)]})
+    path = tmp_path / "orders.parquet"
+    duckdb.sql(f"""COPY (SELECT 'O' || range AS OrderID,
+        'C' || lpad(CAST(CAST(floor(random() * 20000) AS INTEGER) AS VARCHAR), 5, '0')
+            AS CustomerID,
+        DATE '2026-03-31' - CAST(floor(random() * 1460) AS INTEGER) AS OrderDate,
+        round(random() * 500 - 20, 2) AS Amount,
+        CASE WHEN random() < 0.3 THEN NULL ELSE round(random() * 100, 2) END AS Cost,
+        ['Kit', 'Course', NULL][1 + CAST(floor(random() * 3) AS INTEGER)] AS Product
+        FROM range(1500000)) TO '{path}' (FORMAT parquet)""")
+    got = {}
+    for limit in ("1GB", "30MB"):
+        monkeypatch.setattr(reading, "MEMORY_LIMIT", limit)
+        rel = OrdersRelation(locate(tmp_path, "orders.parquet"), None, customers, "en")
+        try:
+            facts = order_facts(rel, AS_OF, 0.3, dt.date(2026, 3, 1))
+            spilled = rel.con.execute("SELECT count(*) FROM duckdb_temporary_files()"
+                                      ).fetchall()[0][0]
+        finally:
+            rel.close()
+        assert not rel.spill.exists()
+        got[limit] = (facts, spilled)
+    (big, none), (small, some) = got["1GB"], got["30MB"]
+    assert none == 0 and some > 0  # the small limit did make DuckDB use the disk
+    pd.testing.assert_frame_equal(small.history, big.history, check_exact=True)
+    np.testing.assert_array_equal(small.summary.monetary_value, big.summary.monetary_value)
+    pd.testing.assert_frame_equal(small.recent, big.recent, check_exact=True)
+    assert small.rows == 1_500_000 and len(small.recent) > 10_000

@@ -459,6 +459,7 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
     cutoff = agg.day_number(as_of)
     rows = relation.query(agg.render(agg.HISTORY_SQL, cutoff=cutoff,
                                      keep=float(1.0 - margin_rate)))
+    rows = rows.sort_values("customer_id", kind="stable", ignore_index=True)  # sheet order
     rows["customer_id"] = relation.names(rows["customer_id"])
     history = _history(rows)
     buys = rows["first_day"].notna()
