@@ -320,6 +320,20 @@ def test_bad_rows_of_a_source_are_named_with_their_file_row_and_column(tmp_path,
     assert "C9999" in info.value.render("en")
 
 
+def test_a_refused_source_leaves_no_files_behind(tmp_path, small, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    o = small["Orders"].copy()
+    o.loc[3, "CustomerID"] = "C9999"
+    write_source(o, tmp_path / "o.parquet")
+    with pytest.raises(InputErrors, match="C9999"):
+        OrdersRelation(locate(tmp_path, "o.parquet"), None, small["Customers"], "en")
+    assert list(scratch.iterdir()) == []
+
+
 def test_the_source_is_opened_once_and_closed(tmp_path, small):
     write_source(small["Orders"], tmp_path / "o.parquet")
     rel = OrdersRelation(locate(tmp_path, "o.parquet"), None, small["Customers"], "en")

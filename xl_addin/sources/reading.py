@@ -334,13 +334,14 @@ class OrdersRelation:
                  materialise: bool = True) -> None:
         #: DuckDB's folder for what it cannot hold in memory (removed on close)
         self.spill = Path(tempfile.mkdtemp(prefix="customerbook-duckdb-"))
-        self.con = connect(spill=self.spill)
+        self.con: Any = None
         self.source = source
         self.lang = lang
         self.typed: str | None = None
         self.found: dict[str, tuple[str, str]] = {}
         self.rows = 0
         try:
+            self.con = connect(spill=self.spill)
             self._open(source, sheet, customers, check, materialise)
         except BaseException:
             self.close()
@@ -428,7 +429,8 @@ class OrdersRelation:
             raise _unreadable(self.source, exc, self.lang) from exc
 
     def close(self) -> None:
-        self.con.close()
+        if self.con is not None:
+            self.con.close()
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
