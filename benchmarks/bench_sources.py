@@ -4,11 +4,13 @@ Run from the repository root (a report, not a test)::
 
     python benchmarks/bench_sources.py                    # full size: 10,000,000 orders
     python benchmarks/bench_sources.py --size small       # a minute (CI-sized)
+    python benchmarks/bench_sources.py --split            # where one Parquet refresh's time goes
 
 What it measures, each step in a fresh Python process (wall time from the parent, so
-start-up and imports count; peak memory read by the child itself from
-``/proc/self/status`` ``VmHWM`` — not ``ru_maxrss``, which a child started by exec
-inherits from its parent's size); medians of ``--repeats`` runs:
+start-up and imports count; the child's CPU time, all its threads, from the parent's
+``RUSAGE_CHILDREN``; peak memory read by the child itself from ``/proc/self/status``
+``VmHWM`` — not ``ru_maxrss``, which a child started by exec inherits from its parent's
+size); medians of ``--repeats`` runs:
 
 * (f) ``refresh_file`` of a book with 100,000 customers (and 200,000 contacts) whose
   10,000,000 orders live in a Parquet file named by Settings ``OrdersSource``, against
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -331,13 +334,16 @@ def measure(name: str, **kwargs: Any) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{run.stderr[-3000:]}")
     data = json.loads(run.stdout.strip().splitlines()[-1])
-    return {"wall": wall, "load": load, **data}
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "load": load, **data}
 
 
 def repeat(n: int, say, label: str, before=None, name: str = "", **kwargs: Any
@@ -348,9 +354,11 @@ def repeat(n: int, say, label: str, before=None, name: str = "", **kwargs: Any
             before()
         r = measure(name, **kwargs)
         runs.append(r)
-        say(f"{label} {i + 1}/{n}: wall {r['wall']:.2f} s (inside {r['inner']:.2f} s), "
+        say(f"{label} {i + 1}/{n}: wall {r['wall']:.2f} s (inside {r['inner']:.2f} s, CPU "
+            f"{r['cpu']:.2f} s), "
             f"peak {r['peak_mb']:.0f} MB, load {r['load']:.2f}")
-    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "inner", "peak_mb")}
+    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "inner", "cpu",
+                                                              "peak_mb")}
     return {**runs[-1], **med, "n": n, "loads": [round(r["load"], 2) for r in runs]}
 
 
@@ -405,9 +413,11 @@ def main(argv: list[str] | None = None) -> int:
              f"{size['source_orders']:,} orders in Parquet, {size['csv_rows']:,}-row CSV)", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, DuckDB {_ver('duckdb')}, pandas {_ver('pandas')}. "
-             f"Median of {r}; wall from the parent (start-up included); peak = the child's "
+             f"Median of {r}; wall from the parent (start-up included); CPU = the child's user + "
+             "system time (all its threads: less swayed by other work on the machine than "
+             "wall); peak = the child's "
              "VmHWM. 1-minute load average at each run in brackets.", "",
-             "| step | wall | inside | peak | load |", "|---|---:|---:|---:|---|"]
+             "| step | wall | inside | CPU | peak | load |", "|---|---:|---:|---:|---:|---|"]
     names = {"source": f"refresh, {size['source_orders']:,} orders in Parquet (OrdersSource)",
              "sheet": f"refresh, {size['sheet_orders']:,} orders on the sheet (row limit)",
              "floor": "DuckDB bare group-by of the Parquet orders (floor)",
@@ -417,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         if k in res:
             x = res[k]
             lines.append(f"| {label} | {x['wall']:.2f} s | {x['inner']:.2f} s | "
-                         f"{x['peak_mb']:,.0f} MB | {x['loads']} |")
+                         f"{x['cpu']:.2f} s | {x['peak_mb']:,.0f} MB | {x['loads']} |")
     imp = res["import"]
     lines += ["", f"Import: {imp.get('first_line') or imp.get('refused')}", "",
               "| target | figure | |", "|---|---|---|"]
