@@ -13,14 +13,14 @@ whole numbers), as the engine adds it up for the sheet's orders
 any row order, on any number of threads, on either engine, and the same as the sheet's.
 
 Every query reads the relation ``orders`` (:data:`SUMMARY_SQL` its purchase days,
-:data:`PURCHASE_DAYS_SQL`), with these columns (the door makes it
-from a source and from the Orders sheet):
+:data:`PURCHASE_DAYS_SQL`), whose rows come in no particular order, with these columns
+(the door makes it from a source and from the Orders sheet):
 
 ``customer_id`` (a key: the door gives each customer's place on the Customers sheet, an
 INTEGER, which groups faster than text; Spark is given the IDs) · ``order_day`` INTEGER
 (days since 1970-01-01) · ``amount`` DOUBLE · ``cost`` DOUBLE (NULL: blank) ·
 ``product`` text (NULL: blank) · ``seq`` BIGINT (the row's place: files in name order,
-rows in file order, the sheet last).
+rows in file order, the sheet last; what depends on the order orders by it).
 
 The rules are the engine's (:func:`~xl_addin.domain.value.customer_history`,
 :func:`~xl_addin.domain.btyd.summary_from_transactions`,
