@@ -4,11 +4,13 @@ Run from the repository root (a report, not a test)::
 
     python benchmarks/bench_sources.py                    # full size: 10,000,000 orders
     python benchmarks/bench_sources.py --size small       # a minute (CI-sized)
+    python benchmarks/bench_sources.py --split            # where one Parquet refresh's time goes
 
 What it measures, each step in a fresh Python process (wall time from the parent, so
-start-up and imports count; peak memory read by the child itself from
-``/proc/self/status`` ``VmHWM`` — not ``ru_maxrss``, which a child started by exec
-inherits from its parent's size); medians of ``--repeats`` runs:
+start-up and imports count; the child's CPU time, all its threads, from the parent's
+``RUSAGE_CHILDREN``; peak memory read by the child itself from ``/proc/self/status``
+``VmHWM`` — not ``ru_maxrss``, which a child started by exec inherits from its parent's
+size); medians of ``--repeats`` runs:
 
 * (f) ``refresh_file`` of a book with 100,000 customers (and 200,000 contacts) whose
   10,000,000 orders live in a Parquet file named by Settings ``OrdersSource``, against
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -115,8 +118,136 @@ def child_import(book: str, csv: str, out: str) -> dict[str, Any]:
             "new_orders": int(getattr(s, "new_orders", -1))}
 
 
+# (module, attribute, label): what the stage breakdown of a Parquet refresh times. The
+# refresh calls them through these module attributes, so wrapping them is enough; one
+# that does not exist (the code moved on) is listed as missing.
+SPLIT_STAGES = [
+    ("xl_addin.excel.files", "read_book", "read_book"),
+    ("xl_addin.macros", "parse_inputs", "parse_inputs"),
+    ("xl_addin.macros", "with_sources", "with_sources"),
+    ("xl_addin.sources", "OrdersRelation", "OrdersRelation (read, type, check)"),
+    ("xl_addin.sources", "order_facts", "order_facts"),
+    ("xl_addin.sources.reading", "_summary_rows", "purchase summary and split"),
+    ("xl_addin.sources.reading", "_recent", "recent orders"),
+    ("xl_addin.macros", "run", "run (engine)"),
+    ("xl_addin.domain.pipeline", "customer_history", "customer_history"),
+    ("xl_addin.domain.pipeline", "score_purchases", "score_purchases (beside)"),
+    ("xl_addin.domain.scores", "fit_model", "fit_model"),
+    ("xl_addin.domain.pipeline", "follow_ups", "follow_ups"),
+    ("xl_addin.domain.pipeline", "analyse", "analyse"),
+    ("xl_addin.domain.pipeline", "call_list", "call_list"),
+    ("xl_addin.domain.pipeline", "dashboard_data", "dashboard_data"),
+    ("xl_addin.macros", "output_tables", "output_tables"),
+    ("xl_addin.excel.files", "write_outputs", "write_outputs"),
+]
+
+
+class _Stages:
+    """Stage timings by path of labels (one stack per thread: the purchase model is
+    fitted beside the rest), with the process's peak (VmHWM) and resident size after."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.local = threading.local()
+        self.stats: dict[str, dict[str, float]] = {}
+
+    def _stack(self) -> list[str]:
+        import threading
+
+        if not hasattr(self.local, "stack"):
+            main = threading.current_thread() is threading.main_thread()
+            self.local.stack = [] if main else [f"[{threading.current_thread().name}]"]
+        return self.local.stack
+
+    def timed(self, label: str, fn, *args: Any, **kwargs: Any) -> Any:
+        stack = self._stack()
+        stack.append(label)
+        path = " / ".join(stack)
+        s = self.stats.setdefault(path, {"wall": 0.0, "calls": 0})  # kept in call order
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            s["wall"] += time.perf_counter() - t0
+            s["calls"] += 1
+            s["peak_mb"], s["rss_mb"] = vm_hwm_mb(), _rss_now_mb()
+            stack.pop()
+
+    def wrap(self, fn, label: str):
+        import functools
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            return self.timed(label, fn, *args, **kwargs)
+
+        return timed
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class _TimedConnection:
+    """A DuckDB connection whose statements (and the fetch of their results) are timed,
+    each labelled by the start of its SQL."""
+
+    def __init__(self, con: Any, rec: _Stages) -> None:
+        self._con, self._rec = con, rec
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        label = "sql: " + " ".join(sql.split())[:70]
+        return _TimedResult(self._rec.timed(label, self._con.execute, sql, *args), self._rec,
+                            label)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+class _TimedResult:
+    def __init__(self, res: Any, rec: _Stages, label: str) -> None:
+        self._res, self._rec, self._label = res, rec, label
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._res, name)
+        if name in ("fetchall", "fetchnumpy", "df", "fetchdf", "arrow", "fetch_arrow_table"):
+            return lambda *a, **k: self._rec.timed(f"{name}: {self._label[5:]}", attr, *a, **k)
+        return attr
+
+
+def child_split(book: str, out: str) -> dict[str, Any]:
+    """One refresh of the Parquet book, every stage timed (the functions the refresh
+    calls wrapped where it calls them, and each DuckDB statement of the source's
+    connection), so the figures add up to the real run."""
+    import importlib
+
+    t0 = time.perf_counter()
+    from xl_addin import macros
+    from xl_addin.sources import reading
+
+    imports = time.perf_counter() - t0
+    rec = _Stages()
+    missing = []
+    for mod_name, attr, label in SPLIT_STAGES:
+        mod = importlib.import_module(mod_name)
+        fn = getattr(mod, attr, None)
+        if fn is None:
+            missing.append(f"{mod_name}.{attr}")
+            continue
+        setattr(mod, attr, rec.wrap(fn, label))
+    connect = reading.connect
+    reading.connect = lambda **kw: _TimedConnection(connect(**kw), rec)
+    t0 = time.perf_counter()
+    result = macros.refresh_file(book, out)
+    total = time.perf_counter() - t0
+    return {"imports_s": imports, "total_s": total, "peak_mb": vm_hwm_mb(),
+            "inner": total, "missing": missing, "customers": result.counts.get("customers"),
+            "stages": rec.stats}
+
+
 CHILDREN = {"refresh": child_refresh, "floor": child_floor, "duckdb_csv": child_duckdb_csv,
-            "import": child_import}
+            "import": child_import, "split": child_split}
 
 
 # =====================================================================================
@@ -203,13 +334,16 @@ def measure(name: str, **kwargs: Any) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{run.stderr[-3000:]}")
     data = json.loads(run.stdout.strip().splitlines()[-1])
-    return {"wall": wall, "load": load, **data}
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "load": load, **data}
 
 
 def repeat(n: int, say, label: str, before=None, name: str = "", **kwargs: Any
@@ -220,9 +354,11 @@ def repeat(n: int, say, label: str, before=None, name: str = "", **kwargs: Any
             before()
         r = measure(name, **kwargs)
         runs.append(r)
-        say(f"{label} {i + 1}/{n}: wall {r['wall']:.2f} s (inside {r['inner']:.2f} s), "
+        say(f"{label} {i + 1}/{n}: wall {r['wall']:.2f} s (inside {r['inner']:.2f} s, CPU "
+            f"{r['cpu']:.2f} s), "
             f"peak {r['peak_mb']:.0f} MB, load {r['load']:.2f}")
-    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "inner", "peak_mb")}
+    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "inner", "cpu",
+                                                              "peak_mb")}
     return {**runs[-1], **med, "n": n, "loads": [round(r["load"], 2) for r in runs]}
 
 
@@ -234,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the report here (Markdown)")
     ap.add_argument("--skip-sheet", action="store_true",
                     help="leave out the row-limit sheet book's refresh")
+    ap.add_argument("--split", action="store_true",
+                    help="only the stage breakdown of one refresh of the Parquet book")
     a = ap.parse_args(argv)
     size = SIZES[a.size]
 
@@ -242,6 +380,13 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = write_inputs(a.cache / a.size, size, say)
     work = a.cache / a.size / "work"
+    if a.split:
+        text = split_report(measure("split", book=str(paths["source_book"]),
+                                    out=str(work / "source-out.xlsx")), size)
+        print(text)
+        if a.out:
+            a.out.write_text(text, encoding="utf-8")
+        return 0
     r = a.repeats
     res: dict[str, dict[str, Any]] = {}
     res["source"] = repeat(r, say, "refresh, orders in Parquet", name="refresh",
@@ -268,9 +413,11 @@ def main(argv: list[str] | None = None) -> int:
              f"{size['source_orders']:,} orders in Parquet, {size['csv_rows']:,}-row CSV)", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, DuckDB {_ver('duckdb')}, pandas {_ver('pandas')}. "
-             f"Median of {r}; wall from the parent (start-up included); peak = the child's "
+             f"Median of {r}; wall from the parent (start-up included); CPU = the child's user + "
+             "system time (all its threads: less swayed by other work on the machine than "
+             "wall); peak = the child's "
              "VmHWM. 1-minute load average at each run in brackets.", "",
-             "| step | wall | inside | peak | load |", "|---|---:|---:|---:|---|"]
+             "| step | wall | inside | CPU | peak | load |", "|---|---:|---:|---:|---:|---|"]
     names = {"source": f"refresh, {size['source_orders']:,} orders in Parquet (OrdersSource)",
              "sheet": f"refresh, {size['sheet_orders']:,} orders on the sheet (row limit)",
              "floor": "DuckDB bare group-by of the Parquet orders (floor)",
@@ -280,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         if k in res:
             x = res[k]
             lines.append(f"| {label} | {x['wall']:.2f} s | {x['inner']:.2f} s | "
-                         f"{x['peak_mb']:,.0f} MB | {x['loads']} |")
+                         f"{x['cpu']:.2f} s | {x['peak_mb']:,.0f} MB | {x['loads']} |")
     imp = res["import"]
     lines += ["", f"Import: {imp.get('first_line') or imp.get('refused')}", "",
               "| target | figure | |", "|---|---|---|"]
@@ -304,6 +451,28 @@ def main(argv: list[str] | None = None) -> int:
     if a.out:
         a.out.write_text(text, encoding="utf-8")
     return 0
+
+
+def split_report(x: dict[str, Any], size: dict[str, int]) -> str:
+    """The stage breakdown as a Markdown table (nested stages indented)."""
+    lines = [f"### Stage breakdown: refresh of {size['customers']:,} customers, "
+             f"{size['source_orders']:,} orders in Parquet", "",
+             f"Wall {x['wall']:.2f} s from the parent, {x['total_s']:.2f} s inside "
+             f"(imports {x['imports_s']:.2f} s); peak (VmHWM) {x['peak_mb']:,.0f} MB; load "
+             f"{x['load']:.2f}. Peak and resident size are the process's as each stage ends; "
+             "the purchase model's fit runs beside the rest (its thread in brackets).", "",
+             "| stage | calls | wall | peak after | resident after |",
+             "|---|---:|---:|---:|---:|"]
+    for path, s in x["stages"].items():
+        parts = path.split(" / ")
+        label = "&nbsp;&nbsp;" * (len(parts) - 1) + parts[-1].replace("|", "\\|")
+        if parts[0].startswith("["):  # another thread: its stages named with it
+            label = parts[0] + " " + label
+        lines.append(f"| {label} | {s['calls']} | {s['wall']:.2f} s | {s['peak_mb']:,.0f} MB "
+                     f"| {s['rss_mb']:,.0f} MB |")
+    if x["missing"]:
+        lines += ["", "Not found (the code moved on): " + ", ".join(x["missing"])]
+    return "\n".join(lines) + "\n"
 
 
 def _ver(name: str) -> str:

@@ -39,3 +39,24 @@ def test_benchmark_runs_at_small_size_and_reports_each_target(tmp_path):
     # every worksheet function returned one value per row of the 100,000-row column
     udf = text.split("## (e)")[1].split("##")[0]
     assert udf.count("| yes |") == 9 and "| no |" not in udf
+
+
+def test_the_source_refresh_breakdown_finds_every_stage(tmp_path):
+    """``bench_sources.py --split`` times the stages of a refresh whose orders are in
+    Parquet: each stage it wraps is still in the code, and the reading, the aggregation
+    and the engine each took time."""
+    report = tmp_path / "split.md"
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_sources.py"), "--size", "small",
+         "--split", "--cache", str(tmp_path / "cache"), "--out", str(report)],
+        capture_output=True, text=True, timeout=900, cwd=REPO)
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = report.read_text(encoding="utf-8")
+    assert "Not found" not in text
+    for stage in ("| read_book |", "OrdersRelation (read, type, check) |",
+                  "order_facts |", "purchase summary and split |", "| run (engine) |",
+                  "sql: CREATE TEMP TABLE purchase_days", "| write_outputs |"):
+        row = next((line for line in text.splitlines() if stage in line), None)
+        assert row is not None, stage
+        assert float(row.split("|")[3].strip().removesuffix(" s")) > 0, row
+    assert re.search(r"peak \(VmHWM\) [\d,]+ MB", text)

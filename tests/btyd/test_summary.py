@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xl_addin.domain.btyd import BTYDInputError, summary_from_transactions
+from xl_addin.domain.btyd import (
+    MONEY_DIGITS,
+    BTYDInputError,
+    add_units,
+    money_units,
+    summary_from_transactions,
+)
 
 # The first ten customers of the CDNOW sample (CDNOW_sample.txt in lifetimes 0.11.3:
 # sample id, date, amount); their summary at 1997-09-30 in weeks is rows 1-10 of
@@ -84,3 +93,49 @@ def test_summary_invalid_input(ids, dates, amounts, field: str) -> None:
     with pytest.raises(BTYDInputError) as info:
         summary_from_transactions(ids, dates, amounts, "2024-02-01")
     assert info.value.field == field
+
+
+# ------------------------------------------------------------------ money added up exactly
+_cents = st.integers(-10**9, 10**9)  # up to ten million in cents, refunds too
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6), _cents), min_size=1,
+                max_size=40), st.randoms(use_true_random=False))
+def test_exact_money_is_the_same_in_any_row_order(rows, rnd) -> None:
+    """Money added up in whole millionths: the summary is the same to the last bit
+    whichever way the rows come (the sheet's order, a source's, another engine's), and
+    it is the exact sum of the amounts, to the nearest float."""
+    from decimal import Decimal
+
+    ids = np.array([r[0] for r in rows])
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    amounts = np.array([r[2] / 100 for r in rows])
+    buy = amounts >= 0
+    if not buy.any():
+        return
+    s = summary_from_transactions(ids[buy], days[buy], amounts[buy], 10,
+                                  money_digits=MONEY_DIGITS)
+    order = list(range(int(buy.sum())))
+    rnd.shuffle(order)
+    t = summary_from_transactions(ids[buy][order], days[buy][order], amounts[buy][order], 10,
+                                  money_digits=MONEY_DIGITS)
+    np.testing.assert_array_equal(s.monetary_value, t.monetary_value)
+    # each customer's total: the decimal sum of its cents, to the nearest float
+    at = pd.Series(units := money_units(amounts[buy]))
+    sums = add_units(at, ids[buy])
+    for cid, total in sums.items():
+        exact = sum(Decimal(c) for i, (k, _d, c) in enumerate(rows) if k == cid and c >= 0)
+        assert float(total) / 10**MONEY_DIGITS == float(exact / 100)
+    assert units.dtype == np.int64
+
+
+def test_exact_money_past_64_bits_is_added_up_with_python_integers() -> None:
+    units = money_units(np.array([4e12, 4e12, 4e12, 1.5]))  # 1.2e19 millionths: past 2**63
+    sums = add_units(pd.Series(units), np.array([1, 1, 1, 2]))
+    assert sums[1] == 12 * 10**18 and sums[2] == 1_500_000
+
+
+def test_money_units_round_half_up_as_the_sql_does() -> None:
+    assert money_units(np.array([0.0000005, -0.0000005, 1.23, -1.23, 0.1 + 0.2])).tolist() \
+        == [1, 0, 1_230_000, -1_230_000, 300_000]

@@ -161,7 +161,8 @@ def test_the_sql_facts_are_the_engines_own_numbers(tmp_path, frames):
         buys = o[(o["OrderDate"] <= pd.Timestamp(AS_OF)) & (o["Amount"] >= 0)]
         args = (buys["CustomerID"].to_numpy(), buys["OrderDate"].to_numpy(),
                 buys["Amount"].to_numpy(float))
-        want = btyd.summary_from_transactions(*args, np.datetime64(AS_OF, "D"))
+        want = btyd.summary_from_transactions(*args, np.datetime64(AS_OF, "D"),  # as scored
+                                              money_digits=btyd.MONEY_DIGITS)
         have = facts.summary
         assert list(have.customer_id) == list(want.customer_id)
         np.testing.assert_array_equal(have.frequency, want.frequency)
@@ -191,6 +192,40 @@ def test_the_sql_facts_are_the_engines_own_numbers(tmp_path, frames):
                    & (o["Amount"] > 0) & o["Product"].notna()]
         assert facts.recent["CustomerID"].tolist() == want_r["CustomerID"].tolist()
         assert facts.recent["Product"].tolist() == want_r["Product"].tolist()
+
+
+def test_money_from_a_source_in_another_row_order_is_the_same_to_the_last_bit(tmp_path,
+                                                                              frames):
+    """Money is added up exactly (whole millionths), so however a source's rows come —
+    re-sorted by an export, spread over files, read by several threads — every total is
+    the sheet's to the last bit."""
+    sheet = parse_inputs(_orders_optional(files.read_book(
+        book(tmp_path / "ref.xlsx", frames, plans=PLANS)).raw))
+    shuffled = frames["Orders"].sample(frac=1.0, random_state=11).reset_index(drop=True)
+    write_source(shuffled, tmp_path / "orders.parquet")
+    rel = OrdersRelation(locate(tmp_path, "orders.parquet"), None, sheet.customers, "en")
+    try:
+        facts = order_facts(rel, AS_OF, sheet.settings.DefaultMarginRate, None)
+    finally:
+        rel.close()
+    s = sheet.settings
+    ref = customer_history(sheet.customers, sheet.orders, sheet.contacts, s, AS_OF)
+    got = customer_history(sheet.customers, sheet.orders.iloc[:0], sheet.contacts, s, AS_OF,
+                           facts=facts)
+    for column in ("Revenue", "Margin", "Orders", "FirstOrderDate", "LastOrderDate",
+                   "AvgOrderValue", "MarginRate"):
+        pd.testing.assert_series_equal(got[column], ref[column], check_exact=True)
+    assert (ref["Revenue"] != ref["Revenue"].round(2)).sum() == 0  # cents stay cents
+    assert (facts.history["Refunds"] < 0).sum() > 10  # refunds net the revenue
+    o = sheet.orders
+    buys = o[(o["OrderDate"] <= pd.Timestamp(AS_OF)) & (o["Amount"] >= 0)]
+    want = btyd.summary_from_transactions(buys["CustomerID"].to_numpy(),
+                                          buys["OrderDate"].to_numpy(),
+                                          buys["Amount"].to_numpy(float),
+                                          np.datetime64(AS_OF, "D"),
+                                          money_digits=btyd.MONEY_DIGITS)
+    np.testing.assert_array_equal(facts.summary.monetary_value, want.monetary_value)
+    assert not rel.spill.exists()  # DuckDB's folder for what it could not hold: gone
 
 
 def test_a_book_without_a_source_never_loads_duckdb(tmp_path, frames):
@@ -285,9 +320,61 @@ def test_bad_rows_of_a_source_are_named_with_their_file_row_and_column(tmp_path,
     assert "C9999" in info.value.render("en")
 
 
+def test_a_refused_source_leaves_no_files_behind(tmp_path, small, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    o = small["Orders"].copy()
+    o.loc[3, "CustomerID"] = "C9999"
+    write_source(o, tmp_path / "o.parquet")
+    with pytest.raises(InputErrors, match="C9999"):
+        OrdersRelation(locate(tmp_path, "o.parquet"), None, small["Customers"], "en")
+    assert list(scratch.iterdir()) == []
+
+
 def test_the_source_is_opened_once_and_closed(tmp_path, small):
     write_source(small["Orders"], tmp_path / "o.parquet")
     rel = OrdersRelation(locate(tmp_path, "o.parquet"), None, small["Customers"], "en")
     facts = order_facts(rel, AS_OF, 0.3, None)
     rel.close()
     assert facts.rows == len(small["Orders"]) and facts.has_purchases
+
+
+def test_a_source_larger_than_duckdbs_memory_is_worked_through_on_disk(tmp_path,
+                                                                       monkeypatch):
+    """DuckDB holds at most MEMORY_LIMIT and works through temporary files beyond it:
+    the same facts, and the files are gone when the source closes."""
+    import duckdb
+
+    from xl_addin.sources import reading
+
+    customers = pd.DataFrame({"CustomerID": [f"C{i:05d}" for i in range(20_000)]})
+    path = tmp_path / "orders.parquet"
+    duckdb.sql(f"""COPY (SELECT 'O' || range AS OrderID,
+        'C' || lpad(CAST(CAST(floor(random() * 20000) AS INTEGER) AS VARCHAR), 5, '0')
+            AS CustomerID,
+        DATE '2026-03-31' - CAST(floor(random() * 1460) AS INTEGER) AS OrderDate,
+        round(random() * 500 - 20, 2) AS Amount,
+        CASE WHEN random() < 0.3 THEN NULL ELSE round(random() * 100, 2) END AS Cost,
+        ['Kit', 'Course', NULL][1 + CAST(floor(random() * 3) AS INTEGER)] AS Product
+        FROM range(1500000)) TO '{path}' (FORMAT parquet)""")
+    got = {}
+    for limit in ("1GB", "30MB"):
+        monkeypatch.setattr(reading, "MEMORY_LIMIT", limit)
+        rel = OrdersRelation(locate(tmp_path, "orders.parquet"), None, customers, "en")
+        try:
+            facts = order_facts(rel, AS_OF, 0.3, dt.date(2026, 3, 1))
+            spilled = rel.con.execute("SELECT count(*) FROM duckdb_temporary_files()"
+                                      ).fetchall()[0][0]
+        finally:
+            rel.close()
+        assert not rel.spill.exists()
+        got[limit] = (facts, spilled)
+    (big, none), (small, some) = got["1GB"], got["30MB"]
+    assert none == 0 and some > 0  # the small limit did make DuckDB use the disk
+    pd.testing.assert_frame_equal(small.history, big.history, check_exact=True)
+    np.testing.assert_array_equal(small.summary.monetary_value, big.summary.monetary_value)
+    pd.testing.assert_frame_equal(small.recent, big.recent, check_exact=True)
+    assert small.rows == 1_500_000 and len(small.recent) > 10_000

@@ -79,11 +79,13 @@ def _both(spark, sql: str) -> tuple[list[tuple], list[tuple], pd.DataFrame]:
     orders = _orders()
     con = duckdb.connect()
     con.register("orders", orders)
+    con.execute(f"CREATE VIEW purchase_days AS {agg.PURCHASE_DAYS_SQL}")
     here = con.execute(sql).df()
     con.close()
     rows = [tuple(None if isinstance(v, float) and np.isnan(v) else v for v in r)
             for r in orders.astype(object).itertuples(index=False)]
     spark.createDataFrame(rows, SCHEMA).createOrReplaceTempView("orders")
+    spark.sql(agg.for_spark(agg.PURCHASE_DAYS_SQL)).createOrReplaceTempView("purchase_days")
     there = spark.sql(agg.for_spark(sql)).toPandas()
     return _records(here), _records(there[list(here.columns)]), here
 
@@ -97,30 +99,33 @@ def test_the_customer_history_is_the_same_on_spark(spark):
 
 def test_the_purchase_summary_is_the_same_on_spark(spark):
     cutoff = agg.day_number(AS_OF)
-    here, there, frame = _both(spark, agg.render(agg.SUMMARY_SQL, cutoff=cutoff))
+    here, there, frame = _both(spark, agg.render(agg.SUMMARY_SQL, cal=cutoff - 120,
+                                                 end=cutoff))
     assert len(here) > 40 and here == there
-    # and it is the engine's summary
+    # and it is the engine's summary, and the engine's calibration/holdout split
     o = _orders()
     buys = o[(o["order_day"] <= cutoff) & (o["amount"] >= 0)]
-    want = btyd.summary_from_transactions(buys["customer_id"].to_numpy(),
-                                          buys["order_day"].to_numpy(np.int64),
-                                          buys["amount"].to_numpy(float), cutoff)
+    args = (buys["customer_id"].to_numpy(), buys["order_day"].to_numpy(np.int64),
+            buys["amount"].to_numpy(float))
+    want = btyd.summary_from_transactions(*args, cutoff, money_digits=btyd.MONEY_DIGITS)
     have = agg.summary_from_rows(frame, cutoff)
     assert list(have.customer_id) == list(want.customer_id)
     np.testing.assert_array_equal(have.frequency, want.frequency)
     np.testing.assert_array_equal(have.T, want.T)
-    np.testing.assert_allclose(have.monetary_value, want.monetary_value, rtol=1e-12)
-
-
-def test_the_calibration_holdout_split_is_the_same_on_spark(spark):
-    end = agg.day_number(AS_OF)
-    here, there, _frame = _both(spark, agg.render(agg.HOLDOUT_SQL, cal=end - 120, end=end))
-    assert len(here) > 30 and here == there
-    assert any(r[6] > 0 for r in here)  # some bought in the holdout
+    np.testing.assert_array_equal(have.monetary_value, want.monetary_value)  # every bit
+    split = agg.holdout_from_rows(frame, cutoff - 120, cutoff, int(buys["order_day"].min()))
+    want_h = btyd.split_calibration_holdout(*args, cutoff - 120, cutoff)
+    assert list(split.calibration.customer_id) == list(want_h.calibration.customer_id)
+    np.testing.assert_array_equal(split.calibration.frequency, want_h.calibration.frequency)
+    np.testing.assert_array_equal(split.calibration.recency, want_h.calibration.recency)
+    np.testing.assert_array_equal(split.holdout_purchases, want_h.holdout_purchases)
+    np.testing.assert_array_equal(split.first_holdout_day, want_h.first_holdout_day)
+    assert split.holdout_purchases.sum() > 0  # some bought in the holdout
+    assert len(split.calibration) < len(have)  # some bought first in the holdout
 
 
 def test_the_spark_text_is_the_same_definition():
     history = agg.for_spark(agg.render(agg.HISTORY_SQL, cutoff=20000, keep=0.7))
-    summary = agg.for_spark(agg.render(agg.SUMMARY_SQL, cutoff=20000))
+    summary = agg.for_spark(agg.render(agg.SUMMARY_SQL, cal=19900, end=20000))
     assert "MAX_BY(" in history and "MIN_BY(" in summary
     assert "ARG_MAX" not in history and "ARG_MIN" not in summary

@@ -329,7 +329,8 @@ def score(purchases: pd.DataFrame | OrderFacts, as_of: dt.date, setting: str = "
         ids = purchases["CustomerID"].to_numpy()
         dates = purchases["OrderDate"].to_numpy()
         amounts = purchases["Amount"].to_numpy(dtype=float)
-        summary = btyd.summary_from_transactions(ids, dates, amounts, end, unit_days=1)
+        summary = btyd.summary_from_transactions(ids, dates, amounts, end, unit_days=1,
+                                                 money_digits=btyd.MONEY_DIGITS)
 
         def choose() -> ModelChoice:
             return btyd.choose_model(ids, dates, amounts, end, holdout_days, MODELS,

@@ -88,22 +88,30 @@ def customer_history(
     return out
 
 
+def _exact(units: np.ndarray, by: pd.Series) -> pd.Series:
+    """Whole millionths added up per group of ``by`` (exact), back as money."""
+    sums = btyd.add_units(pd.Series(units, index=by.index, copy=False), by, sort=False)
+    return pd.Series(sums.to_numpy().astype(np.float64) / 10.0**btyd.MONEY_DIGITS,
+                     index=sums.index)
+
+
 def money_by_customer(o: pd.DataFrame, margin_rate: float) -> tuple[pd.Series, pd.Series]:
     """Revenue and margin per ``_at`` (a customer's position) from order rows with
-    ``Amount``, ``Cost`` and ``_at``, added up in row order (a float sum's last bit
-    depends on the order; a source's rows come in the same order, so its sums are these
-    to the last bit). A blank Cost is ``Amount × (1 − margin_rate)``."""
-    filled = o["Cost"].where(o["Cost"].notna(), o["Amount"] * (1.0 - margin_rate))
-    frame = pd.DataFrame({"_at": o["_at"], "Amount": o["Amount"],
-                          "MarginAmt": o["Amount"] - filled})
-    g = frame.groupby("_at", sort=False)
-    return g["Amount"].sum(), g["MarginAmt"].sum()
+    ``Amount``, ``Cost`` and ``_at``. Money is added up exactly, in whole millionths
+    (:func:`~.btyd.money_units`): the same total in any row order and on any engine (the
+    aggregation SQL of :mod:`xl_addin.sources.aggregate` adds up a source's orders the
+    same way). A blank Cost is ``Amount × (1 − margin_rate)``."""
+    amount = o["Amount"].to_numpy(np.float64)
+    cost = o["Cost"].to_numpy(np.float64)
+    filled = np.where(np.isnan(cost), amount * (1.0 - margin_rate), cost)
+    return (_exact(btyd.money_units(amount), o["_at"]),
+            _exact(btyd.money_units(amount - filled), o["_at"]))
 
 
 def refunds_by_customer(customer: pd.Series, amount: pd.Series) -> pd.Series:
-    """The sum of the negative amounts per customer, added up in row order."""
-    neg = amount < 0
-    return amount[neg].groupby(customer[neg]).sum()
+    """The sum of the negative amounts per customer (exact, as :func:`money_by_customer`)."""
+    neg = (amount < 0).to_numpy()
+    return _exact(btyd.money_units(amount.to_numpy(np.float64)[neg]), customer[neg])
 
 
 def _check_facts(facts: OrderFacts, settings: Settings, as_of: dt.date) -> None:

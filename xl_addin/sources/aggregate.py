@@ -4,22 +4,23 @@ Everything the engine needs of the orders (:class:`~xl_addin.domain.facts.OrderF
 is written here once, in the SQL that DuckDB runs on the machine; :func:`for_spark` turns
 the very same text into Spark SQL through the SQL transpiler (sqlglot), so a shop whose
 history outgrows one machine runs it unchanged on a cluster (tests/sources prove both
-give the same summary). On one machine the purchase-day summary is added up from the
-rows DuckDB hands over, in row order, so its floats are the sheet's to the last bit;
-:data:`SUMMARY_SQL` is that summary for a cluster.
+give the same figures). Each query hands over one row per customer: the orders' rows
+stay where they are.
 
 Money is added up in whole millionths (each amount to the nearest 0.000001, summed as
-whole numbers), as the engine adds it up for the sheet's orders: a total is the same to
-the last bit in any row order, on any number of threads, on either engine.
+whole numbers), as the engine adds it up for the sheet's orders
+(:func:`~xl_addin.domain.btyd.money_units`): a total is the same to the last bit in
+any row order, on any number of threads, on either engine, and the same as the sheet's.
 
-Every query reads one relation, ``orders``, with these columns (the door makes it from
-a source and from the Orders sheet):
+Every query reads the relation ``orders`` (:data:`SUMMARY_SQL` its purchase days,
+:data:`PURCHASE_DAYS_SQL`), whose rows come in no particular order, with these columns
+(the door makes it from a source and from the Orders sheet):
 
 ``customer_id`` (a key: the door gives each customer's place on the Customers sheet, an
 INTEGER, which groups faster than text; Spark is given the IDs) · ``order_day`` INTEGER
 (days since 1970-01-01) · ``amount`` DOUBLE · ``cost`` DOUBLE (NULL: blank) ·
 ``product`` text (NULL: blank) · ``seq`` BIGINT (the row's place: files in name order,
-rows in file order, the sheet last).
+rows in file order, the sheet last; what depends on the order orders by it).
 
 The rules are the engine's (:func:`~xl_addin.domain.value.customer_history`,
 :func:`~xl_addin.domain.btyd.summary_from_transactions`,
@@ -38,8 +39,8 @@ import pandas as pd
 
 from ..domain.btyd import CustomerSummary, HoldoutData
 
-__all__ = ["FLOOR_SQL", "HISTORY_SQL", "HOLDOUT_SQL", "RECENT_SQL", "SUMMARY_SQL", "UNPAID_SQL",
-           "day_number",
+__all__ = ["FLOOR_SQL", "HISTORY_SQL", "PURCHASE_DAYS_SQL", "RECENT_SQL", "SUMMARY_SQL",
+           "UNPAID_SQL", "day_number",
            "for_spark", "holdout_from_rows", "render", "summary_from_rows"]
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -78,12 +79,7 @@ def _money(sql: str) -> str:
 #: per customer: money, orders, first and last purchase, the last product (orders up to
 #: ``{cutoff}``)
 HISTORY_SQL = _money("""
-WITH o AS (
-    SELECT customer_id, order_day, amount, cost, product, seq
-    FROM orders
-    WHERE order_day <= {cutoff}
-),
-money AS (
+WITH money AS (
     SELECT customer_id,
            CAST(SUM({units(amount)}) AS DOUBLE) / {scale} AS revenue,
            CAST(SUM({units(amount - COALESCE(cost, amount * CAST({keep} AS DOUBLE)))}) AS DOUBLE)
@@ -93,18 +89,19 @@ money AS (
            SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END) AS orders,
            MIN(CASE WHEN amount >= 0 THEN order_day END) AS first_day,
            MAX(CASE WHEN amount >= 0 THEN order_day END) AS last_day
-    FROM o
+    FROM orders
+    WHERE order_day <= {cutoff}
     GROUP BY customer_id
 ),
 named AS (
     SELECT customer_id, MAX(order_day) AS last_named_day
-    FROM o
-    WHERE amount >= 0 AND product IS NOT NULL
+    FROM orders
+    WHERE order_day <= {cutoff} AND amount >= 0 AND product IS NOT NULL
     GROUP BY customer_id
 ),
 last_product AS (
     SELECT o.customer_id, ARG_MAX(o.product, o.seq) AS last_product
-    FROM o
+    FROM orders AS o
     JOIN named ON o.customer_id = named.customer_id AND o.order_day = named.last_named_day
     WHERE o.amount >= 0 AND o.product IS NOT NULL
     GROUP BY o.customer_id
@@ -115,56 +112,38 @@ FROM money AS m
 LEFT JOIN last_product AS p ON m.customer_id = p.customer_id
 """)
 
-#: per customer with a purchase up to ``{cutoff}``: the purchase days (the BTYD summary:
-#: frequency = purchase days - 1, recency = last - first day, T = cutoff - first day,
-#: monetary value = (total - first day's total) / frequency)
+#: per customer and purchase day (an order with Amount >= 0): the day's total in whole
+#: millionths. :data:`SUMMARY_SQL` reads these rows as the relation ``purchase_days``
+#: (on one machine a table made once, on a cluster a view)
+PURCHASE_DAYS_SQL = _money("""
+SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
+FROM orders
+WHERE amount >= 0
+GROUP BY customer_id, order_day
+""")
+
+#: per customer with a purchase up to ``{end}``, from ``purchase_days``: the BTYD summary
+#: at ``{end}`` (frequency = purchase days - 1, recency = last - first day, T = end -
+#: first day, monetary value = (total - first day's total) / frequency) and, in the same
+#: pass, the model check's calibration/holdout split at ``{cal}``: the calibration
+#: summary at ``{cal}`` (``cal_*``; the first day and its total are the same) and the
+#: purchase days in the holdout ``({cal}, {end}]``. ``{cal}`` = ``{end}``: no split.
 SUMMARY_SQL = _money("""
-WITH days AS (
-    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
-    FROM orders
-    WHERE amount >= 0 AND order_day <= {cutoff}
-    GROUP BY customer_id, order_day
-)
 SELECT customer_id,
        COUNT(*) AS purchase_days,
        MIN(order_day) AS first_day,
        MAX(order_day) AS last_day,
        CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
-       CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
-FROM days
+       CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total,
+       SUM(CASE WHEN order_day <= {cal} THEN 1 ELSE 0 END) AS cal_purchase_days,
+       MAX(CASE WHEN order_day <= {cal} THEN order_day END) AS cal_last_day,
+       CAST(SUM(CASE WHEN order_day <= {cal} THEN day_units ELSE 0 END) AS DOUBLE) / {scale}
+           AS cal_total,
+       SUM(CASE WHEN order_day > {cal} THEN 1 ELSE 0 END) AS holdout_purchases,
+       MIN(CASE WHEN order_day > {cal} THEN order_day END) AS first_holdout_day
+FROM purchase_days
+WHERE order_day <= {end}
 GROUP BY customer_id
-""")
-
-#: the calibration summary at ``{cal}`` and each of its customers' purchase days in
-#: the holdout ``({cal}, {end}]``
-HOLDOUT_SQL = _money("""
-WITH days AS (
-    SELECT customer_id, order_day, SUM({units(amount)}) AS day_units
-    FROM orders
-    WHERE amount >= 0 AND order_day <= {end}
-    GROUP BY customer_id, order_day
-),
-calibration AS (
-    SELECT customer_id,
-           COUNT(*) AS purchase_days,
-           MIN(order_day) AS first_day,
-           MAX(order_day) AS last_day,
-           CAST(SUM(day_units) AS DOUBLE) / {scale} AS total,
-           CAST(ARG_MIN(day_units, order_day) AS DOUBLE) / {scale} AS first_total
-    FROM days
-    WHERE order_day <= {cal}
-    GROUP BY customer_id
-),
-holdout AS (
-    SELECT customer_id, COUNT(*) AS purchases, MIN(order_day) AS first_holdout_day
-    FROM days
-    WHERE order_day > {cal}
-    GROUP BY customer_id
-)
-SELECT c.customer_id, c.purchase_days, c.first_day, c.last_day, c.total, c.first_total,
-       COALESCE(h.purchases, 0) AS holdout_purchases, h.first_holdout_day
-FROM calibration AS c
-LEFT JOIN holdout AS h ON c.customer_id = h.customer_id
 """)
 
 #: the orders the follow-up plans look at, in row order
@@ -226,21 +205,12 @@ def _ids(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return ids[order], order
 
 
-def summary_from_rows(frame: pd.DataFrame, end_day: int) -> CustomerSummary:
-    """The BTYD summary (days) from :data:`SUMMARY_SQL`'s rows (``purchase_days,
-    first_day, last_day, total, first_total`` per customer; customers without a purchase
-    left out), as :func:`~xl_addin.domain.btyd.summary_from_transactions` computes it
-    (its money exact to a millionth)."""
-    buyers = frame[frame["purchase_days"].notna() & (frame["purchase_days"] > 0)]
-    ids, order = _ids(buyers)
-    count = buyers["purchase_days"].to_numpy(np.int64)[order]
-    first_day = buyers["first_day"].to_numpy(np.int64)[order]
-    last_day = buyers["last_day"].to_numpy(np.int64)[order]
-    total = buyers["total"].to_numpy(np.float64)[order]
-    first_amount = buyers["first_total"].to_numpy(np.float64)[order]
+def _summary(ids: np.ndarray, count: np.ndarray, first_day: np.ndarray,
+             last_day: np.ndarray, total: np.ndarray, first_total: np.ndarray,
+             end_day: int) -> CustomerSummary:
     frequency = count - 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
+        monetary = np.where(frequency > 0, (total - first_total) / np.maximum(frequency, 1), 0.0)
     return CustomerSummary(
         customer_id=ids,
         frequency=frequency,
@@ -250,20 +220,36 @@ def summary_from_rows(frame: pd.DataFrame, end_day: int) -> CustomerSummary:
     )
 
 
+def summary_from_rows(frame: pd.DataFrame, end_day: int) -> CustomerSummary:
+    """The BTYD summary (days) at ``end_day`` from :data:`SUMMARY_SQL`'s rows, as
+    :func:`~xl_addin.domain.btyd.summary_from_transactions` computes it with
+    ``money_digits`` (money exact to a millionth)."""
+    ids, order = _ids(frame)
+    column = {k: frame[k].to_numpy(np.float64 if k.endswith("total") else np.int64)[order]
+              for k in ("purchase_days", "first_day", "last_day", "total", "first_total")}
+    return _summary(ids, column["purchase_days"], column["first_day"], column["last_day"],
+                    column["total"], column["first_total"], end_day)
+
+
 def holdout_from_rows(frame: pd.DataFrame, cal_day: int, end_day: int,
                       first_purchase_day: int) -> HoldoutData:
-    """:class:`HoldoutData` from :data:`HOLDOUT_SQL`'s rows, as
-    :func:`~xl_addin.domain.btyd.split_calibration_holdout` gives it (days)."""
-    summary = summary_from_rows(frame, cal_day)
-    _ids_sorted, order = _ids(frame[frame["purchase_days"] > 0])
-    rows = frame[frame["purchase_days"] > 0]
-    counts = rows["holdout_purchases"].to_numpy(np.int64)[order]
-    first = rows["first_holdout_day"].to_numpy(np.float64)[order]
-    first_holdout = np.where(np.isnan(first), -1, first - cal_day).astype(np.int64)
+    """:class:`HoldoutData` from :data:`SUMMARY_SQL`'s rows at ``{cal}`` = ``cal_day``,
+    ``{end}`` = ``end_day``, as :func:`~xl_addin.domain.btyd.split_calibration_holdout`
+    gives it (days)."""
+    rows = frame[frame["cal_purchase_days"].to_numpy(np.int64) > 0]
+    ids, order = _ids(rows)
+
+    def column(name: str, kind: type = np.int64) -> np.ndarray:
+        return rows[name].to_numpy(kind)[order]
+
+    calibration = _summary(ids, column("cal_purchase_days"), column("first_day"),
+                           column("cal_last_day"), column("cal_total", np.float64),
+                           column("first_total", np.float64), cal_day)
+    first = column("first_holdout_day", np.float64)
     return HoldoutData(
-        calibration=summary,
-        holdout_purchases=counts,
-        first_holdout_day=first_holdout,
+        calibration=calibration,
+        holdout_purchases=column("holdout_purchases"),
+        first_holdout_day=np.where(np.isnan(first), -1, first - cal_day).astype(np.int64),
         calibration_end=np.datetime64(int(cal_day), "D"),
         holdout_end=np.datetime64(int(end_day), "D"),
         holdout_days=end_day - cal_day,

@@ -2,13 +2,14 @@
 
 :func:`order_facts` is what a refresh does with Settings ``OrdersSource``: it puts the
 source's orders and the Orders sheet's (validated by the sheet reader) into one
-relation ``orders`` (:mod:`.aggregate` describes its columns; the source's rows first,
-in file and row order, then the sheet's), checks the source's rows as the sheet reader
-checks the sheet's (a required value blank, a date or number that is not one, an amount
-too large, a customer not on the Customers sheet: each named with the file, the row and
-the column, in the book's language; nothing is written), and runs the one SQL
-definition of the per-customer aggregates on it. The engine gets
-:class:`~xl_addin.domain.facts.OrderFacts`, never the rows.
+relation ``orders`` (:mod:`.aggregate` describes its columns; each row numbered by its
+place: the source's files and rows in order, then the sheet's), checks the source's rows
+as the sheet reader checks the sheet's (a required value blank, a date or number that is
+not one, an amount too large, a customer not on the Customers sheet: each named with the
+file, the row and the column, in the book's language; nothing is written), and runs the
+one SQL definition of the per-customer aggregates on it. The engine gets
+:class:`~xl_addin.domain.facts.OrderFacts`: a row per customer, and of the orders
+themselves only those the follow-up plans and the receivables look at.
 
 :func:`read_contacts` reads ``ContactsSource`` into the Contacts frame the engine
 takes (contact histories are far smaller than order histories: their rows are read,
@@ -19,8 +20,11 @@ source's orders it can collide with.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +34,6 @@ from ..domain import btyd
 from ..domain.btyd import HoldoutData
 from ..domain.facts import OrderFacts
 from ..domain.schema import MAX_AMOUNT, RawTable, parse_table
-from ..domain.value import money_by_customer, refunds_by_customer
 from ..errors import BookError, CustomerBookError, Problems, Reason
 from ..names import CONTACTS, ORDERS, SheetSpec, fold
 from . import aggregate as agg
@@ -49,13 +52,25 @@ _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 
 
-def connect() -> Any:
-    """An in-memory DuckDB connection (all cores; rows kept in insertion order)."""
+#: what DuckDB may hold in memory while it aggregates a source (beyond it, it works
+#: through temporary files): with the engine's own share, a refresh stays within 2 GB
+MEMORY_LIMIT = "1GB"
+
+
+def connect(*, spill: Path | None = None) -> Any:
+    """An in-memory DuckDB connection (all cores). Without ``spill`` results and written
+    files keep the rows in insertion order (what appending to a file needs). With it
+    (a folder of its own) DuckDB may hand rows over in any order (every query that needs
+    an order says it, ``ORDER BY``), holds at most :data:`MEMORY_LIMIT` and works
+    through temporary files in ``spill`` beyond it."""
     import duckdb
 
     con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"SET preserve_insertion_order = {'false' if spill else 'true'}")
     con.execute("SET enable_progress_bar = false")
+    if spill is not None:
+        con.execute(f"SET memory_limit = {_quote(MEMORY_LIMIT)}")
+        con.execute(f"SET temp_directory = {_quote(str(spill))}")
     return con
 
 
@@ -272,16 +287,11 @@ def _known(con: Any, customers: pd.DataFrame) -> None:
     them)."""
     ids = customers["CustomerID"]
     frame = pd.DataFrame({"customer_id": ids.to_numpy(dtype=object),
-                          "pos": np.arange(len(ids), dtype=np.int64)})
+                          "pos": np.arange(len(ids), dtype=np.int32)})
     frame = frame[ids.notna().to_numpy()].reset_index(drop=True)
-    # the place of each ID in the order the engine sorts IDs in (Python's string order)
-    order = np.argsort(np.asarray(frame["customer_id"].tolist(), dtype=object), kind="stable")
-    rank = np.empty(len(frame), dtype=np.int64)
-    rank[order] = np.arange(len(frame), dtype=np.int64)
-    frame["rank"] = rank
     con.register("known_frame", frame)
     con.execute("CREATE TEMP TABLE known AS SELECT CAST(customer_id AS VARCHAR) AS "
-                "customer_id, pos, rank FROM known_frame")
+                "customer_id, CAST(pos AS INTEGER) AS pos FROM known_frame")
     con.unregister("known_frame")
 
 
@@ -310,25 +320,39 @@ class OrdersRelation:
     """A source's orders (and the sheet's) as the relation ``orders`` on one connection.
 
     The source is read once: its rows, typed and checked, and the sheet's after them go
-    into one in-memory table in row order (``seq``), each customer by its place on the
-    Customers sheet (an integer groups faster than a text); the relation ``orders`` that
-    :mod:`.aggregate` reads is that table. ``materialise=False`` only opens the source
-    (the import looks a few of its orders up).
+    into one in-memory table, each customer by its place on the Customers sheet (an
+    integer groups faster than a text; found by a join, which DuckDB runs on every core)
+    and each product by a number (an enumeration), each row with its place in the
+    source (``seq``: files in name order, rows in file order, the sheet last). The table
+    holds the rows in no particular order: what depends on the order says so (``seq``).
+    The relation ``orders`` that :mod:`.aggregate` reads is that table.
+    ``materialise=False`` only opens the source (the import looks a few of its orders up).
     """
 
     def __init__(self, source: Source | None, sheet: pd.DataFrame | None,
                  customers: pd.DataFrame, lang: str, *, check: bool = True,
                  materialise: bool = True) -> None:
-        self.con = connect()
+        #: DuckDB's folder for what it cannot hold in memory (removed on close)
+        self.spill = Path(tempfile.mkdtemp(prefix="customerbook-duckdb-"))
+        self.con: Any = None
         self.source = source
         self.lang = lang
         self.typed: str | None = None
         self.found: dict[str, tuple[str, str]] = {}
         self.rows = 0
+        try:
+            self.con = connect(spill=self.spill)
+            self._open(source, sheet, customers, check, materialise)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, source: Source | None, sheet: pd.DataFrame | None,
+              customers: pd.DataFrame, check: bool, materialise: bool) -> None:
+        lang = self.lang
         _known(self.con, customers)
         self.ids = np.asarray(self.con.execute("SELECT customer_id FROM known ORDER BY pos")
                               .df()["customer_id"].tolist(), dtype=object)
-        self.pos = self.con.execute("SELECT pos, rank FROM known ORDER BY pos").df()
         parts = []
         problems = Problems(lang)
         checks: list[_Check] = []
@@ -363,11 +387,8 @@ class OrdersRelation:
         body = " UNION ALL ".join(parts)
         con = self.con
         try:
-            # each customer by its place on the Customers sheet and each product by a
-            # number (an enumeration): a cast keeps the rows in their order (a join
-            # would not), and ten million rows take a third of the memory
-            con.execute("CREATE TYPE cb_customer AS ENUM (SELECT customer_id FROM known "
-                        "ORDER BY pos)")
+            # each product by a number (an enumeration): ten million rows take far less
+            # memory than as texts
             con.execute(f"CREATE TEMP TABLE cb_products AS SELECT DISTINCT product FROM "
                         f"({body}) WHERE product IS NOT NULL")
             named = con.execute("SELECT count(*) FROM cb_products").fetchall()[0][0]
@@ -376,21 +397,18 @@ class OrdersRelation:
                             "ORDER BY product)")
             product = "CAST(u.product AS cb_product)" if named else "u.product"
             con.execute(
-                "CREATE TEMP TABLE orders_t AS SELECT customer, order_day, amount, cost, "
-                "product, seq, paid, "
-                "bad OR (customer_id IS NOT NULL AND customer IS NULL) AS bad "
-                "FROM (SELECT TRY_CAST(u.customer_id AS cb_customer) AS customer, "
-                "u.customer_id, CAST(u.order_day AS INTEGER) AS order_day, u.amount, u.cost, "
-                f"{product} AS product, u.seq, u.paid, u.bad "
-                f"FROM ({body}) AS u)")
+                "CREATE TEMP TABLE orders_t AS SELECT k.pos AS customer_id, "
+                "CAST(u.order_day AS INTEGER) AS order_day, u.amount, u.cost, "
+                f"{product} AS product, u.seq, u.paid, "
+                "u.bad OR (u.customer_id IS NOT NULL AND k.pos IS NULL) AS bad "
+                f"FROM ({body}) AS u LEFT JOIN known AS k ON k.customer_id = u.customer_id")
             n_bad, self.rows = con.execute(
                 "SELECT count(*) FILTER (WHERE bad), count(*) FROM orders_t").fetchall()[0]
             if check and n_bad and self.typed is not None and source is not None:
                 _check(con, self.typed, source, self.found, checks, problems)
                 problems.raise_if_any()
-            con.execute("CREATE TEMP VIEW orders AS SELECT CAST(enum_code(customer) AS "
-                        "INTEGER) AS customer_id, order_day, amount, cost, product, seq, "
-                        "paid FROM orders_t")
+            con.execute("CREATE TEMP VIEW orders AS SELECT customer_id, order_day, amount, "
+                        "cost, product, seq, paid FROM orders_t")
         except CustomerBookError:
             raise
         except Exception as exc:
@@ -411,7 +429,9 @@ class OrdersRelation:
             raise _unreadable(self.source, exc, self.lang) from exc
 
     def close(self) -> None:
-        self.con.close()
+        if self.con is not None:
+            self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 def recent_since(plans: pd.DataFrame | None, as_of: dt.date, drop_after_days: int
@@ -432,33 +452,41 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
                 recent_from: dt.date | None, holdout_days: int | None = None) -> OrderFacts:
     """The engine's :class:`OrderFacts` for ``as_of`` from the relation's orders.
 
-    The calibration/holdout split the model choice will ask for (Settings
-    ``HoldoutDays``, blank: the engine's default from the history's span) is computed
-    here, so the relation can be closed before the models are fitted; another split is
-    computed on the relation while it is open."""
+    Every figure is computed by the SQL of :mod:`.aggregate`, which hands over one row
+    per customer (the orders' rows stay in DuckDB; only the follow-ups' recent orders
+    and the unpaid sales come over as rows). The calibration/holdout split the model
+    choice will ask for (Settings ``HoldoutDays``, blank: the engine's default from the
+    history's span) is computed here, so the relation can be closed before the models
+    are fitted; another split is computed on the relation while it is open."""
     cutoff = agg.day_number(as_of)
     rows = relation.query(agg.render(agg.HISTORY_SQL, cutoff=cutoff,
                                      keep=float(1.0 - margin_rate)))
+    rows = rows.sort_values("customer_id", kind="stable", ignore_index=True)  # sheet order
     rows["customer_id"] = relation.names(rows["customer_id"])
     history = _history(rows)
-    summary = _in_row_order(relation, history, cutoff, margin_rate)
-    first = int(rows["first_day"].min()) if len(summary) else None
-
-    def split(cal_day: int, end_day: int) -> HoldoutData:
-        part = relation.query(agg.render(agg.HOLDOUT_SQL, cal=int(cal_day), end=int(end_day)))
-        part["customer_id"] = relation.names(part["customer_id"])
-        assert first is not None
-        return agg.holdout_from_rows(part, int(cal_day), int(end_day), first)
-
+    buys = rows["first_day"].notna()
+    first = int(rows.loc[buys, "first_day"].min()) if buys.any() else None
     ready: dict[tuple[int, int], HoldoutData] = {}
-    if first is not None:
+    if first is None:
+        empty = np.array([], dtype=np.float64)
+        summary = btyd.CustomerSummary(np.array([], dtype=object),
+                                       np.array([], dtype=np.int64), empty, empty, empty)
+    else:  # the purchase days, grouped once for the summary and every split
+        relation.query(f"CREATE TEMP TABLE purchase_days AS {agg.PURCHASE_DAYS_SQL}")
         days = holdout_days or btyd.default_holdout_days(cutoff - first)
-        if cutoff - days - first >= 0:  # the split the engine will make
-            ready[(cutoff - days, cutoff)] = split(cutoff - days, cutoff)
+        split_ok = cutoff - days - first >= 0  # the split the engine will make
+        cal = cutoff - days if split_ok else cutoff
+        part = _summary_rows(relation, cal, cutoff)
+        summary = agg.summary_from_rows(part, cutoff)
+        if split_ok:
+            ready[(cal, cutoff)] = agg.holdout_from_rows(part, cal, cutoff, first)
 
     def holdout(cal_day: int, end_day: int) -> HoldoutData:
         key = (int(cal_day), int(end_day))
-        return ready[key] if key in ready else split(*key)
+        if key not in ready:
+            assert first is not None
+            ready[key] = agg.holdout_from_rows(_summary_rows(relation, *key), *key, first)
+        return ready[key]
 
     recent = _recent(relation, recent_from, cutoff)
     owed = relation.query(agg.render(agg.UNPAID_SQL, cutoff=cutoff))
@@ -473,93 +501,10 @@ def order_facts(relation: OrdersRelation, as_of: dt.date, margin_rate: float,
                       recent_from=recent_from, rows=relation.rows, unpaid=unpaid)
 
 
-def _in_row_order(relation: OrdersRelation, history: pd.DataFrame, cutoff: int,
-                  margin_rate: float) -> btyd.CustomerSummary:
-    """The float sums, added up as the engine adds up the sheet's orders: in row order,
-    with its own code — Revenue, Margin, Refunds
-    (:func:`~xl_addin.domain.value.money_by_customer`) into ``history``, and the BTYD
-    summary of the purchases (:func:`~xl_addin.domain.btyd.summary_from_transactions`),
-    which is returned.
-
-    A float sum's last bit depends on the order of its additions; a refresh rounds money
-    to the cent (a sum one bit apart shows a cent apart where it falls exactly between
-    two cents), and the spend model's fit follows its inputs' last bits. So these sums
-    are not left to the SQL (whose own sums, exact to a millionth, are for other
-    engines): the SQL streams four numbers a row in row order — the customer's place,
-    the day, the amount, the cost — and the engine's code adds them up, so a book gives
-    the same figures to the last bit whether its orders sit in the sheet or in a
-    source."""
-    con = relation.con
-    where = f"FROM orders WHERE order_day <= {cutoff}"
-    # the table holds the rows in their order, and a scan keeps it: checked, not assumed
-    seq = con.execute(f"SELECT seq {where}").fetchnumpy()["seq"]
-    order = None
-    if len(seq) > 1 and not bool(np.all(seq[1:] > seq[:-1])):
-        order = np.argsort(seq, kind="stable")
-    del seq
-    cols = con.execute(f"SELECT customer_id, order_day, amount, cost {where}").fetchnumpy()
-    at, day = np.asarray(cols["customer_id"], np.int64), np.asarray(cols["order_day"], np.int64)
-    amount = _floats(cols["amount"])
-    cost = _floats(cols["cost"])
-    del cols
-    if order is not None:
-        at, day, amount, cost = at[order], day[order], amount[order], cost[order]
-    rank_of = relation.pos["rank"].to_numpy(np.int64)
-    by_rank = np.empty(len(relation.ids), dtype=object)
-    by_rank[rank_of] = relation.ids
-    if len(at):
-        frame = pd.DataFrame({"_at": at, "Amount": amount, "Cost": cost}, copy=False)
-        revenue, margin = money_by_customer(frame, margin_rate)
-        refunds = refunds_by_customer(frame["_at"], frame["Amount"])
-        del frame, cost
-        for column, values in (("Revenue", revenue), ("Margin", margin)):
-            named = pd.Series(values.to_numpy(np.float64), index=relation.ids[values.index])
-            history[column] = named.reindex(history.index).to_numpy(np.float64)
-        named = pd.Series(refunds.to_numpy(np.float64), index=relation.ids[refunds.index])
-        history["Refunds"] = named.reindex(history.index, fill_value=0.0).to_numpy(np.float64)
-    buy = amount >= 0
-    return purchase_summary(rank_of[at[buy]], day[buy], amount[buy], cutoff, by_rank)
-
-
-def _floats(values: Any) -> np.ndarray:
-    """A fetched column of numbers as float64 with NaN for NULL."""
-    if isinstance(values, np.ma.MaskedArray):
-        return values.astype(np.float64).filled(np.nan)
-    return np.asarray(values, dtype=np.float64)
-
-
-def purchase_summary(rank: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
-                     names: np.ndarray) -> btyd.CustomerSummary:
-    """:func:`~xl_addin.domain.btyd.summary_from_transactions` of purchases given in row
-    order, each customer by its ``rank`` in ID order (``names[rank]`` its ID), to the last
-    bit: the same groups summed in the same order (a day's purchases in row order, then
-    the days in date order), on one integer key instead of two columns, which is what
-    makes ten million rows take seconds."""
-    keep = day <= end_day
-    rank, day, amount = rank[keep], day[keep], amount[keep]
-    if not len(rank):
-        empty = np.array([], dtype=np.float64)
-        return btyd.CustomerSummary(np.array([], dtype=object), np.array([], dtype=np.int64),
-                                    empty, empty, empty)
-    d0 = int(day.min())
-    key = rank.astype(np.int64) * (1 << 24) + (day - d0)  # (customer, day): one integer
-    daily = pd.Series(amount).groupby(key, sort=True).sum()
-    k = daily.index.to_numpy(np.int64)
-    who, when = k >> 24, (k & ((1 << 24) - 1)) + d0
-    by = pd.Series(daily.to_numpy(np.float64)).groupby(who, sort=True)
-    total = by.sum().to_numpy(np.float64)
-    first_amount = by.first().to_numpy(np.float64)
-    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-    count = np.diff(np.r_[starts, len(who)]).astype(np.int64)
-    first_day = when[starts]
-    last_day = when[np.r_[starts[1:], len(who)] - 1]
-    frequency = count - 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
-    return btyd.CustomerSummary(
-        customer_id=names[who[starts]], frequency=frequency,
-        recency=(last_day - first_day) / 1.0, T=(end_day - first_day) / 1.0,
-        monetary_value=monetary.astype(np.float64))
+def _summary_rows(relation: OrdersRelation, cal_day: int, end_day: int) -> pd.DataFrame:
+    part = relation.query(agg.render(agg.SUMMARY_SQL, cal=int(cal_day), end=int(end_day)))
+    part["customer_id"] = relation.names(part["customer_id"])
+    return part
 
 
 def _days(values: pd.Series) -> np.ndarray:

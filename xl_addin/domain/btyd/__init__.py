@@ -98,7 +98,13 @@ from .pareto_nbd import (
     pareto_nbd_expected_purchases,
     pareto_nbd_p_alive,
 )
-from .summary import CustomerSummary, summary_from_transactions
+from .summary import (
+    MONEY_DIGITS,
+    CustomerSummary,
+    add_units,
+    money_units,
+    summary_from_transactions,
+)
 from .utils import FEW_CUSTOMERS, FEW_REPEAT_BUYERS, BTYDInputError, FitFlag
 
 __all__ = [
@@ -111,6 +117,7 @@ __all__ = [
     "MIN_HOLDOUT_DAYS",
     "MIN_REPEAT_BUYERS_TO_SPLIT",
     "MODELS",
+    "MONEY_DIGITS",
     "BGNBDFit",
     "BTYDInputError",
     "CustomerSummary",
@@ -126,6 +133,7 @@ __all__ = [
     "ModelChoice",
     "ParetoNBDFit",
     "PurchaseFit",
+    "add_units",
     "bgnbd_expected_purchases",
     "bgnbd_p_alive",
     "choose_model",
@@ -142,6 +150,7 @@ __all__ = [
     "mbgnbd_expected_purchases",
     "mbgnbd_p_alive",
     "model_of",
+    "money_units",
     "pareto_nbd_expected_purchases",
     "pareto_nbd_p_alive",
     "purchase_probability",

@@ -14,7 +14,37 @@ from numpy.typing import ArrayLike, NDArray
 
 from .utils import BTYDInputError, FloatArray, _numeric
 
-__all__ = ["CustomerSummary", "summary_from_transactions"]
+__all__ = ["MONEY_DIGITS", "CustomerSummary", "add_units", "money_units",
+           "summary_from_transactions"]
+
+#: money added up exactly is added up in whole millionths (:func:`money_units`)
+MONEY_DIGITS = 6
+
+
+def money_units(amounts: ArrayLike, digits: int = MONEY_DIGITS) -> NDArray[np.int64]:
+    """Each amount as a whole number of ``10**-digits`` (the nearest, a half rounded up):
+    ``floor(amount × 10**digits + 0.5)``, the very expression the aggregation SQL uses
+    (:mod:`xl_addin.sources.aggregate`), so the two give the same whole numbers. Sums of
+    them are exact, hence the same in any order of the additions, on any engine."""
+    amt = np.asarray(amounts, dtype=np.float64)
+    return np.floor(amt * float(10**digits) + 0.5).astype(np.int64)
+
+
+def add_units(units: ArrayLike, by: Any, *, sort: bool = True) -> Any:
+    """The sums of whole ``units`` per group of ``by`` (a pandas groupby key), exact: as
+    64-bit integers where no sum can pass their range, as Python integers otherwise."""
+    import pandas as pd
+
+    values = units if isinstance(units, pd.Series) else pd.Series(units, copy=False)
+    if values.dtype != object and float(np.abs(values.to_numpy(np.int64)).sum(
+            dtype=np.float64)) >= 2.0**62:
+        values = values.astype(object)  # a total could pass 2**63: Python's own integers
+    return values.groupby(by, sort=sort).sum()
+
+
+def _money(units: Any, digits: int) -> FloatArray:
+    """Whole units back to money (the nearest float to the exact sum, then / 10**digits)."""
+    return np.asarray(units).astype(np.float64) / float(10**digits)
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,7 @@ def summary_from_transactions(
     as_of: Any,
     *,
     unit_days: float = 1,
+    money_digits: int | None = None,
 ) -> CustomerSummary:
     """RFM summary per customer, with ``lifetimes.utils.summary_data_from_transaction_data``'s
     conventions (daily periods, ``freq_multiplier = unit_days``).
@@ -91,7 +122,10 @@ def summary_from_transactions(
     * ``monetary_value`` -- mean of the daily totals of the repeat purchase days (the
       first purchase day excluded), 0 when ``frequency == 0``.
 
-    ``unit_days=7`` gives weeks as in the CDNOW data (days / 7).
+    ``unit_days=7`` gives weeks as in the CDNOW data (days / 7). ``money_digits`` (e.g.
+    :data:`MONEY_DIGITS`): the amounts added up exactly, in whole ``10**-money_digits``
+    (:func:`money_units`), so the summary is the same to the last bit in any row order;
+    without it they are added up as floats, in row order.
     """
     import pandas as pd
 
@@ -119,14 +153,25 @@ def summary_from_transactions(
     keep = days <= cutoff
     # group on integer codes: hashing a million text ids once, not once per aggregate
     codes, uniques = pd.factorize(ids[keep], sort=True)
-    frame = pd.DataFrame({"id": codes, "day": days[keep], "amount": amt[keep]})
-    daily = frame.groupby(["id", "day"], sort=True, observed=True)["amount"].sum().reset_index()
+    if money_digits is None:
+        frame = pd.DataFrame({"id": codes, "day": days[keep], "amount": amt[keep]})
+        daily = frame.groupby(["id", "day"], sort=True, observed=True)["amount"].sum()
+        daily = daily.reset_index()
+    else:
+        frame = pd.DataFrame({"id": codes, "day": days[keep]})
+        daily = add_units(money_units(amt[keep], money_digits),
+                          [frame["id"], frame["day"]]).rename("amount")
+        daily = daily.rename_axis(["id", "day"]).reset_index()
     by = daily.groupby("id", sort=True, observed=True)
     first_day = by["day"].min().to_numpy(np.int64)
     last_day = by["day"].max().to_numpy(np.int64)
     count = by["day"].size().to_numpy(np.int64)
-    total = by["amount"].sum().to_numpy(np.float64)
-    first_amount = by["amount"].first().to_numpy(np.float64)  # rows are sorted by day
+    if money_digits is None:
+        total = by["amount"].sum().to_numpy(np.float64)
+        first_amount = by["amount"].first().to_numpy(np.float64)  # rows are sorted by day
+    else:
+        total = _money(add_units(daily["amount"], daily["id"]), money_digits)
+        first_amount = _money(by["amount"].first(), money_digits)
     frequency = count - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
