@@ -331,7 +331,8 @@ class _Book:
                 else:
                     bo.total += amount or 0.0
             if day is not None and amount is not None and cid is not None:
-                self.fingerprints[(day, cid, _cents(amount), fold(product or ""))] += 1
+                # a blank product as the book reader gives it (NaN) is no product
+                self.fingerprints[(day, cid, _cents(amount), fold(_text(product) or ""))] += 1
         for base, oid, amount in refund_lines:
             bo = self.orders.get(base)
             if bo is None:  # not a refund line after all: an order whose ID ends in -R
