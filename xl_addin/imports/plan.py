@@ -466,7 +466,8 @@ class ImportPlan:
     ``customers``: rows to add to Customers (CustomerID, Name, Phone, Source, Notes,
     then ``_source_row``). ``mapping_to_save``: the Mapping sheet rows this import used
     that the sheet does not hold yet (append them so the mapping is remembered and can
-    be edited).
+    be edited). The issue lists are sequences of :class:`~.messages.RowIssue` in row
+    order (lists here; :func:`~.sqlplan.plan_csv_import` makes each issue as it is read).
     """
 
     file: str
@@ -475,12 +476,12 @@ class ImportPlan:
     columns: dict[str, list[str]]
     orders: pd.DataFrame
     customers: pd.DataFrame
-    duplicates: list[RowIssue]
-    skipped: list[RowIssue]
-    refused: list[RowIssue]
-    unknown_buyers: list[RowIssue]
-    warnings: list[RowIssue]
-    refund_lines: list[RowIssue]
+    duplicates: Sequence[RowIssue]
+    skipped: Sequence[RowIssue]
+    refused: Sequence[RowIssue]
+    unknown_buyers: Sequence[RowIssue]
+    warnings: Sequence[RowIssue]
+    refund_lines: Sequence[RowIssue]
     mapping_to_save: list[MappingRow]
     title_rows: list[int]
     summary: ImportSummary
