@@ -33,8 +33,8 @@ Duplicates
     product is added to the order's Product (names joined with `` + ``). When the export
     has line numbers (LineNo), rows of the same order with different line numbers are
     its lines: their amounts are added up into one order.
-    Without an order number: a row's fingerprint is (date, customer, amount to the cent,
-    product folded). A purchase is new only as many times as the export holds it more
+    Without an order number: a row's fingerprint is (date, customer, amount to the cent as
+    it is written, product folded). A purchase is new only as many times as the export holds it more
     often than the Orders sheet does. Identical rows inside one export count as
     separate purchases only when the export has line numbers that differ; otherwise
     the repeats are reported as repeated lines. Either way importing the same file a
@@ -784,7 +784,9 @@ def plan_import(
             unknown_keys.add(key)
             continue
         if line.oid is None:
-            fp = (line.date, line.customer, _cents(net), fold(line.product_text() or ""))
+            # the amount as the book will hold it (to the cent), as the next import reads it
+            fp = (line.date, line.customer, _cents(round(net, 2)),
+                  fold(line.product_text() or ""))
             fp_lines.setdefault(fp, []).append(line)
         decided.append((line, net))
 

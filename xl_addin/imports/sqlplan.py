@@ -800,7 +800,8 @@ class _Planner:
             key = "date, kind, ckey, cents, fprod"
             self.q(
                 "CREATE OR REPLACE TEMP TABLE cb_fp0 AS SELECT d.rn, d.date, d.kind, d.ckey, "
-                f"{_cents('d.net')} AS cents, {f} AS fprod, {number} AS number FROM cb_s d "
+                f"{_cents(_round2('d.net'))} AS cents, {f} AS fprod, {number} AS number "
+                "FROM cb_s d "
                 f"JOIN cb_t t USING (rn) {join} WHERE d.cat = 'decided' AND d.oid IS NULL")
             self.q(
                 "CREATE OR REPLACE TEMP TABLE cb_fp1 AS SELECT *, row_number() OVER (PARTITION "
