@@ -347,14 +347,11 @@ def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | Non
         else (imports.ImportMapping(), [])
     if problems:
         raise InputErrors(problems, lang)
-    try:
-        table = imports.read_export(export, mapping=mapping)
-    except imports.ImportFileError as exc:
-        raise exc.localise(lang) from None
     orders = inputs.orders
     source = None
     if base is None:  # a workbook not saved yet: as the refresh reads its sources
         base = Path.cwd()
+    today = today or files.today()
     if to_source:
         if not s.OrdersSource:
             raise CustomerBookError(Reason.SOURCE_NOT_SET, lang=lang, setting="OrdersSource",
@@ -362,20 +359,27 @@ def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | Non
                                           else "Importing into the orders source"))
         source = sources.locate(base, s.OrdersSource, "OrdersSource", lang=lang,
                                 create=True)
-        ids, first, last = _export_keys(table, mapping)
-        kept = sources.orders_for_import(source, inputs.customers, ids, first, last, lang)
-        orders = pd.concat([kept, orders[kept.columns]], ignore_index=True) if len(orders) \
-            else kept
-    elif s.OrdersSource:  # the book's orders are in both places: collide with both
-        src = sources.locate(base, s.OrdersSource, "OrdersSource", lang=lang)
-        ids, first, last = _export_keys(table, mapping)
-        kept = sources.orders_for_import(src, inputs.customers, ids, first, last, lang)
-        if len(kept):
-            orders = pd.concat([kept, orders[kept.columns]], ignore_index=True)
     try:
-        plan = imports.plan_import(table, mapping, inputs.customers, orders,
-                                   new_customers=new_customers, today=today or files.today(),
-                                   lang=lang)
+        if source is not None and imports.is_csv_export(export):
+            # into the source, a CSV export: read and planned by DuckDB, a million rows
+            # and more, against the source's orders where they are
+            plan = imports.plan_csv_import(export, mapping, inputs.customers, orders,
+                                           source=source, new_customers=new_customers,
+                                           today=today, lang=lang)
+        else:
+            table = imports.read_export(export, mapping=mapping)
+            if source is not None or s.OrdersSource:  # the book's orders are in both
+                src = source or sources.locate(base, s.OrdersSource, "OrdersSource",
+                                               lang=lang)
+                ids, first, last = _export_keys(table, mapping)
+                kept = sources.orders_for_import(src, inputs.customers, ids, first, last,
+                                                 lang)
+                if source is not None and not len(orders):
+                    orders = kept
+                elif len(kept):
+                    orders = pd.concat([kept, orders[kept.columns]], ignore_index=True)
+            plan = imports.plan_import(table, mapping, inputs.customers, orders,
+                                       new_customers=new_customers, today=today, lang=lang)
     except imports.ImportFileError as exc:
         raise exc.localise(lang) from None
     result = ImportResult(plan, lang, plan.report(lang),

@@ -242,6 +242,31 @@ def test_importing_the_same_export_twice_adds_nothing(exports, file, customers, 
     assert {i.row for i in second.duplicates} >= set(first.orders["_source_row"])
 
 
+def test_a_purchase_without_order_number_or_product_is_imported_once(customers, orders, today):
+    # the workbook and source readers give a blank Product cell as NaN, not None
+    rows = [["会员手机号", "销售时间", "实收金额"], ["13500135000", "2026-03-01 10:00", "35"]]
+    first = plan_import(table_from_rows(rows), None, customers, orders, today=today)
+    assert first.summary.new_orders == 1 and first.orders["Product"].tolist() == [None]
+    c, o = apply(first, customers, orders)
+    o["Product"] = o["Product"].astype(object).where(o["Product"].notna(), np.nan)
+    second = plan_import(table_from_rows(rows), None, c, o, today=today)
+    assert second.summary.new_orders == 0
+    assert issues(second.duplicates) == [(2, "duplicate_purchase")]
+
+
+def test_a_purchase_with_a_third_decimal_is_found_again_as_the_book_holds_it(customers,
+                                                                            orders, today):
+    # 12.345 is written as 12.35; the next import compares with what was written
+    rows = [["会员手机号", "销售时间", "实收金额", "商品名称"],
+            ["13500135000", "2026-03-01 10:00", "12.345", "拿铁"]]
+    first = plan_import(table_from_rows(rows), None, customers, orders, today=today)
+    assert first.orders["Amount"].tolist() == [12.35]
+    c, o = apply(first, customers, orders)
+    second = plan_import(table_from_rows(rows), None, c, o, today=today)
+    assert second.summary.new_orders == 0
+    assert issues(second.duplicates) == [(2, "duplicate_purchase")]
+
+
 def test_one_export_after_another_finds_the_customers_the_first_added(exports, today):
     c, o = book_customers(), book_orders()
     youzan = plan_of(exports, "youzan_orders_gbk.csv", c, o, today)

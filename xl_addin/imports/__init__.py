@@ -9,7 +9,10 @@ button; it reads files and plans, and never writes a workbook:
   common systems, and the Mapping sheet (导入映射) that overrides them;
 * :func:`normalise_phone` (:mod:`xl_addin.domain.phones`) — a phone number as a matching key;
 * :func:`plan_import` (:mod:`.plan`) — the orders to append, the customers to add, the
-  duplicates, the refused rows and a summary, all or nothing.
+  duplicates, the refused rows and a summary, all or nothing;
+* :func:`plan_csv_import` (:mod:`.sqlplan`, reading with :mod:`.sqlread`) — the same
+  plan of a CSV export made by DuckDB over the whole export at once (``--to-source``:
+  exports of a million rows and more).
 
 Messages are in both languages (:mod:`.messages`), keyed by code.
 """
@@ -17,7 +20,16 @@ Messages are in both languages (:mod:`.messages`), keyed by code.
 from __future__ import annotations
 
 from ..domain.phones import Phone, find_phone_in_text, mask_matches, normalise_phone, phone_keys
-from .exports import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, ExportTable, read_export, table_from_rows
+from .exports import (
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    SOURCE_MAX_BYTES,
+    SOURCE_MAX_ROWS,
+    ExportTable,
+    read_export,
+    table_from_rows,
+)
 from .mapping import (
     GENERIC,
     MAPPING_SHEET,
@@ -42,6 +54,8 @@ from .plan import (
     plan_import,
     status_class,
 )
+from .sqlplan import plan_csv_import
+from .sqlread import is_csv_export
 
 __all__ = [
     "CATALOGUE",
@@ -52,6 +66,8 @@ __all__ = [
     "MAX_COLUMNS",
     "MAX_ROWS",
     "ORDER_COLUMNS",
+    "SOURCE_MAX_BYTES",
+    "SOURCE_MAX_ROWS",
     "SYSTEMS",
     "TARGETS",
     "Both",
@@ -68,11 +84,13 @@ __all__ = [
     "builtin_rows",
     "detect_system",
     "find_phone_in_text",
+    "is_csv_export",
     "mask_matches",
     "mapping_sheet_rows",
     "next_customer_ids",
     "normalise_phone",
     "phone_keys",
+    "plan_csv_import",
     "plan_import",
     "read_export",
     "read_mapping_sheet",

@@ -55,8 +55,14 @@ __all__ = [
     "MAX_BYTES",
     "MAX_COLUMNS",
     "MAX_ROWS",
+    "SOURCE_MAX_BYTES",
+    "SOURCE_MAX_ROWS",
     "ExportTable",
+    "clean_cell",
     "detect_encoding",
+    "header_index",
+    "is_total",
+    "sniff_delimiter",
     "read_export",
     "table_from_rows",
 ]
@@ -67,6 +73,11 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_UNPACKED = 1024 * 1024 * 1024
 #: the most data rows read
 MAX_ROWS = 200_000
+#: a CSV export imported into the orders source (``--to-source``) may be this large: it
+#: is read and planned by DuckDB, not row by row, and goes beside the workbook, not
+#: onto a sheet with Excel's row limit
+SOURCE_MAX_BYTES = 1024 * 1024 * 1024
+SOURCE_MAX_ROWS = 2_000_000
 #: the most columns read
 MAX_COLUMNS = 500
 #: how many non-empty rows at the top are searched for the header
@@ -116,7 +127,7 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{math.ceil(n / 1024)} KB"
 
 
-def _clean(v: Any) -> Any:
+def clean_cell(v: Any) -> Any:
     """A cell as the import reads it: text stripped, Excel's text forcing undone."""
     if isinstance(v, str):
         s = v.strip()
@@ -146,19 +157,30 @@ def _text(v: Any) -> str:
 
 
 # ------------------------------------------------------------------------ the header
+def header_index(scan: Sequence[Sequence[Any]], mapping: ImportMapping) -> tuple[int, bool]:
+    """Which of the first non-blank rows (cells as read) is the header, and whether the
+    mapping recognised it (a date, an amount and a customer key); when none is
+    recognised, the first row with text in most of its cells."""
+    at = next((i for i, cells in enumerate(scan) if mapping.is_header(cells)), None)
+    if at is not None:
+        return at, True
+    counts = [sum(isinstance(c, str) and not _blank(c) for c in cells) for cells in scan]
+    need = max(2, math.ceil(0.6 * max(counts)))
+    return next((i for i, c in enumerate(counts) if c >= need), 0), False
+
+
+def is_total(first: Any) -> bool:
+    """Whether a row whose first non-blank cell is ``first`` is a totals row."""
+    return isinstance(first, str) and bool(_TOTAL.match(first))
+
+
 def _assemble(file: str, fmt: str, numbered: Iterable[tuple[int, list[Any]]],
               mapping: ImportMapping, max_rows: int, **facts: Any) -> ExportTable:
     """Find the header among the numbered rows and split titles, data and totals."""
     rows = [(n, cells) for n, cells in numbered if any(not _blank(c) for c in cells)]
     if not rows:
         raise ImportFileError("no_rows", file)
-    scan = rows[:HEADER_SCAN]
-    at = next((i for i, (_n, cells) in enumerate(scan) if mapping.is_header(cells)), None)
-    recognised = at is not None
-    if at is None:
-        counts = [sum(isinstance(c, str) and not _blank(c) for c in cells) for _n, cells in scan]
-        need = max(2, math.ceil(0.6 * max(counts)))
-        at = next((i for i, c in enumerate(counts) if c >= need), 0)
+    at, recognised = header_index([cells for _n, cells in rows[:HEADER_SCAN]], mapping)
     header_row, header_cells = rows[at]
     body = rows[at + 1:]
     if len(body) > max_rows:
@@ -173,7 +195,7 @@ def _assemble(file: str, fmt: str, numbered: Iterable[tuple[int, list[Any]]],
     for n, cells in body:
         cells = list(cells) + [None] * (width - len(cells))
         first = next(c for c in cells if not _blank(c))
-        if isinstance(first, str) and _TOTAL.match(first):
+        if is_total(first):
             skipped.append(RowIssue(n, None, "summary_row", {"value": first[:40]}))
             continue
         data.append((n, cells))
@@ -197,7 +219,7 @@ def table_from_rows(rows: Sequence[Sequence[Any]], *, file: str = "export",
                     mapping: ImportMapping | Iterable[MappingRow] | None = None,
                     first_row: int = 1, max_rows: int = MAX_ROWS) -> ExportTable:
     """An :class:`ExportTable` of rows already in memory (row ``first_row`` first)."""
-    numbered = [(first_row + i, [_clean(c) for c in r]) for i, r in enumerate(rows)]
+    numbered = [(first_row + i, [clean_cell(c) for c in r]) for i, r in enumerate(rows)]
     return _assemble(file, "rows", numbered, ImportMapping.of(mapping), max_rows)
 
 
@@ -228,7 +250,7 @@ def detect_encoding(data: bytes) -> str | None:
     return best.encoding
 
 
-def _sniff(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """The delimiter giving the most rows of one width (at least two cells)."""
     sample = text[:65536]
     best, score = ",", (0, 0)
@@ -257,7 +279,7 @@ def _read_csv(file: str, data: bytes, mapping: ImportMapping, max_rows: int) -> 
         raise ImportFileError("html_format", file)
     if head.startswith("<?xml"):
         raise ImportFileError("unsupported_format", file, kind="XML")
-    delimiter = _sniff(text)
+    delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     numbered: list[tuple[int, list[Any]]] = []
     n = 0
@@ -265,7 +287,7 @@ def _read_csv(file: str, data: bytes, mapping: ImportMapping, max_rows: int) -> 
         for n, record in enumerate(reader, 1):
             if n > max_rows + HEADER_SCAN + 1:
                 raise ImportFileError("too_many_rows", file, limit=f"{max_rows:,}")
-            numbered.append((n, [_clean(c) for c in record]))
+            numbered.append((n, [clean_cell(c) for c in record]))
     except csv.Error as exc:
         raise ImportFileError("damaged", file, kind="CSV",
                               detail=f"line {n + 1}: {exc}") from exc
@@ -298,7 +320,7 @@ def _read_xlsx(path: Path, file: str, mapping: ImportMapping, max_rows: int) -> 
                                       count=sheet.width, limit=MAX_COLUMNS)
             cells = sheet.to_python(skip_empty_area=True)
             row0 = (sheet.start or (0, 0))[0] + 1
-            numbered = [(row0 + i, [_clean(c) for c in r]) for i, r in enumerate(cells)]
+            numbered = [(row0 + i, [clean_cell(c) for c in r]) for i, r in enumerate(cells)]
             size = sum(not _blank(c) for _n, r in numbered for c in r)
             if not size:
                 continue

@@ -33,8 +33,8 @@ Duplicates
     product is added to the order's Product (names joined with `` + ``). When the export
     has line numbers (LineNo), rows of the same order with different line numbers are
     its lines: their amounts are added up into one order.
-    Without an order number: a row's fingerprint is (date, customer, amount to the cent,
-    product folded). A purchase is new only as many times as the export holds it more
+    Without an order number: a row's fingerprint is (date, customer, amount to the cent as
+    it is written, product folded). A purchase is new only as many times as the export holds it more
     often than the Orders sheet does. Identical rows inside one export count as
     separate purchases only when the export has line numbers that differ; otherwise
     the repeats are reported as repeated lines. Either way importing the same file a
@@ -331,7 +331,8 @@ class _Book:
                 else:
                     bo.total += amount or 0.0
             if day is not None and amount is not None and cid is not None:
-                self.fingerprints[(day, cid, _cents(amount), fold(product or ""))] += 1
+                # a blank product as the book reader gives it (NaN) is no product
+                self.fingerprints[(day, cid, _cents(amount), fold(_text(product) or ""))] += 1
         for base, oid, amount in refund_lines:
             bo = self.orders.get(base)
             if bo is None:  # not a refund line after all: an order whose ID ends in -R
@@ -465,7 +466,8 @@ class ImportPlan:
     ``customers``: rows to add to Customers (CustomerID, Name, Phone, Source, Notes,
     then ``_source_row``). ``mapping_to_save``: the Mapping sheet rows this import used
     that the sheet does not hold yet (append them so the mapping is remembered and can
-    be edited).
+    be edited). The issue lists are sequences of :class:`~.messages.RowIssue` in row
+    order (lists here; :func:`~.sqlplan.plan_csv_import` makes each issue as it is read).
     """
 
     file: str
@@ -474,12 +476,12 @@ class ImportPlan:
     columns: dict[str, list[str]]
     orders: pd.DataFrame
     customers: pd.DataFrame
-    duplicates: list[RowIssue]
-    skipped: list[RowIssue]
-    refused: list[RowIssue]
-    unknown_buyers: list[RowIssue]
-    warnings: list[RowIssue]
-    refund_lines: list[RowIssue]
+    duplicates: Sequence[RowIssue]
+    skipped: Sequence[RowIssue]
+    refused: Sequence[RowIssue]
+    unknown_buyers: Sequence[RowIssue]
+    warnings: Sequence[RowIssue]
+    refund_lines: Sequence[RowIssue]
     mapping_to_save: list[MappingRow]
     title_rows: list[int]
     summary: ImportSummary
@@ -782,7 +784,9 @@ def plan_import(
             unknown_keys.add(key)
             continue
         if line.oid is None:
-            fp = (line.date, line.customer, _cents(net), fold(line.product_text() or ""))
+            # the amount as the book will hold it (to the cent), as the next import reads it
+            fp = (line.date, line.customer, _cents(round(net, 2)),
+                  fold(line.product_text() or ""))
             fp_lines.setdefault(fp, []).append(line)
         decided.append((line, net))
 
