@@ -54,11 +54,14 @@ IMPORT_TARGET = 3.0  # import ≤ 3× DuckDB's own read of the CSV
 
 
 def vm_hwm_mb() -> float:
-    """This process's own peak resident set (``VmHWM``), in MB."""
+    """This process's own peak resident set (``VmHWM``), in MB, with what the workers it
+    forked grew at most at one time beyond the memory they shared with it
+    (``xl_addin.forked.children_kb()``: an upper bound of the run's peak)."""
+    children = getattr(sys.modules.get("xl_addin.forked"), "children_kb", int)()
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+                return (int(line.split()[1]) + children) / 1024
     return float("nan")
 
 
