@@ -171,13 +171,16 @@ def text_lines(values: pd.Series, width: float) -> tuple[np.ndarray, np.ndarray]
     """How many lines each text takes wrapped in a column ``width`` characters wide, and
     whether it holds CJK text: a column at a time (CJK characters count double, Latin
     text a little more than its length for the words that do not fill a line)."""
-    text = values.astype("string").fillna("")
+    # each distinct text measured once (a column repeats its reasons, owners, names)
+    codes, uniques = pd.factorize(values.astype("string").fillna(""))
+    text = pd.Series(uniques, dtype="string")
     n = text.str.len().to_numpy(dtype=float, na_value=0.0)
     wide = text.str.count(_WIDE).to_numpy(dtype=float, na_value=0.0)
     breaks = text.str.count("\n").to_numpy(dtype=float, na_value=0.0)
     units = (n - wide - breaks) * 1.1 + wide * 2.1
     per_line = max(float(width) - 1.5, 1.0)
-    return np.maximum(np.ceil(units / per_line), 1.0) + breaks, wide > 0
+    lines = np.maximum(np.ceil(units / per_line), 1.0) + breaks
+    return lines[codes], (wide > 0)[codes]
 
 
 def row_heights(frame: pd.DataFrame, spec: SheetSpec) -> list[float]:
