@@ -64,6 +64,7 @@ __all__ = [
     "is_total",
     "sniff_delimiter",
     "read_export",
+    "refuse_markup",
     "table_from_rows",
 ]
 
@@ -269,16 +270,22 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(file: str, data: bytes, mapping: ImportMapping, max_rows: int) -> ExportTable:
-    encoding = detect_encoding(data)
-    if encoding is None:
-        raise ImportFileError("unknown_encoding", file)
-    text = data.decode(encoding).replace("\x00", "")
+def refuse_markup(text: str, file: str) -> None:
+    """A "CSV" that is a web page or XML (what some shops' "Excel export" saves) is
+    refused, saying what it is."""
     head = text.lstrip()[:2048].lower()
     if head.startswith("<") and ("<table" in head or "<html" in head or "<!doctype" in head):
         raise ImportFileError("html_format", file)
     if head.startswith("<?xml"):
         raise ImportFileError("unsupported_format", file, kind="XML")
+
+
+def _read_csv(file: str, data: bytes, mapping: ImportMapping, max_rows: int) -> ExportTable:
+    encoding = detect_encoding(data)
+    if encoding is None:
+        raise ImportFileError("unknown_encoding", file)
+    text = data.decode(encoding).replace("\x00", "")
+    refuse_markup(text, file)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     numbered: list[tuple[int, list[Any]]] = []

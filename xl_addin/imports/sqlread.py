@@ -51,6 +51,7 @@ from .exports import (
     header_index,
     is_total,
     read_export,
+    refuse_markup,
     sniff_delimiter,
 )
 from .mapping import ImportMapping, Resolution
@@ -338,11 +339,7 @@ def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp:
             raise _Fallback("a very long first line")
         raw = raw[:cut + 1]
     text = raw.decode("utf-8")
-    lead = text.lstrip()[:2048].lower()
-    if lead.startswith("<") and ("<table" in lead or "<html" in lead or "<!doctype" in lead):
-        raise ImportFileError("html_format", file)
-    if lead.startswith("<?xml"):
-        raise ImportFileError("unsupported_format", file, kind="XML")
+    refuse_markup(text, file)
     delimiter = sniff_delimiter(text)
     records, complete = _head_records(text, delimiter, start, complete)
     filled = [(n, [clean_cell(c) for c in r], end) for n, r, end in records
