@@ -12,8 +12,8 @@ in the parent: when the child fails for any reason (an error, a signal, a result
 cannot be pickled), the parent runs ``fn`` itself, so what a refresh computes and says
 never depends on the child. Children are used on Linux with more than one core and not
 when ``CUSTOMERBOOK_WORKERS=0`` (Windows has no fork; on macOS a forked child may not
-use the system's numerical libraries); elsewhere the same calls run in a thread or in
-line.
+use the system's numerical libraries); elsewhere the same calls run in a thread or
+in the caller.
 """
 
 from __future__ import annotations
@@ -165,34 +165,13 @@ class Forked(Generic[T]):
 _FAILED = object()
 
 
-class _Now(Generic[T]):
-    """A call made in line, with the same face as :class:`Forked`."""
-
-    def __init__(self, fn: Callable[..., T], *args: Any,
-                 here: Callable[[], T] | None = None, address_space: int | None = None,
-                 **kwargs: Any) -> None:
-        # ``here``: what the parent does instead when the child fails (default: ``fn``);
-        # ``address_space``: bytes the child may map beyond the parent's size (an
-        # allocation past them fails in the child, which then ends)
-        self._call = (here, (), {}) if here is not None else (fn, args, kwargs)
-
-    def result(self) -> T:
-        fn, args, kwargs = self._call
-        return fn(*args, **kwargs)
-
-    def cancel(self) -> None:
-        pass
-
-
-def beside(pool: ThreadPoolExecutor | None, fn: Callable[..., T], *args: Any,
-           **kwargs: Any) -> Forked[T] | Future[T] | _Now[T]:
+def beside(pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any
+           ) -> Forked[T] | Future[T]:
     """``fn(*args, **kwargs)`` started beside the caller: in a forked child where that is
-    :func:`available`, else in ``pool``'s thread (or, without a pool, when asked for)."""
+    :func:`available`, else in ``pool``'s thread."""
     if available():
         return Forked(fn, *args, **kwargs)
-    if pool is not None:
-        return pool.submit(fn, *args, **kwargs)
-    return _Now(fn, *args, **kwargs)
+    return pool.submit(fn, *args, **kwargs)
 
 
 # -- frames through the pipe --------------------------------------------------------------

@@ -623,12 +623,10 @@ def parse_inputs(
     # Orders being typed elsewhere (RawTable.ahead): the sheets after it are typed while
     # that goes on, their problems kept apart and told in their place
     early: dict[str, tuple[pd.DataFrame, dict[str, str], Problems]] = {}
-    if raw.get("Orders") is not None and raw["Orders"].ahead is not None:
-        for spec in (CONTACTS,):
-            table = raw.get(spec.key)
-            if table is not None:
-                own = Problems(lang)
-                early[spec.key] = (*parse_table(spec, table, own), own)
+    if raw.get("Orders") is not None and raw["Orders"].ahead is not None and (
+            raw.get("Contacts") is not None):
+        own = Problems(lang)
+        early["Contacts"] = (*parse_table(CONTACTS, raw["Contacts"], own), own)
     for spec in (CUSTOMERS, ORDERS, CONTACTS):
         table = raw.get(spec.key)
         if table is None and spec is CONTACTS:  # a book with no contact history yet
