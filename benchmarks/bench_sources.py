@@ -127,8 +127,8 @@ def child_import_stages(book: str, csv: str, out: str) -> dict[str, Any]:
     from xl_addin.excel import files
     from xl_addin.imports import sqlplan
 
-    stages: list[tuple[str, float]] = [("Python imports (pandas, DuckDB, calamine, the "
-                                        "add-in)", time.perf_counter() - t0)]
+    stages: list[tuple[float, str, float]] = [
+        (t0, "Python imports (pandas, DuckDB, calamine, the add-in)", time.perf_counter() - t0)]
 
     def timed(owner: Any, name: str, label: str) -> None:
         f = getattr(owner, name)
@@ -139,7 +139,7 @@ def child_import_stages(book: str, csv: str, out: str) -> dict[str, Any]:
             try:
                 return f(*a, **k)
             finally:
-                stages.append((label, time.perf_counter() - start))
+                stages.append((start, label, time.perf_counter() - start))
 
         setattr(owner, name, run)
 
@@ -161,7 +161,8 @@ def child_import_stages(book: str, csv: str, out: str) -> dict[str, Any]:
     t1 = time.perf_counter()
     result = macros.import_file(book, csv, out, to_source=True)
     return {"inner": time.perf_counter() - t1, "peak_mb": vm_hwm_mb(),
-            "stages": stages, "read_by": getattr(result.plan, "read_by", "python")}
+            "stages": [(label, sec) for _t, label, sec in sorted(stages)],
+            "read_by": getattr(result.plan, "read_by", "python")}
 
 
 CHILDREN = {"refresh": child_refresh, "floor": child_floor, "duckdb_csv": child_duckdb_csv,
