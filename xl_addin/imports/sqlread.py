@@ -182,8 +182,9 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def detect_file_encoding(path: Path) -> str | None:
-    """:func:`~.exports.detect_encoding` of a file, without holding it in memory."""
+def detect_file_encoding(path: Path, utf8: bool | None = None) -> str | None:
+    """:func:`~.exports.detect_encoding` of a file, without holding it in memory
+    (``utf8``: whether it decodes as UTF-8, when that is known already)."""
     with open(path, "rb") as fh:
         start = fh.read(4)
     if start.startswith(codecs.BOM_UTF8):
@@ -191,7 +192,7 @@ def detect_file_encoding(path: Path) -> str | None:
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     for enc in ("utf-8", "gb18030"):
-        if _decodes(path, enc):
+        if (utf8 if enc == "utf-8" and utf8 is not None else _decodes(path, enc)):
             return enc
     try:  # a last resort only; not a dependency
         from charset_normalizer import from_bytes
@@ -251,6 +252,31 @@ def _well_quoted(data: bytes, positions: np.ndarray, first: bool, last: bool,
     return bool(np.all(edge_before | edge_after))
 
 
+def _maybe_odd(data: bytes, quotes: np.ndarray, spaces: np.ndarray) -> bool:
+    """Whether ``data`` may hold an odd shape (see :func:`_odd_at`, which says exactly):
+    two line ends with nothing between, a carriage return without a line feed, or a
+    space beside a quote — found from the positions of the line feeds, carriage returns
+    and quotes, a few vectorised passes instead of a regular expression over every
+    byte."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lf = np.flatnonzero(arr == 10)
+    if len(lf) > 1:
+        gap = np.diff(lf)
+        if np.any(gap == 1) or np.any((gap == 2) & (arr[np.minimum(lf[:-1] + 1, len(arr) - 1)]
+                                                   == 13)):
+            return True
+    if b"\r" in data:
+        cr = np.flatnonzero(arr == 13)
+        if np.any(arr[np.minimum(cr[cr + 1 < len(arr)] + 1, len(arr) - 1)] != 10):
+            return True
+    if len(quotes):
+        near = np.concatenate([arr[quotes[quotes > 0] - 1],
+                               arr[quotes[quotes + 1 < len(arr)] + 1]])
+        if np.any(np.isin(near, spaces)):
+            return True
+    return False
+
+
 def _odd_shapes(delimiter: str) -> re.Pattern[bytes]:
     spaces = "".join(c for c in " \t\x0b\x0c" if c != delimiter).encode()
     cls = b"[" + re.escape(spaces) + b"]"
@@ -284,14 +310,17 @@ def _shapes(path: Path, start: int, delimiter: str, header_end: int) -> str:
     (quotes out of place, or a shape below the header other than blank lines at the
     very end)."""
     above = False
-    chunks = _chunks(path, start)
-    for n, (data, base, positions, quotes) in enumerate(chunks):
-        last = base + len(data) >= path.stat().st_size
+    size = path.stat().st_size
+    spaces = np.array([ord(c) for c in " \t\x0b\x0c" if c != delimiter], dtype=np.uint8)
+    for n, (data, base, positions, quotes) in enumerate(_chunks(path, start)):
+        last = base + len(data) >= size
         if not _well_quoted(data, positions, n == 0, last, delimiter):
             return "python"
-        keep = 1 if (data.endswith(b"\r") and not last) else 0  # its line feed may follow
         if n == 0 and data.startswith((b"\n", b"\r\n")):
             above = True
+        if not _maybe_odd(data, positions, spaces):
+            continue  # nothing of the kind in this chunk (the usual case)
+        keep = 1 if (data.endswith(b"\r") and not last) else 0  # its line feed may follow
         lo = 0
         while (hit := _odd_at(data[lo:], positions[positions >= lo] - lo,
                               quotes + int(np.count_nonzero(positions < lo)), delimiter,
@@ -392,27 +421,41 @@ def load_csv(con: Any, path: str | Path, mapping: ImportMapping, *, name: str | 
     return loaded
 
 
-def _prescan(path: Path) -> tuple[bool, bool]:
-    """Whether the file holds NUL characters, and line feeds besides CRLF ones while
-    its records end in CRLF."""
-    nul, crlf, lf, prev = False, 0, 0, b""
+def _prescan(path: Path, check_utf8: bool) -> tuple[bool, bool, bool]:
+    """In one pass: whether the file decodes as strict UTF-8 (when ``check_utf8``),
+    holds NUL characters, and has line feeds besides CRLF ones while its records end in
+    CRLF."""
+    nul, crlf, lf, prev, utf8 = False, 0, 0, b"", check_utf8
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
             nul = nul or b"\x00" in chunk
             data = prev[-1:] + chunk
             crlf += data.count(b"\r\n")
             lf += chunk.count(b"\n")
             prev = chunk
-    return nul, 0 < crlf < lf
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return utf8, nul, 0 < crlf < lf
 
 
 def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp: Path,
                       max_rows: int) -> LoadedExport:
-    encoding = detect_file_encoding(p)
+    with open(p, "rb") as fh:
+        bom = fh.read(4).startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    valid, nul, mixed = _prescan(p, check_utf8=not bom)
+    encoding = detect_file_encoding(p, utf8=None if bom else valid)
     if encoding is None:
         raise ImportFileError("unknown_encoding", file)
     utf8, start = p, (3 if encoding == "utf-8-sig" else 0)
-    nul, mixed = _prescan(p)
     if encoding not in ("utf-8", "utf-8-sig") or nul:
         utf8, start = tmp / "export-utf8.csv", 0
         _transcode(p, encoding, utf8)
