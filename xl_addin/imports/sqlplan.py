@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -202,6 +201,8 @@ class CsvImportPlan(ImportPlan):
 def _orders_frame(path: Path | None) -> pd.DataFrame:
     """The Orders rows of a plan's file (and their export rows beside it), typed as the
     row-by-row plan types them."""
+    import duckdb  # only where a plan is made: a refresh without a source never loads it
+
     assert path is not None
     con = duckdb.connect()
     try:
