@@ -390,6 +390,19 @@ def test_duckdb_reads_the_usual_file_and_python_the_shapes_it_reads_otherwise(
     assert_same_plan(py, sql)
 
 
+@pytest.mark.parametrize("mark", [b"\xef\xbb\xbf", b"\xff\xfe"], ids=["utf-8", "utf-16"])
+def test_a_byte_order_mark_before_bytes_that_do_not_fit_is_said_not_a_traceback(
+        tmp_path, mark, customers, orders):
+    path = tmp_path / "export.csv"
+    body = HEAD + ROW
+    data = body.encode("utf-8") if mark.startswith(b"\xef") else body.encode("utf-16-le")
+    path.write_bytes(mark + data + b"\xff\xfe\xfd" + (b"," if len(data) % 2 else b"\xd8"))
+    py, sql = both(path, customers, orders)  # the same refusal both ways
+    assert py is None
+    with pytest.raises(ImportFileError, match="neither UTF-8 nor GBK"):
+        read_export(path)
+
+
 def test_a_gbk_file_is_read_by_duckdb_after_transcoding(exports, customers, orders):
     loaded = _loaded(exports / "youzan_orders_gbk.csv")
     assert (loaded.via, loaded.encoding, loaded.count, loaded.title_rows) == (

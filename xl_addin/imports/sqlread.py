@@ -456,9 +456,14 @@ def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp:
     if encoding is None:
         raise ImportFileError("unknown_encoding", file)
     utf8, start = p, (3 if encoding == "utf-8-sig" else 0)
+    if encoding == "utf-8-sig" and not _decodes(p, encoding):
+        raise ImportFileError("unknown_encoding", file)  # a mark, then bytes that do not fit
     if encoding not in ("utf-8", "utf-8-sig") or nul:
         utf8, start = tmp / "export-utf8.csv", 0
-        _transcode(p, encoding, utf8)
+        try:
+            _transcode(p, encoding, utf8)
+        except UnicodeDecodeError:
+            raise ImportFileError("unknown_encoding", file) from None
     if mixed:  # CRLF records with line feeds in cells: records ending in LF for DuckDB
         lf = tmp / "export-lf.csv"
         if start:
