@@ -446,14 +446,15 @@ def import_file(
     plan = result.plan
     lang = result.lang
     target = Path(out) if out else book.path
-    new_orders = plan.orders.drop(columns="_source_row")  # type: ignore[attr-defined]
+    count = plan.order_count  # type: ignore[attr-defined]
     new_customers_frame = plan.customers.drop(columns="_source_row")  # type: ignore[attr-defined]
     staged = None
-    if source is not None and len(new_orders):
-        staged = sources.stage_orders(source, new_orders, lang)
+    if source is not None and count:
+        staged = sources.stage_orders(source, plan.rows_for_source(), lang)  # type: ignore[attr-defined]
         staged.commit()
     try:
         if source is None:
+            new_orders = plan.orders.drop(columns="_source_row")  # type: ignore[attr-defined]
             files.write_import(book, target, new_orders, new_customers_frame, mapping_rows, lang)
         elif len(new_customers_frame) or mapping_rows:
             files.write_import(book, target, None, new_customers_frame, mapping_rows, lang)
@@ -471,7 +472,7 @@ def import_file(
               for k in ("Orders", "Customers")}
     mapping_sheet = (book.mapping.sheet if book.mapping is not None
                      else imports.MAPPING_SHEET.label(lang)) if mapping_rows else None
-    result.report += "\n" + _written_text(result, target.name, sheets, len(new_orders),
+    result.report += "\n" + _written_text(result, target.name, sheets, count,
                                           len(new_customers_frame), mapping_sheet)
     result.seconds = time.perf_counter() - start
     return result

@@ -1,7 +1,8 @@
 """``customerbook import`` through the real command line on real workbooks: the export's
 orders land whole or not at all, a second import of the same export adds nothing and
 leaves the file byte for byte as it was, the mapping is remembered on the Mapping sheet,
-and --to-source writes into Settings OrdersSource."""
+and --to-source writes into Settings OrdersSource (a CSV export planned by DuckDB, as large
+as the source takes)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import python_calamine as pc
 from import_book import EXPORTS, book_customers, book_orders
 from support.books import write_book
 
+from xl_addin.imports import MAX_ROWS, ImportFileError
 from xl_addin.macros import import_file, refresh_file
 from xl_addin.names import CUSTOMERS, ORDERS
 
@@ -249,3 +252,83 @@ def test_a_failed_workbook_write_puts_the_source_back(tmp_path, monkeypatch, whe
     after = {p.name: digest(p) for p in tmp_path.rglob("*") if p.is_file()
              and "backups" not in str(p)}
     assert after == state  # the source as it was, no file left behind
+
+
+# ------------------------------------------------- --to-source: a CSV planned by DuckDB
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (but the backups) and its digest."""
+    return {str(p.relative_to(folder)): digest(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and "backups" not in p.parts[len(folder.parts):][0]}
+
+
+def big_export(path: Path, rows: int) -> Path:
+    """A Youzan export of ``rows`` orders, all K0196's (138 0013 8000), written by DuckDB."""
+    duckdb.sql(f"""COPY (SELECT 'B' || lpad(CAST(range AS VARCHAR), 9, '0') AS "订单号",
+                         '交易成功' AS "订单状态", '2026-03-01 10:00:00' AS "订单创建时间",
+                         '面膜' AS "全部商品名称", '99.00' AS "订单实付金额",
+                         '13800138000' AS "买家手机号" FROM range({rows}))
+                   TO '{path}' (HEADER)""")
+    return path
+
+
+def test_into_the_source_an_export_may_be_bigger_than_into_the_sheet(tmp_path):
+    export = big_export(tmp_path / "big.csv", MAX_ROWS + 1)
+    path = make_book(tmp_path / "book.xlsx", lang="en", OrdersSource="orders.parquet")
+    before = digest(path)
+    with pytest.raises(ImportFileError, match="more than 200,000 rows"):
+        import_file(path, export)  # the sheet: Excel's row limit is not far
+    assert digest(path) == before
+    result = import_file(path, export, to_source=True)
+    plan = result.plan
+    assert result.ok and plan.read_by == "duckdb"
+    assert (plan.summary.read, plan.summary.new_orders) == (MAX_ROWS + 1, MAX_ROWS + 1)
+    source = tmp_path / "orders.parquet"
+    assert duckdb.sql(f"SELECT count(*), count(DISTINCT OrderID), min(CustomerID), "
+                      f"max(CustomerID), sum(Amount) FROM '{source}'").fetchall() == [
+        (MAX_ROWS + 1, MAX_ROWS + 1, "K0196", "K0196", 99.0 * (MAX_ROWS + 1))]
+    state = tree(tmp_path)
+    again = import_file(path, export, to_source=True)
+    assert (again.plan.summary.new_orders, again.plan.summary.duplicates) == (0, MAX_ROWS + 1)
+    assert "Nothing new to import." in again.report and "… and 199951 more" in again.report
+    assert tree(tmp_path) == state  # neither the book nor the source changed
+
+
+def test_a_dry_run_into_the_source_writes_nothing(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", OrdersSource="history")
+    import_file(path, EXPORTS / "till_sales_tab.csv", to_source=True)  # the source exists
+    state = tree(tmp_path)
+    run = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--to-source", "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert "新订单 12 笔" in run.stdout and "试运行：未写入任何内容。" in run.stdout
+    assert tree(tmp_path) == state
+
+
+def test_a_refused_row_leaves_the_book_and_the_source_byte_identical(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", OrdersSource="orders.csv")
+    import_file(path, EXPORTS / "till_sales_tab.csv", to_source=True)  # the source exists
+    export = tmp_path / "youzan.csv"
+    export.write_text("订单号,订单创建时间,订单实付金额,买家手机号\n"
+                      "E1,2026-03-01 10:00:00,99.00,13800138000\n"
+                      "E2,2026-02-30 10:00:00,5.00,13800138000\n"
+                      "E3,2026-03-02 10:00:00,abc,138****6000\n", encoding="utf-8")
+    state = tree(tmp_path)
+    run = cli("import", path, export, "--to-source")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "拒绝 2 行" in run.stdout.splitlines()[0] and "不会写入任何内容" in run.stdout
+    assert "文件「youzan.csv」第 3 行「订单创建时间」列" in run.stdout  # the row and column named
+    assert "第 4 行「订单实付金额」列：应为数字，实际为“abc”" in run.stdout
+    assert "第 4 行「买家手机号」列：手机号“138****6000”已打码" in run.stdout
+    assert tree(tmp_path) == state
+
+
+def test_no_new_customers_into_the_source_lists_the_buyers(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", OrdersSource="history")
+    run = cli("import", path, EXPORTS / "youzan_orders_gbk.csv", "--to-source",
+              "--no-new-customers")
+    assert run.returncode == 0, run.stderr
+    assert "新订单 7 笔" in run.stdout and "新客户 0 位" in run.stdout
+    assert "不在客户表中的买家 3 位" in run.stdout
+    assert len(sheet(path, "客户")) == 8  # the Customers sheet as it was
+    parts = list((tmp_path / "history").glob("*.parquet"))
+    assert len(parts) == 1 and duckdb.sql(f"SELECT count(*) FROM '{parts[0]}'").fetchall() == [
+        (7,)]

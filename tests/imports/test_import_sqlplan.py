@@ -39,6 +39,7 @@ from xl_addin.imports import (
     plan_import,
     read_export,
 )
+from xl_addin.imports.exports import clean_cell
 from xl_addin.imports.mapping import ImportMapping
 from xl_addin.imports.plan import _amount, _date, _order_id
 from xl_addin.imports.sqlplan import (
@@ -51,6 +52,8 @@ from xl_addin.imports.sqlplan import (
     _round2,
 )
 from xl_addin.imports.sqlread import PY_SPACE, SQL_MACROS, load_csv
+from xl_addin.macros import _export_keys
+from xl_addin.sources import locate, orders_for_import, stage_orders
 
 ISSUES = ("refused", "duplicates", "skipped", "unknown_buyers", "warnings", "refund_lines")
 
@@ -296,7 +299,7 @@ def write_export(path: Path, rnd: random.Random, layout: str, encoding: str,
     return path, plain
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2 ** 32 - 1),
        layout=st.sampled_from(["youzan", "taobao", "shopify", "till", "own"]),
@@ -307,11 +310,13 @@ def test_the_duckdb_plan_is_the_row_by_row_plan(tmp_path, seed, layout, encoding
                                                 new_customers, lang):
     rnd = random.Random(seed)
     customers, orders = generated_book(rnd)
-    path, _plain = write_export(tmp_path / f"export-{layout}.csv", rnd, layout, encoding,
+    path, plain = write_export(tmp_path / f"export-{layout}.csv", rnd, layout, encoding,
                                delimiter)
     py, sql = both(path, customers, orders, new_customers=new_customers, lang=lang)
     if py is not None:
         assert_same_plan(py, sql)
+        if plain:  # DuckDB read the rows (not the row-by-row reader)
+            assert sql.read_by == "duckdb", sql.read_why
 
 
 @pytest.mark.parametrize("file", ["youzan_orders_gbk.csv", "taobao_orders_bom.csv",
@@ -360,6 +365,44 @@ HEAD = "订单号,订单创建时间,订单实付金额,买家手机号\n"
 ROW = "E1,2026-03-01 10:00:00,99.00,13800138000\n"
 
 
+@pytest.mark.parametrize("text, via", [
+    (HEAD + ROW * 3, "duckdb"),
+    ("订单报表\n\n" + HEAD + ROW * 3, "duckdb"),  # a blank line above the header
+    (HEAD + ROW * 3 + "\n\n", "duckdb"),  # blank lines at the very end
+    (HEAD + ROW + "\n" + ROW, "python"),  # a blank line among the orders: Python counts it
+    (HEAD + ROW + 'E2, "2026-03-01",5,13900139000\n', "python"),  # a space before a quote
+    (HEAD + ROW + 'E2,"2026-03-01" ,5,13900139000\n', "python"),  # a space after a quote
+    (HEAD + ROW + '"E2, ""rose"" ",2026-03-01,5,13900139000\n', "duckdb"),  # inside a cell
+    (HEAD + ROW + '"E2\n\nmore",2026-03-01,5,13900139000\n', "duckdb"),  # blank, in a cell
+    (HEAD.replace("\n", "\r") + ROW.replace("\n", "\r"), "python"),  # old Mac line ends
+    (HEAD + ROW + "E3,2026-03-01,5,13900139000,extra,cells\n", "duckdb"),  # seen: told
+    (HEAD + ROW * 300 + "E3,2026-03-01,5,13900139000,extra,more,cells,than,the,first,rows\n",
+     "python"),  # a row far below the header, wider than the rows near it
+], ids=["plain", "blank-above-header", "blank-at-end", "blank-among-rows", "space-before-quote",
+        "space-after-quote", "spaced-quote-in-cell", "blank-line-in-cell", "cr-only",
+        "wide-row-near", "wide-row-far"])
+def test_duckdb_reads_the_usual_file_and_python_the_shapes_it_reads_otherwise(
+        tmp_path, text, via, customers, orders):
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    assert _loaded(path).via == via
+    py, sql = both(path, customers, orders)
+    assert_same_plan(py, sql)
+
+
+@pytest.mark.parametrize("mark", [b"\xef\xbb\xbf", b"\xff\xfe"], ids=["utf-8", "utf-16"])
+def test_a_byte_order_mark_before_bytes_that_do_not_fit_is_said_not_a_traceback(
+        tmp_path, mark, customers, orders):
+    path = tmp_path / "export.csv"
+    body = HEAD + ROW
+    data = body.encode("utf-8") if mark.startswith(b"\xef") else body.encode("utf-16-le")
+    path.write_bytes(mark + data + b"\xff\xfe\xfd" + (b"," if len(data) % 2 else b"\xd8"))
+    py, sql = both(path, customers, orders)  # the same refusal both ways
+    assert py is None
+    with pytest.raises(ImportFileError, match="neither UTF-8 nor GBK"):
+        read_export(path)
+
+
 def test_a_gbk_file_is_read_by_duckdb_after_transcoding(exports, customers, orders):
     loaded = _loaded(exports / "youzan_orders_gbk.csv")
     assert (loaded.via, loaded.encoding, loaded.count, loaded.title_rows) == (
@@ -379,6 +422,17 @@ def con():
 
 _TEXT = st.text(alphabet=st.sampled_from(list(PY_SPACE) + list("=\"'ab1 x\u200b中")
                                          + ["\u00e9", "\u3001"]), max_size=12)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(values=st.lists(_TEXT, min_size=1, max_size=40))
+def test_cells_are_cleaned_as_python_cleans_them(con, values):
+    con.register("v", pd.DataFrame({"v": pd.Series(values, dtype=object)}))
+    got = con.execute("SELECT cb_clean(v), cb_filled(v), cb_strip(v) FROM v").fetchall()
+    for v, (clean, filled, strip) in zip(values, got, strict=True):
+        assert clean == clean_cell(v), repr(v)
+        assert filled == (clean_cell(v) is not None), repr(v)
+        assert strip == v.strip(), repr(v)
 
 
 def _fast(con, shape: str, values: list[str]) -> list[bool]:
@@ -449,3 +503,30 @@ def test_amounts_are_rounded_to_the_cent_as_python_rounds_them(con, values):
     for x, (r, cents) in zip(values, got, strict=True):
         assert r == round(x, 2) and np.signbit(r) == np.signbit(round(x, 2)), x
         assert cents == int(round(x * 100)), x
+
+
+# ------------------------------------------------------ the book's orders in a source
+@pytest.mark.parametrize("where", ["history", "orders.parquet", "orders.csv", "shop.duckdb"])
+def test_the_orders_in_the_source_are_found_as_the_row_by_row_import_finds_them(tmp_path,
+                                                                                where):
+    """Half the book's orders in the source, half on the sheet: the DuckDB plan looks them
+    up in the source itself; the row-by-row plan gets them from orders_for_import (the
+    export's order numbers and refund lines, and its days), sheet's after."""
+    customers, orders = generated_book(random.Random(3))
+    in_source, on_sheet = orders.iloc[::2], orders.iloc[1::2].reset_index(drop=True)
+    stage_orders(locate(tmp_path, where, create=True), in_source.drop(columns="_row")).commit()
+    source = locate(tmp_path, where)
+    for seed in range(6):
+        rnd = random.Random(seed)
+        path, _plain = write_export(tmp_path / f"e{seed}.csv", rnd,
+                                    ["youzan", "till", "own"][seed % 3], "utf-8", ",")
+        try:
+            table = read_export(path)
+        except ImportFileError:
+            continue
+        ids, first, last = _export_keys(table, ImportMapping())
+        kept = orders_for_import(source, customers, ids, first, last, "en")
+        book = pd.concat([kept, on_sheet[kept.columns]], ignore_index=True)
+        py = plan_import(table, None, customers, book, today=TODAY)
+        sql = plan_csv_import(path, None, customers, on_sheet, source=source, today=TODAY)
+        assert_same_plan(py, sql)

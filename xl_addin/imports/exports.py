@@ -284,7 +284,10 @@ def _read_csv(file: str, data: bytes, mapping: ImportMapping, max_rows: int) -> 
     encoding = detect_encoding(data)
     if encoding is None:
         raise ImportFileError("unknown_encoding", file)
-    text = data.decode(encoding).replace("\x00", "")
+    try:  # a byte-order mark says the encoding, not that every byte after it fits
+        text = data.decode(encoding).replace("\x00", "")
+    except UnicodeDecodeError:
+        raise ImportFileError("unknown_encoding", file) from None
     refuse_markup(text, file)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -496,6 +496,15 @@ class ImportPlan:
         """Whether writing the plan changes the book (no refusals, something to add)."""
         return self.ok and (len(self.orders) > 0 or len(self.customers) > 0)
 
+    @property
+    def order_count(self) -> int:
+        """How many Orders rows the plan appends (refund lines included)."""
+        return len(self.orders)
+
+    def rows_for_source(self) -> Any:
+        """The Orders rows to append, as :func:`~xl_addin.sources.stage_orders` takes them."""
+        return self.orders.drop(columns="_source_row")
+
     def report(self, lang: str = "en") -> str:
         """The summary and every refused, warned, skipped and duplicate row, in ``lang``."""
         out = [self.summary.render(lang, self.file, self.system_label)]

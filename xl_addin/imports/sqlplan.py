@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
@@ -55,17 +57,24 @@ from .plan import (
 )
 from .sqlread import LoadedExport, load_csv
 
-__all__ = ["IssueRows", "plan_csv_import"]
+__all__ = ["CsvImportPlan", "IssueRows", "plan_csv_import"]
 
 # the shapes SQL reads itself; everything else goes to the row-by-row functions
-_ID_FAST = ("regexp_full_match({0}, '[A-Za-z0-9_\\-]+') AND NOT "
-            "regexp_full_match({0}, '-?[0-9][eE][0-9]+')")
+_ID_FAST = ("regexp_full_match({0}, '[A-Za-z0-9_\\-]+') AND (NOT ({0}[2] IN ('e', 'E') OR "
+            "{0}[3] IN ('e', 'E')) OR NOT regexp_full_match({0}, '-?[0-9][eE][0-9]+'))")
 _DATE_FAST = ("regexp_full_match({0}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
               "( [0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?)?')")
 _NUM_FAST = "length({0}) <= 20 AND regexp_full_match({0}, '-?[0-9]+(\\.[0-9]+)?')"
-_PHONE_FAST = "regexp_full_match({0}, '1[3-9][0-9]{{9}}')"
+# eleven characters, no decimal point or exponent, that are a number from 13000000000 to
+# 19999999999: eleven digits (any other character would leave fewer than eleven)
+_PHONE_FAST = ("strlen({0}) = 11 AND NOT contains({0}, '.') AND NOT contains(lower({0}), 'e') "
+               "AND TRY_CAST({0} AS UBIGINT) BETWEEN 13000000000 AND 19999999999")
+# each a definite TRUE or FALSE (never NULL: a value is read in SQL or looked up)
+_ID_FAST, _DATE_FAST, _NUM_FAST, _PHONE_FAST = (f"coalesce(({s}), FALSE)" for s in (
+    _ID_FAST, _DATE_FAST, _NUM_FAST, _PHONE_FAST))
 _REFUND_RE = "'^(.*)" + REFUND_SUFFIX + "(\\p{Nd}*)$'"
 _MAX = repr(float(MAX_AMOUNT))
+_SQL_TYPES = {"date": "DATE", "money": "DOUBLE"}
 
 
 def _q(text: str | None) -> str:
@@ -148,6 +157,70 @@ def _missing(v: Any) -> bool:
     if v is None or v is pd.NaT or v is pd.NA:
         return True
     return isinstance(v, float) and math.isnan(v)
+
+
+# ---------------------------------------------------------------- the plan made
+@dataclass
+class CsvImportPlan(ImportPlan):
+    """An :class:`~.plan.ImportPlan` whose Orders rows wait in a Parquet file that DuckDB
+    wrote (``rows_file``: the Orders columns, then ``_source_row``): the import into the
+    source copies them from there, and :attr:`orders` reads them only when asked. The
+    file lives as long as the plan does."""
+
+    rows_file: Path | None = None
+    rows: int = 0
+    #: who read the export's rows: ``duckdb``, or ``python`` (and why: ``read_why``)
+    read_by: str = "duckdb"
+    read_why: str = ""
+    folder: Any = field(default=None, repr=False)
+
+    @property  # type: ignore[override]
+    def orders(self) -> pd.DataFrame:
+        frame = self.__dict__.get("_orders")
+        if frame is None:
+            frame = _orders_frame(self.rows_file)
+            self.__dict__["_orders"] = frame
+        return frame
+
+    @orders.setter
+    def orders(self, value: pd.DataFrame | None) -> None:
+        self.__dict__["_orders"] = value
+
+    @property
+    def order_count(self) -> int:
+        return self.rows
+
+    @property
+    def will_write(self) -> bool:
+        return self.ok and (self.rows > 0 or len(self.customers) > 0)
+
+    def rows_for_source(self) -> Path | pd.DataFrame:
+        return self.rows_file if self.rows_file is not None else super().rows_for_source()
+
+
+def _orders_frame(path: Path | None) -> pd.DataFrame:
+    """The Orders rows of a plan's file (and their export rows beside it), typed as the
+    row-by-row plan types them."""
+    import duckdb  # only where a plan is made: a refresh without a source never loads it
+
+    assert path is not None
+    con = duckdb.connect()
+    try:
+        df = con.execute(f"SELECT * FROM read_parquet({_q(str(path))}) POSITIONAL JOIN "
+                         f"read_parquet({_q(str(path.with_name('rows.parquet')))})").df()
+    finally:
+        con.close()
+    out: dict[str, pd.Series] = {}
+    for c in ORDER_COLUMNS:
+        kind = ORDERS.col(c).kind
+        if kind == "date":
+            out[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+        elif kind == "money":
+            out[c] = df[c].astype(np.float64)
+        else:
+            out[c] = _objects(df[c])
+    out["_source_row"] = df["_source_row"].astype(np.int64)
+    return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------------- the plan
@@ -316,13 +389,13 @@ class _Planner:
             return f"CASE WHEN {fast} THEN {value} ELSE {looked_up if odd else default} END"
 
         def day(raw: str, name: str) -> None:
-            """A date cell of the usual shape, read in SQL (``q_<name>``)."""
+            """A date cell of the usual shape, read in SQL (``q0_<name>``): DuckDB reads
+            that shape as Python does (no minute past 59, no 30 February), but for the
+            hour 24, which Python refuses."""
             shapes.append(f"{_DATE_FAST.format(raw)} AS f_{name}")
-            clock = (f"coalesce(TRY_CAST(substr({raw}, 12, 2) AS INTEGER), 0) <= 23 AND "
-                     f"coalesce(TRY_CAST(substr({raw}, 15, 2) AS INTEGER), 0) <= 59 AND "
-                     f"coalesce(TRY_CAST(substr({raw}, 18, 2) AS INTEGER), 0) <= 59")
-            quick.append(f"CASE WHEN f_{name} AND {clock} THEN TRY_CAST(left({raw}, 10) AS "
-                         f"DATE) END AS q0_{name}")
+            quick.append(f"CASE WHEN f_{name} AND (length({raw}) = 10 OR substr({raw}, 12, 2) "
+                         f"<= '23') THEN CAST(TRY_CAST({raw} AS TIMESTAMP) AS DATE) END "
+                         f"AS q0_{name}")
             drop.extend([f"f_{name}", f"q0_{name}"])
 
         def year_ok(name: str) -> str:
@@ -904,20 +977,17 @@ class _Planner:
             f"'{self.today.isoformat()}'), amount, NULL, bo_product, NULL, rn FROM cb_refunds "
             "ORDER BY _source_row")
 
-    def order_rows(self) -> pd.DataFrame:
-        """The Orders rows to append, typed as the row-by-row plan's."""
-        df = self.q(self.order_rows_sql()).df()
-        out: dict[str, pd.Series] = {}
-        for c in ORDER_COLUMNS:
-            kind = ORDERS.col(c).kind
-            if kind == "date":
-                out[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
-            elif kind == "money":
-                out[c] = df[c].astype(np.float64)
-            else:
-                out[c] = _objects(df[c])
-        out["_source_row"] = df["_source_row"].astype(np.int64)
-        return pd.DataFrame(out)
+    def write_rows(self, folder: Path) -> int:
+        """The Orders rows to append, in export order, into the Parquet file
+        ``orders.parquet`` (the Orders columns as a source holds them) and their export
+        rows into ``rows.parquet``; how many."""
+        types = {c.key: _SQL_TYPES.get(c.kind, "VARCHAR") for c in ORDERS.columns}
+        cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
+        self.q(f"CREATE OR REPLACE TEMP TABLE cb_orders AS {self.order_rows_sql()}")
+        self.q(f"COPY (SELECT _source_row FROM cb_orders ORDER BY _source_row) TO "
+               f"{_q(str(folder / 'rows.parquet'))} (FORMAT parquet)")
+        return int(self.one(f"COPY (SELECT {cols} FROM cb_orders ORDER BY _source_row) TO "
+                            f"{_q(str(folder / 'orders.parquet'))} (FORMAT parquet)"))
 
     def issues(self) -> dict[str, IssueRows]:
         """Each list of issues the plan reports, in row order."""
@@ -1025,14 +1095,14 @@ class _Planner:
             params = {"value": v}
         return RowIssue(None if r["rn"] is None else int(r["rn"]), r["col"], code, params)
 
-    def summary(self, issues: dict[str, IssueRows], orders: pd.DataFrame,
+    def summary(self, issues: dict[str, IssueRows], orders: int,
                 customers: pd.DataFrame) -> ImportSummary:
         merged = self.one("SELECT count(*) FROM cb_follow WHERE merged AND NOT merge_fail")
         refused = self.one("SELECT count(DISTINCT rn) FROM cb_bad")
         unknown = self.one("SELECT count(DISTINCT ckey) FROM cb_s WHERE cat = 'unknown'")
         refunds = len(issues["refunds"])
         return ImportSummary(
-            read=self.ex.count, new_orders=len(orders) - refunds, refund_lines=refunds,
+            read=self.ex.count, new_orders=orders - refunds, refund_lines=refunds,
             duplicates=len(issues["duplicates"]), new_customers=len(customers),
             refused=int(refused), skipped=len(issues["skipped"]) - int(merged),
             merged_lines=int(merged), unknown_buyers=int(unknown))
@@ -1121,15 +1191,18 @@ def plan_csv_import(
         p.problems()
         p.decide()
         new_customers_frame = p.new_customer_rows()
-        new_orders = p.order_rows()
+        folder = tempfile.TemporaryDirectory(prefix="cb-plan-")
+        rows_file = Path(folder.name) / "orders.parquet"
+        rows = p.write_rows(Path(folder.name))
         issues = p.issues()
-        return ImportPlan(
+        return CsvImportPlan(
             file=loaded.file, system=res.system, system_label=res.label, columns=res.used(),
-            orders=new_orders, customers=new_customers_frame,
+            orders=None, customers=new_customers_frame,
             duplicates=issues["duplicates"], skipped=issues["skipped"],
             refused=issues["refused"], unknown_buyers=issues["unknown"],
             warnings=issues["warnings"], refund_lines=issues["refunds"],
             mapping_to_save=user.new_rows(res.rows(lang)), title_rows=list(loaded.title_rows),
-            summary=p.summary(issues, new_orders, new_customers_frame))
+            summary=p.summary(issues, rows, new_customers_frame), rows_file=rows_file,
+            rows=rows, read_by=loaded.via, read_why=loaded.why, folder=folder)
     finally:
         con.close()

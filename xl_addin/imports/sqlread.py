@@ -15,8 +15,8 @@ the rows go into a DuckDB table instead of Python lists:
 * DuckDB's CSV reader then reads every record, numbered in file order. It splits
   records as Python's does for ordinary exports, but not for a few shapes: blank
   lines (DuckDB skips them, Python counts them), a carriage return without a line
-  feed, and a quote next to a space or tab (DuckDB trims the space, Python keeps
-  it). A file with one of these past its header is read by :func:`~.exports.read_export`
+  feed, and a space or tab between a quoted cell and its delimiter (DuckDB drops it,
+  Python keeps it). A file with one of these past its header is read by :func:`~.exports.read_export`
   instead (row by row, then loaded into the same table), and so is a file DuckDB
   refuses (a row wider than the first ones, a quote it cannot close); above the
   header, only the rows below it are given to DuckDB.
@@ -32,12 +32,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .exports import (
@@ -79,6 +81,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_SPACES = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
+#: a cell that is blank once cleaned (:func:`~.exports.clean_cell` gives None)
+_BLANK = f'(?s){_SPACES}*(="{_SPACES}*"){{0,1}}{_SPACES}*'
+
+
 #: SQL macros the reader and the planner share: Python's strip, a cell cleaned as
 #: :func:`~.exports.clean_cell` cleans it, whether a cell is blank once cleaned. A cell
 #: that starts and ends with no space, = or ' is as it is: the usual cell is never
@@ -98,17 +105,18 @@ SQL_MACROS = (
     "WHEN starts_with(s, '''') AND length(s) > 1 THEN cb_strip(substr(s, 2)) "
     "ELSE s END, '')",
     # a cell that starts and ends with no space and does not start with = or ' is as it is
-    "CREATE OR REPLACE TEMP MACRO cb_clean(c) AS CASE WHEN c IS NULL THEN NULL "
+    "CREATE OR REPLACE TEMP MACRO cb_clean(c) AS CASE WHEN c IS NULL OR c = '' THEN NULL "
     "WHEN NOT cb_ws(ord(c)) AND ord(c) <> 61 AND ord(c) <> 39 AND NOT cb_ws(ord(c[-1])) "
     "THEN c ELSE cb_unforce(cb_strip(c)) END",
-    # a cell whose first character is no space and no = is never blank once cleaned (an
-    # apostrophe leaves at least itself)
+    # a cell is blank once cleaned when it is spaces, or ="…" around spaces only (an
+    # apostrophe leaves at least itself); a plain first character says it is not
     "CREATE OR REPLACE TEMP MACRO cb_filled(c) AS c IS NOT NULL AND (cb_plain(ord(c)) OR "
-    "(NOT cb_ws(ord(c)) AND ord(c) <> 61) OR cb_clean(c) IS NOT NULL)",
+    f"NOT regexp_full_match(c, {_literal(_BLANK)}))",
 )
 
-# the words a totals row starts with (a superset of exports._TOTAL, checked exactly after)
-_TOTAL_HINT = "(?i)^(合计|总计|小计|汇总|总合计|本页合计|共计|总额|grand|sub|total|sum|ſum|ſub)"
+# the words of a totals row (found anywhere: a superset of exports._TOTAL, which the rows
+# found are checked with)
+_TOTAL_HINT = "(?i)(合计|总计|小计|汇总|共计|总额|grand|sub|total|sum|ſum|ſub)"
 # the first characters of those words (any case)
 _TOTAL_FIRST = ", ".join(str(ord(c)) for c in "合总小汇本共gGsStTſ")
 
@@ -175,8 +183,9 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def detect_file_encoding(path: Path) -> str | None:
-    """:func:`~.exports.detect_encoding` of a file, without holding it in memory."""
+def detect_file_encoding(path: Path, utf8: bool | None = None) -> str | None:
+    """:func:`~.exports.detect_encoding` of a file, without holding it in memory
+    (``utf8``: whether it decodes as UTF-8, when that is known already)."""
     with open(path, "rb") as fh:
         start = fh.read(4)
     if start.startswith(codecs.BOM_UTF8):
@@ -184,7 +193,7 @@ def detect_file_encoding(path: Path) -> str | None:
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     for enc in ("utf-8", "gb18030"):
-        if _decodes(path, enc):
+        if (utf8 if enc == "utf-8" and utf8 is not None else _decodes(path, enc)):
             return enc
     try:  # a last resort only; not a dependency
         from charset_normalizer import from_bytes
@@ -207,41 +216,123 @@ def _transcode(path: Path, encoding: str, out: Path) -> None:
 
 
 # ------------------------------------------------------------------- file shapes
-#: byte pairs where DuckDB splits records differently from Python: a blank line (DuckDB
-#: skips it, Python counts it) and a quote next to a space or tab (DuckDB trims it)
-_ODD = (b"\n\n", b"\n\r\n", b' "', b'" ', b'\t"', b'"\t', b'\x0b"', b'"\x0b', b'\x0c"',
-        b'"\x0c')
-
-
-def _odd_at(data: bytes) -> int | None:
-    """The first odd shape in ``data`` (a carriage return without a line feed counts)."""
-    hits = [i for i in (data.find(p) for p in _ODD) if i >= 0]
-    cr = data.find(b"\r")
-    while cr >= 0:
-        if data[cr + 1:cr + 2] != b"\n":
-            hits.append(cr)
-            break
-        cr = data.find(b"\r", cr + 1)
-    return min(hits) if hits else None
-
-
-def _body_is_plain(path: Path, start: int) -> bool:
-    """No odd shape from byte ``start`` on, but for blank lines at the very end."""
+def _chunks(path: Path, start: int):
+    """The file from byte ``start`` a chunk at a time, each with the two bytes before it
+    (``data``, the offset of ``data[0]``, the positions of its quotes, and how many quotes
+    the file holds before ``data[0]``)."""
     with open(path, "rb") as fh:
         fh.seek(start)
-        carry, at = b"", start
+        carry, at, quotes = b"", start, 0
         while chunk := fh.read(CHUNK):
             data = carry + chunk
-            base = at - len(carry)
-            keep = 1 if data.endswith(b"\r") else 0  # its line feed may come next
-            hit = _odd_at(data[:len(data) - keep] if keep else data)
-            if hit is not None:
-                return _only_line_ends(path, base + hit)
+            positions = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 34)
+            yield data, at - len(carry), positions, quotes
+            quotes += int(np.count_nonzero(positions < len(data) - 2))
             at += len(chunk)
             carry = data[-2:]
-        if carry.endswith(b"\r"):
-            return _only_line_ends(path, at - 1)
-    return True
+
+
+def _well_quoted(data: bytes, positions: np.ndarray, first: bool, last: bool,
+                 delimiter: str) -> bool:
+    """Every quote of the chunk opens a cell (after a delimiter or a line end), closes one
+    (before either), or is half of an escaped "" — as Excel and every export quote. Only
+    then do the quotes before a place say whether it lies inside a cell. The two bytes a
+    chunk starts with were checked with the chunk before; its last byte is checked with
+    the next."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lo = 0 if first else 1
+    hi = len(data) if last else len(data) - 1
+    q = positions[(positions >= lo) & (positions < hi)]
+    if not len(q):
+        return True
+    d = ord(delimiter)
+    before = np.where(q > 0, arr[np.maximum(q - 1, 0)], 10)
+    after = np.where(q + 1 < len(data), arr[np.minimum(q + 1, len(data) - 1)], 10)
+    edge_before = (before == d) | (before == 10) | (before == 13) | (before == 34)
+    edge_after = (after == d) | (after == 10) | (after == 13) | (after == 34)
+    return bool(np.all(edge_before | edge_after))
+
+
+def _maybe_odd(data: bytes, quotes: np.ndarray, spaces: np.ndarray) -> bool:
+    """Whether ``data`` may hold an odd shape (see :func:`_odd_at`, which says exactly):
+    two line ends with nothing between, a carriage return without a line feed, or a
+    space beside a quote — found from the positions of the line feeds, carriage returns
+    and quotes, a few vectorised passes instead of a regular expression over every
+    byte."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lf = np.flatnonzero(arr == 10)
+    if len(lf) > 1:
+        gap = np.diff(lf)
+        if np.any(gap == 1) or np.any((gap == 2) & (arr[np.minimum(lf[:-1] + 1, len(arr) - 1)]
+                                                   == 13)):
+            return True
+    if b"\r" in data:
+        cr = np.flatnonzero(arr == 13)
+        if np.any(arr[np.minimum(cr[cr + 1 < len(arr)] + 1, len(arr) - 1)] != 10):
+            return True
+    if len(quotes):
+        near = np.concatenate([arr[quotes[quotes > 0] - 1],
+                               arr[quotes[quotes + 1 < len(arr)] + 1]])
+        if np.any(np.isin(near, spaces)):
+            return True
+    return False
+
+
+def _odd_shapes(delimiter: str) -> re.Pattern[bytes]:
+    spaces = "".join(c for c in " \t\x0b\x0c" if c != delimiter).encode()
+    cls = b"[" + re.escape(spaces) + b"]"
+    return re.compile(rb'\n\r?\n|' + cls + b'"|"' + cls + b'|\r(?!\n)')
+
+
+def _odd_at(data: bytes, positions: np.ndarray, quotes_before: int, delimiter: str,
+            end: int | None = None) -> int | None:
+    """The first place in ``data`` (up to ``end``) where DuckDB splits records otherwise
+    than Python: a blank line (DuckDB skips it, Python counts it) or a space or tab
+    between a quote and its delimiter (DuckDB drops it, Python keeps it), outside a
+    quoted cell; and a carriage return without a line feed, anywhere."""
+    for m in _odd_shapes(delimiter).finditer(data, 0, len(data) if end is None else end):
+        text, i = m.group(), m.start()
+        if text == b"\r":
+            return i
+        if text.endswith(b'"'):  # a space before a quote that opens a cell
+            inside = quotes_before + np.searchsorted(positions, i + 1)
+        elif text.startswith(b'"'):  # a space after a quote that closes a cell
+            inside = quotes_before + np.searchsorted(positions, i) + 1
+        else:  # a blank line
+            inside = quotes_before + np.searchsorted(positions, i)
+        if inside % 2 == 0:
+            return i
+    return None
+
+
+def _shapes(path: Path, start: int, delimiter: str, header_end: int) -> str:
+    """How DuckDB may read the UTF-8 file: ``whole`` (every record as Python splits it),
+    ``below`` (the records below the header only: the shapes are above it) or ``python``
+    (quotes out of place, or a shape below the header other than blank lines at the
+    very end)."""
+    above = False
+    size = path.stat().st_size
+    spaces = np.array([ord(c) for c in " \t\x0b\x0c" if c != delimiter], dtype=np.uint8)
+    for n, (data, base, positions, quotes) in enumerate(_chunks(path, start)):
+        last = base + len(data) >= size
+        if not _well_quoted(data, positions, n == 0, last, delimiter):
+            return "python"
+        if n == 0 and data.startswith((b"\n", b"\r\n")):
+            above = True
+        if not _maybe_odd(data, positions, spaces):
+            continue  # nothing of the kind in this chunk (the usual case)
+        keep = 1 if (data.endswith(b"\r") and not last) else 0  # its line feed may follow
+        lo = 0
+        while (hit := _odd_at(data[lo:], positions[positions >= lo] - lo,
+                              quotes + int(np.count_nonzero(positions < lo)), delimiter,
+                              len(data) - lo - keep)) is not None:
+            at = base + lo + hit
+            if at >= header_end - 1:  # at or after the header's own line end
+                return "below" if above and _only_line_ends(path, at) else \
+                    "whole" if _only_line_ends(path, at) else "python"
+            above = True
+            lo += hit + 1
+    return "below" if above else "whole"
 
 
 def _only_line_ends(path: Path, start: int) -> bool:
@@ -251,6 +342,25 @@ def _only_line_ends(path: Path, start: int) -> bool:
             if chunk.strip(b"\r\n"):
                 return False
     return True
+
+
+def _line_feeds(src: Path, dst: Path) -> None:
+    """The UTF-8 file with its records ending in LF: CRLF between records (outside quoted
+    cells) becomes LF, what cells hold stays. DuckDB mistakes a CRLF file whose first
+    rows hold a line feed inside a cell (as Excel writes a cell of several lines). Each
+    chunk's last byte is written with the next chunk (its line feed may come there)."""
+    last = b""
+    with open(dst, "wb") as out:
+        for data, base, positions, quotes in _chunks(src, 0):
+            arr = np.frombuffer(data, dtype=np.uint8)
+            lo = 0 if base == 0 else 1  # the byte held back from the chunk before
+            cr = np.flatnonzero(arr[lo:len(data) - 1] == 13) + lo
+            cr = cr[arr[cr + 1] == 10]
+            keep = np.ones(len(data), dtype=bool)
+            keep[cr[(quotes + np.searchsorted(positions, cr)) % 2 == 0]] = False
+            out.write(arr[lo:len(data) - 1][keep[lo:len(data) - 1]].tobytes())
+            last = data[-1:]
+        out.write(last)
 
 
 # -------------------------------------------------------------------- the head
@@ -312,23 +422,58 @@ def load_csv(con: Any, path: str | Path, mapping: ImportMapping, *, name: str | 
     return loaded
 
 
-def _has_nul(path: Path) -> bool:
+def _prescan(path: Path, check_utf8: bool) -> tuple[bool, bool, bool]:
+    """In one pass: whether the file decodes as strict UTF-8 (when ``check_utf8``),
+    holds NUL characters, and has line feeds besides CRLF ones while its records end in
+    CRLF."""
+    nul, crlf, lf, prev, utf8 = False, 0, 0, b"", check_utf8
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            if b"\x00" in chunk:
-                return True
-    return False
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            nul = nul or b"\x00" in chunk
+            data = prev[-1:] + chunk
+            crlf += data.count(b"\r\n")
+            lf += chunk.count(b"\n")
+            prev = chunk
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return utf8, nul, 0 < crlf < lf
 
 
 def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp: Path,
                       max_rows: int) -> LoadedExport:
-    encoding = detect_file_encoding(p)
+    with open(p, "rb") as fh:
+        bom = fh.read(4).startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    valid, nul, mixed = _prescan(p, check_utf8=not bom)
+    encoding = detect_file_encoding(p, utf8=None if bom else valid)
     if encoding is None:
         raise ImportFileError("unknown_encoding", file)
     utf8, start = p, (3 if encoding == "utf-8-sig" else 0)
-    if encoding not in ("utf-8", "utf-8-sig") or _has_nul(p):
+    if encoding == "utf-8-sig" and not _decodes(p, encoding):
+        raise ImportFileError("unknown_encoding", file)  # a mark, then bytes that do not fit
+    if encoding not in ("utf-8", "utf-8-sig") or nul:
         utf8, start = tmp / "export-utf8.csv", 0
-        _transcode(p, encoding, utf8)
+        try:
+            _transcode(p, encoding, utf8)
+        except UnicodeDecodeError:
+            raise ImportFileError("unknown_encoding", file) from None
+    if mixed:  # CRLF records with line feeds in cells: records ending in LF for DuckDB
+        lf = tmp / "export-lf.csv"
+        if start:
+            with open(utf8, "rb") as src, open(tmp / "export-nobom.csv", "wb") as dst:
+                src.seek(start)
+                shutil.copyfileobj(src, dst, CHUNK)
+            utf8, start = tmp / "export-nobom.csv", 0
+        _line_feeds(utf8, lf)
+        utf8 = lf
     with open(utf8, "rb") as fh:
         fh.seek(start)
         raw = fh.read(HEAD_BYTES + 1)
@@ -358,13 +503,12 @@ def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp:
     res = mapping.resolve(header)
     needed = sorted({i for cols in res.columns.values() for i in cols}) if res.complete else []
 
-    if not _body_is_plain(utf8, header_end - 1):
-        raise _Fallback("a blank line, a spaced quote or a lone carriage return below the "
-                        "header")
-    above = raw[:header_end - start]
+    how = _shapes(utf8, start, delimiter, header_end)
+    if how == "python":
+        raise _Fallback("quotes out of place, a blank line, a space beside a quote or a lone "
+                        "carriage return below the header")
     read_from, offset = utf8, 0
-    if above.startswith((b"\n", b"\r\n")) or _odd_at(above) is not None:
-        # DuckDB reads only the rows below the header
+    if how == "below":  # DuckDB reads only the rows below the header
         read_from, offset = tmp / "export-body.csv", header_row
         with open(utf8, "rb") as src, open(read_from, "wb") as dst:
             src.seek(header_end)
@@ -377,8 +521,10 @@ def _load_with_duckdb(con: Any, p: Path, file: str, mapping: ImportMapping, tmp:
     two = " OR ".join(f"({plain[i]} AND ({' OR '.join(plain[i + 1:]) or 'FALSE'}))"
                       for i in range(min(2, declared)))
     count = " + ".join(f"cb_filled(c{i})::INTEGER" for i in range(declared))
-    first_sql = "coalesce(" + ", ".join(f"cb_clean(c{i})" for i in range(declared)) + ")"
-    # the first cell of a row that may be a totals row (合计 …; checked exactly after)
+    # the first cell not blank, as the file holds it, of a row that may be a totals row
+    # (合计 …) or a note: cleaned and checked in Python, for those rows only
+    first_sql = "coalesce(" + ", ".join(f"CASE WHEN cb_filled(c{i}) THEN c{i} END"
+                                        for i in range(declared)) + ")"
     hint = ("CASE WHEN coalesce(cb_plain(ord(c0)) AND ord(c0) <> 39, FALSE) THEN ord(c0) IN "
             f"({_TOTAL_FIRST}) ELSE TRUE END")
     keep = "".join(f", c{i}" for i in needed)
@@ -426,7 +572,8 @@ def _same_records(con: Any, records: list[tuple[int, list[str], int]], header_ro
                   offset: int, needed: list[int]) -> None:
     """DuckDB's records are Python's: the header (when DuckDB read it) and the records
     parsed near it hold the same cells in the columns used."""
-    near = [(n, r) for n, r, _e in records if n >= header_row and n > offset]
+    # (a blank line below the header can only be at the very end: DuckDB skips it)
+    near = [(n, r) for n, r, _e in records if n >= header_row and n > offset and r]
     if not near or not needed:
         return
     want = {n: tuple(clean_cell(r[i]) if i < len(r) else None for i in needed) for n, r in near}
@@ -437,17 +584,18 @@ def _same_records(con: Any, records: list[tuple[int, list[str], int]], header_ro
 
 
 def _totals_and_notes(con: Any, header_row: int, notes: bool) -> list[RowIssue]:
-    """The totals rows (合计 …) and the one-cell notes after the last order."""
+    """The totals rows (合计 …) and the one-cell notes after the last order, their first
+    cell cleaned and checked as :func:`~.exports.read_export` does (few rows)."""
     hints = [v for (v,) in con.execute(
         f"SELECT DISTINCT first FROM cb_x WHERE rn > {header_row} AND nb > 0 AND first IS "
         f"NOT NULL AND regexp_matches(first, {_literal(_TOTAL_HINT)})").fetchall()]
-    totals = [v for v in hints if is_total(v)]
+    totals = [v for v in hints if is_total(clean_cell(v))]
     con.register("cb_total_words", pd.DataFrame({"w": pd.Series(totals, dtype=object)}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE cb_totals AS SELECT rn, first FROM cb_x "
                 f"WHERE rn > {header_row} AND nb > 0 AND first IN (SELECT w FROM "
                 "cb_total_words)")
     con.unregister("cb_total_words")
-    out = [RowIssue(int(n), None, "summary_row", {"value": v[:40]})
+    out = [RowIssue(int(n), None, "summary_row", {"value": clean_cell(v)[:40]})
            for n, v in con.execute("SELECT rn, first FROM cb_totals ORDER BY rn").fetchall()]
     if notes:
         rows = con.execute(
@@ -455,7 +603,8 @@ def _totals_and_notes(con: Any, header_row: int, notes: bool) -> list[RowIssue]:
             "(SELECT rn FROM cb_totals) AND rn > coalesce((SELECT max(rn) FROM cb_x WHERE "
             f"rn > {header_row} AND nb > 1 AND rn NOT IN (SELECT rn FROM cb_totals)), "
             f"{header_row}) ORDER BY rn").fetchall()
-        out += [RowIssue(int(n), None, "note_row", {"value": str(v)[:40]}) for n, v in rows]
+        out += [RowIssue(int(n), None, "note_row", {"value": str(clean_cell(v))[:40]})
+                for n, v in rows]
     out.sort(key=lambda i: i.row or 0)
     return out
 

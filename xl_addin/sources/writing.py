@@ -60,6 +60,82 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
+def _for_sql(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Orders columns as DuckDB reads them from a frame (its COPY and INSERT cast each
+    column to its type): text columns that hold text only are taken as they are."""
+    out = {}
+    for c in ORDERS.columns:
+        values = frame[c.key] if c.key in frame else pd.Series([None] * len(frame))
+        values = values.reset_index(drop=True)
+        if c.kind == "date":
+            out[c.key] = pd.to_datetime(values)
+        elif c.kind == "money":
+            out[c.key] = pd.to_numeric(values).astype(np.float64)
+        elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            out[c.key] = values.astype(object).where(values.notna(), None)
+        else:
+            out[c.key] = _canonical(pd.DataFrame({c.key: values}))[c.key]
+    return pd.DataFrame(out)
+
+
+@dataclass
+class _Rows:
+    """The new rows: a frame of the Orders columns, or a Parquet file holding them (the
+    DuckDB import plan's, read where it lies)."""
+
+    frame: pd.DataFrame | None = None
+    file: Path | None = None
+
+    @classmethod
+    def of(cls, orders: pd.DataFrame | Path) -> _Rows:
+        return cls(file=Path(orders)) if isinstance(orders, str | Path) else cls(frame=orders)
+
+    def count(self) -> int:
+        if self.frame is not None:
+            return len(self.frame)
+        con = connect()
+        try:
+            return int(con.execute(f"SELECT count(*) FROM read_parquet({_quote(str(self.file))})"
+                                   ).fetchall()[0][0])
+        finally:
+            con.close()
+
+    def is_canonical(self) -> bool:
+        """A Parquet file of exactly the Orders columns, each of its type, and no other."""
+        if self.file is None:
+            return False
+        con = connect()
+        try:
+            cols = [(r[0], r[1]) for r in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({_quote(str(self.file))})").fetchall()]
+        finally:
+            con.close()
+        return cols == [(c.key, _TYPES.get(c.kind, "VARCHAR")) for c in ORDERS.columns]
+
+    def attach(self, con: Any) -> None:
+        """The rows as the relation ``new_rows`` on ``con``."""
+        if self.frame is not None:  # dates as dates (a day, not a time), as a file holds them
+            con.register("new_rows_frame", _for_sql(self.frame))
+            dates = ", ".join(f"CAST({_ident(c.key)} AS DATE) AS {_ident(c.key)}"
+                              for c in ORDERS.columns if c.kind == "date")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW new_rows AS SELECT * REPLACE ({dates}) "
+                        "FROM new_rows_frame")
+        else:
+            con.execute("CREATE OR REPLACE TEMP VIEW new_rows AS SELECT * FROM "
+                        f"read_parquet({_quote(str(self.file))})")
+
+    def python(self) -> pd.DataFrame:
+        """The rows as Python values (for appending to a CSV file as Python writes it)."""
+        if self.frame is not None:
+            return _canonical(self.frame)
+        con = connect()
+        try:
+            self.attach(con)
+            return _canonical(con.execute("SELECT * FROM new_rows").df())
+        finally:
+            con.close()
+
+
 @dataclass
 class Staged:
     """Rows ready to go into a source; ``count`` of them."""
@@ -121,10 +197,13 @@ def _stamp() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
 
 
-def _write_file(frame: pd.DataFrame, kind: str, path: Path) -> None:
+def _write_file(rows: _Rows, kind: str, path: Path) -> None:
+    if kind == "parquet" and rows.is_canonical():  # the file already is what goes in
+        shutil.copyfile(rows.file, path)  # type: ignore[arg-type]
+        return
     con = connect()
     try:
-        con.register("new_rows", frame)
+        rows.attach(con)
         types = ", ".join(f"CAST({_ident(c.key)} AS {_TYPES.get(c.kind, 'VARCHAR')}) AS "
                           f"{_ident(c.key)}" for c in ORDERS.columns)
         fmt = "(FORMAT parquet)" if kind == "parquet" else "(FORMAT csv, HEADER true)"
@@ -172,32 +251,33 @@ def _csv_lines(frame: pd.DataFrame, header: list[str]) -> str:
     return buf.getvalue()
 
 
-def stage_orders(source: Source, orders: pd.DataFrame, lang: str = "en") -> Staged:
-    """Prepare ``orders`` (the Orders columns) for ``source``; see the module notes."""
-    frame = _canonical(orders)
-    staged = Staged(source, len(frame))
-    if not len(frame):
+def stage_orders(source: Source, orders: pd.DataFrame | Path, lang: str = "en") -> Staged:
+    """Prepare ``orders`` (the Orders columns; or a Parquet file holding them, as the
+    DuckDB import plan keeps its rows) for ``source``; see the module notes."""
+    rows = _Rows.of(orders)
+    staged = Staged(source, rows.count())
+    if not staged.count:
         return staged
     try:
         if source.kind == "duckdb":
-            staged._db = {"frame": frame}
+            staged._db = {"rows": rows}
             return staged
         if source.folder:
             source.path.mkdir(parents=True, exist_ok=True)
             suffix = ".parquet" if source.kind == "parquet" else ".csv"
             target = source.path / f"orders-{_stamp()}{suffix}"
             tmp = source.path / f".{target.name}.customerbook-tmp"
-            _write_file(frame, source.kind, tmp)
+            _write_file(rows, source.kind, tmp)
         else:
             target = source.path
             tmp = target.with_name(f".{target.name}.{_stamp()}.customerbook-tmp")
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
-                _write_file(frame, source.kind, tmp)
+                _write_file(rows, source.kind, tmp)
             elif source.kind == "parquet":
                 con = connect()
                 try:
-                    con.register("new_rows", frame)
+                    rows.attach(con)
                     old = f"read_parquet({_quote(str(target))})"
                     cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {old}")
                             .fetchall()]
@@ -216,7 +296,7 @@ def stage_orders(source: Source, orders: pd.DataFrame, lang: str = "en") -> Stag
                         fh.seek(-1, os.SEEK_END)
                         if fh.read(1) not in (b"\n", b"\r"):
                             fh.write(b"\n")
-                    fh.write(_csv_lines(frame, header).encode("utf-8"))
+                    fh.write(_csv_lines(rows.python(), header).encode("utf-8"))
         staged._tmp, staged._target = tmp, target
         return staged
     except BookError:
@@ -237,7 +317,7 @@ def _db_table(con: Any) -> str | None:
 def _db_insert(staged: Staged) -> None:
     import duckdb
 
-    frame = staged._db["frame"]
+    rows = staged._db["rows"]
     path = staged.source.path
     if path.exists():  # a copy to put back should the workbook not be written
         staged._kept = path.with_name(f".{path.name}.customerbook-old")
@@ -251,7 +331,7 @@ def _db_insert(staged: Staged) -> None:
                              for c in ORDERS.columns)
             con.execute(f"CREATE TABLE {_ident(table)} ({cols})")
         cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()]
-        con.register("new_rows", frame)
+        rows.attach(con)
         con.execute("BEGIN TRANSACTION")
         con.execute(f"INSERT INTO {_ident(table)} SELECT {_aligned_select(cols)} FROM new_rows")
         con.execute("COMMIT")
