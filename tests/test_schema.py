@@ -7,8 +7,20 @@ import datetime as dt
 import pytest
 from support.books import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
 
-from xl_addin.domain.schema import RawTable, parse_date, parse_inputs, parse_number
-from xl_addin.errors import InputErrors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.books import CUSTOMER_HEADER
+
+from xl_addin.domain.schema import (
+    IMPORT_READS,
+    RawTable,
+    parse_date,
+    parse_inputs,
+    parse_number,
+    parse_table,
+)
+from xl_addin.errors import InputErrors, Problems
+from xl_addin.names import CUSTOMERS
 from xl_addin.excel.reading import EPOCH_1900, EPOCH_1904, mark_unreadable
 
 D = dt.date
@@ -206,3 +218,59 @@ def test_a_flood_of_problems_is_listed_in_part_and_counted():
     text = info.value.render("en")
     assert text.startswith("450 problem(s) found") and "… and 250 more not listed here" in text
     assert text.count("\n  - ") == 200
+
+
+# ------------------------------------------------- what a task reads (parse_inputs reads)
+def test_an_import_reads_the_customers_ids_and_phones_and_checks_only_them():
+    raw = raw_book(
+        [customer("C1", Phone="138 0013 8000", ClassOverride="Z"), customer("C2"),
+         customer("C1"), [None] * 14],
+        [order("C1", D(2026, 1, 1), 10.0)],
+        [contact("C2", None)],
+    )
+    with pytest.raises(InputErrors) as info:  # what an import uses, checked as ever
+        parse_inputs(raw, reads=IMPORT_READS)
+    assert {(e.sheet, e.row, e.code) for e in info.value.errors} == {
+        ("Customers", 4, "duplicate_id")}
+    raw["Customers"].rows.pop(2)
+    inputs = parse_inputs(raw, reads=IMPORT_READS)  # the bad class and contact: not read
+    full = raw_book([customer("C1", Phone="138 0013 8000"), customer("C2")],
+                    [order("C1", D(2026, 1, 1), 10.0)])
+    every = parse_inputs(full)
+    for col in ("CustomerID", "Phone", "_row"):
+        assert inputs.customers[col].tolist() == every.customers[col].tolist()
+    assert inputs.customers["ClassOverride"].isna().all() and inputs.contacts.empty
+    assert inputs.orders.drop(columns="_row").equals(every.orders.drop(columns="_row"))
+    assert list(inputs.customers.columns) == list(every.customers.columns)
+    assert inputs.customers.dtypes.equals(every.customers.dtypes)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, "", "C1", "c2", " C3 ", 17.0, "C1"]),
+                          st.sampled_from([None, "13800138000", 13800138000.0, "", "x"]),
+                          st.sampled_from([None, "张三", ""]),
+                          st.sampled_from([4, len(CUSTOMER_HEADER), len(CUSTOMER_HEADER) + 2])),
+                max_size=12))
+def test_reading_some_columns_types_them_as_reading_every_column_does(cells):
+    """The columns read alone are those columns read with all the others, on the rows
+    where they hold something (short and long rows, blanks and duplicates alike)."""
+    rows = []
+    for cid, phone, name, width in cells:
+        row = [None] * width
+        row[0], row[1], row[3] = cid, name, phone
+        rows.append(row)
+    table = RawTable("Customers", 1, list(CUSTOMER_HEADER), rows)
+
+    def typed(read):
+        problems = Problems("en")
+        frame, _ = parse_table(CUSTOMERS, table, problems, read)
+        return frame, [(p.row, p.column, p.code) for p in problems]
+
+    some, some_problems = typed(("CustomerID", "Phone"))
+    every, every_problems = typed(None)
+    kept = every[(every["CustomerID"].notna() | every["Phone"].notna()).to_numpy()]
+    for col in ("CustomerID", "Phone", "_row"):
+        assert some[col].tolist() == kept[col].tolist()
+    rows_read = set(some["_row"])
+    assert some_problems == [p for p in every_problems
+                             if p[0] in rows_read and p[1] in ("CustomerID", "Phone")]

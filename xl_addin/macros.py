@@ -19,6 +19,7 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ import pandas as pd
 
 from .domain.loop import take_call_outcomes
 from .domain.pipeline import JOBS, Outputs, Progress, no_progress, run
-from .domain.schema import Inputs, RawTable, parse_inputs, raw_language
+from .domain.schema import IMPORT_READS, Inputs, RawTable, parse_inputs, raw_language
 from .errors import CustomerBookError, InputErrors, Reason, render_message
 from .excel import files
 from .excel.sheets import OutputTable, contact_rows, output_tables
@@ -331,16 +332,74 @@ class _Prepared:
     source: object | None  # the OrdersSource written into (``to_source``), else None
 
 
+class _ExportAhead:
+    """A CSV export being read into an orders source's DuckDB in a thread, started as
+    soon as the book's Settings and Mapping sheets are read (``read_book``'s
+    ``meanwhile``), while its customers are read and checked: an import ``--to-source``
+    of a million rows spends its first seconds on both at once. The planning takes it
+    only when the Settings read in full name the same source and language; an export
+    that cannot be read raises where the planning would have read it, so the messages
+    and their order are those of reading it then."""
+
+    def __init__(self, export: str | Path, base: Path) -> None:
+        self.export, self.base = export, base
+        self.key: tuple | None = None
+        self.future: Future | None = None
+
+    def start(self, raw: dict[str, RawTable | None]) -> None:
+        from . import imports, sources
+
+        text = _setting_text(raw, "OrdersSource")
+        if not text or not imports.is_csv_export(self.export):
+            return
+        mapping_raw = raw.get("Mapping")
+        mapping, problems = imports.read_mapping_sheet(mapping_raw) \
+            if mapping_raw is not None else (imports.ImportMapping(), [])
+        lang = raw_language(raw)
+        try:
+            source = sources.locate(self.base, text, "OrdersSource", lang=lang, create=True)
+        except CustomerBookError:  # said when the planning locates it
+            return
+        if problems:
+            return
+        self.key = (source, lang, mapping_raw)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-export")
+        self.future = pool.submit(imports.read_csv_export, self.export, mapping, source=source,
+                                  lang=lang)
+        pool.shutdown(wait=False)
+
+    def take(self, source: object, lang: str, mapping_raw: RawTable | None) -> object:
+        """The export read (raising what reading it raised), if it was read for this
+        source, language and Mapping sheet; else ``None``."""
+        if self.future is None or self.key != (source, lang, mapping_raw):
+            self.close()
+            return None
+        future, self.future = self.future, None
+        return future.result()
+
+    def close(self) -> None:
+        """Let an export read and not planned go (when the book was refused)."""
+        future, self.future = self.future, None
+        if future is None:
+            return
+        try:
+            future.result().close()
+        except Exception:  # noqa: BLE001 - unplanned: what it found is not the user's concern
+            pass
+
+
 def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | None,
                     base: Path | None, export: str | Path, *, dry_run: bool, to_source: bool,
-                    new_customers: bool, today: dt.date | None) -> _Prepared:
+                    new_customers: bool, today: dt.date | None,
+                    ahead: _ExportAhead | None = None) -> _Prepared:
     """Read ``export`` with the book's Mapping sheet and plan it against the book's
     Customers and Orders (and the orders of Settings ``OrdersSource``); both doors call
-    this before they write anything."""
+    this before they write anything. ``ahead``: the export, when it is being read
+    already."""
     from . import imports, sources
 
     start = time.perf_counter()
-    inputs = parse_inputs(_orders_optional(raw))
+    inputs = parse_inputs(_orders_optional(raw), reads=IMPORT_READS)
     s = inputs.settings
     lang = s.Language
     mapping, problems = imports.read_mapping_sheet(mapping_raw) if mapping_raw is not None \
@@ -363,9 +422,10 @@ def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | Non
         if source is not None and imports.is_csv_export(export):
             # into the source, a CSV export: read and planned by DuckDB, a million rows
             # and more, against the source's orders where they are
+            read = ahead.take(source, lang, mapping_raw) if ahead is not None else None
             plan = imports.plan_csv_import(export, mapping, inputs.customers, orders,
                                            source=source, new_customers=new_customers,
-                                           today=today, lang=lang)
+                                           today=today, lang=lang, read=read)
         else:
             table = imports.read_export(export, mapping=mapping)
             if source is not None or s.OrdersSource:  # the book's orders are in both
@@ -435,10 +495,17 @@ def import_file(
     from . import imports, sources
 
     start = time.perf_counter()
-    book = files.read_book(path, mapping=True)
-    prepared = _prepare_import(book.raw, book.mapping, book.path.parent, export,
-                               dry_run=dry_run, to_source=to_source,
-                               new_customers=new_customers, today=today)
+    ahead = _ExportAhead(export, Path(path).parent) if to_source else None
+    try:
+        book = files.read_book(path, mapping=True, sheets=(*IMPORT_READS, "Settings"),
+                               meanwhile=(("Settings", "Mapping"), ahead.start)
+                               if ahead is not None else None)
+        prepared = _prepare_import(book.raw, book.mapping, book.path.parent, export,
+                                   dry_run=dry_run, to_source=to_source,
+                                   new_customers=new_customers, today=today, ahead=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
     result, mapping_rows, source = prepared.result, prepared.mapping_rows, prepared.source
     if not _writes(prepared, dry_run):
         result.seconds = time.perf_counter() - start

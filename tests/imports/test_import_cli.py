@@ -22,7 +22,7 @@ from support.books import write_book
 
 from xl_addin.imports import MAX_ROWS, ImportFileError
 from xl_addin.macros import import_file, refresh_file
-from xl_addin.names import CUSTOMERS, ORDERS
+from xl_addin.names import CONTACTS, CUSTOMERS, ORDERS
 
 SHIPPED = Path(__file__).resolve().parents[2] / "workbook"
 
@@ -332,3 +332,106 @@ def test_no_new_customers_into_the_source_lists_the_buyers(tmp_path):
     parts = list((tmp_path / "history").glob("*.parquet"))
     assert len(parts) == 1 and duckdb.sql(f"SELECT count(*) FROM '{parts[0]}'").fetchall() == [
         (7,)]
+
+
+# ------------------------------------------------------- what an import reads of the book
+def _with_contacts(path: Path, lang: str = "zh-CN", **settings: str) -> Path:
+    """The import tests' book with a Contacts sheet whose date does not read and a
+    customer whose birthday does not: what an import never uses."""
+    make_book(path, lang, **settings)
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    sheets = {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+    wb.close()
+    customers = sheets["客户" if lang == "zh-CN" else "Customers"]
+    customers[0].append(next(c for c in CUSTOMERS.columns if c.key == "Birthday").label(lang))
+    for n, row in enumerate(customers[1:]):
+        row.append("三月三十二" if n == 2 else None)
+    contacts = [[c.label(lang) for c in CONTACTS.columns[:3]], ["K0196", "昨天下午", "电话"]]
+    sheets[CONTACTS.label(lang)] = contacts
+    path.unlink()
+    return write_book(path, sheets)
+
+
+@pytest.mark.parametrize("to_source", [False, True], ids=["sheet", "source"])
+def test_an_import_checks_only_what_it_uses_of_the_book(tmp_path, to_source):
+    """A birthday or a contact date that does not read stops the refresh, which uses
+    them, not an import, which does not; what the import uses is checked as ever."""
+    path = _with_contacts(tmp_path / "book.xlsx", **({"OrdersSource": "history"}
+                                                      if to_source else {}))
+    result = import_file(path, EXPORTS / "youzan_orders_gbk.csv", to_source=to_source)
+    assert result.ok and result.plan.summary.new_orders == 12
+    refresh = cli("refresh", path, "--out", tmp_path / "out.xlsx")
+    assert refresh.returncode == 2
+    assert "生日" in refresh.stderr and "联系日期" in refresh.stderr
+
+
+def test_the_books_problems_are_told_before_the_exports(tmp_path):
+    """The export is read while the book is (into the source): a book that is refused is
+    told first, as when the export was read after it, and nothing is written."""
+    path = make_book(tmp_path / "book.xlsx", OrdersSource="history")
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    sheets = {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+    wb.close()
+    sheets["客户"][3][0] = sheets["客户"][2][0]  # one ID twice
+    path.unlink()
+    write_book(path, sheets)
+    before = tree(tmp_path)
+    for export in (EXPORTS / "unknown_layout.csv", EXPORTS / "youzan_orders_gbk.csv"):
+        run = cli("import", path, export, "--to-source")
+        assert run.returncode == 2 and "Traceback" not in run.stderr
+        assert "客户编号" in run.stderr and "重复" in run.stderr, run.stderr
+        assert "导出文件的列为" not in run.stderr
+    assert tree(tmp_path) == before
+
+
+def _source_rows(path: Path) -> list[tuple]:
+    """Every order row in a source (a file, a folder of files, a DuckDB database)."""
+    if path.suffix == ".duckdb":
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = [t for (t,) in con.sql("SELECT table_name FROM information_schema.tables "
+                                            "ORDER BY 1").fetchall()]
+            return [(t, *r) for t in tables
+                    for r in con.sql(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall()]
+        finally:
+            con.close()
+    files = sorted(path.rglob("*.*")) if path.is_dir() else [path]
+    reader = "read_csv" if path.suffix == ".csv" else "read_parquet"
+    return [r for f in files for r in duckdb.sql(
+        f"SELECT * FROM {reader}('{f}', all_varchar = true)" if reader == "read_csv"
+        else f"SELECT * FROM {reader}('{f}')").fetchall()]  # files by name: by time
+
+
+@pytest.mark.parametrize("source,export", [
+    *(("history", p.name) for p in sorted(EXPORTS.glob("*.csv"))),
+    *((s, e) for s in ("orders.parquet", "orders.csv", "shop.duckdb")
+      for e in ("youzan_orders_gbk.csv", "unknown_layout.csv", "till_lines_semicolon.csv"))])
+def test_an_export_read_beside_the_book_is_planned_as_one_read_after_it(tmp_path, monkeypatch,
+                                                                       export, source):
+    """The same report, summary and written files whether the export is read while the
+    book's customers are read or after them: into a source not there yet, and into one
+    that holds orders already."""
+    from xl_addin import macros
+
+    results = {}
+    for ahead in (True, False):
+        folder = tmp_path / str(ahead)
+        folder.mkdir()
+        path = make_book(folder / "book.xlsx", OrdersSource=source)
+        import_file(path, EXPORTS / "till_sales_tab.csv", to_source=True)  # orders there
+        if not ahead:
+            monkeypatch.setattr(macros._ExportAhead, "start", lambda self, raw: None)
+        runs = []
+        for _ in range(2):  # the second: everything a duplicate
+            try:
+                r = import_file(path, EXPORTS / export, to_source=True)
+                runs.append((r.report, r.plan.summary))
+            except ImportFileError as exc:
+                runs.append(exc.render("zh-CN"))
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        book = {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+        wb.close()
+        results[ahead] = runs, book, _source_rows(folder / source)
+
+        monkeypatch.undo()
+    assert results[True] == results[False]

@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from .facts import OrderFacts
 from .vector import DATE, DATETIME, FLOAT, NONE, OTHER, STR, object_array, type_codes
 
 __all__ = [
+    "IMPORT_READS",
     "Inputs",
     "RawTable",
     "Unreadable",
@@ -341,16 +342,17 @@ _SEEN_AS_TEXT = object()  # memo marker: the value did not parse
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _columns(raw: RawTable) -> tuple[list[Sequence[Any]], int]:
-    """The data rows as columns (short rows padded with blanks) and the row count."""
+def _columns(raw: RawTable, used: Sequence[int]) -> tuple[dict[int, Sequence[Any]], int]:
+    """The data rows' cells in the columns ``used`` (by position; short rows padded with
+    blanks), column by column, and the row count."""
     rows = raw.rows
-    if not rows:
-        return [() for _ in raw.header], 0
+    if not rows or not used:
+        return {i: () for i in used}, len(rows)
     lengths = set(map(len, rows))
-    width = max(max(lengths), len(raw.header))
+    width = max(max(lengths), len(raw.header), *(i + 1 for i in used))
     if lengths != {width}:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
-    return list(zip(*rows, strict=True)), len(rows)
+    return {i: [r[i] for r in rows] for i in used}, len(rows)
 
 
 def _blank_mask(arr: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -509,14 +511,15 @@ def _merged_ranges(cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
 
 
 def parse_table(
-    spec: SheetSpec, raw: RawTable, problems: Problems
+    spec: SheetSpec, raw: RawTable, problems: Problems, read: Collection[str] | None = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Typed DataFrame of one input sheet (canonical columns + ``_row``).
 
     Rows with nothing in the columns read are skipped (what stands in other columns —
     a note, a stray cell far to the right — makes no row). Problems are added to
     ``problems``. Works a column at a time: a million order rows take seconds, not
-    minutes.
+    minutes. ``read``: only these columns are read and checked (an import needs the
+    customers' IDs and phones, not their birthdays); the others come back blank.
     """
     if raw.ahead is not None:
         ahead, raw.ahead = raw.ahead, None
@@ -526,13 +529,13 @@ def parse_table(
     for row, code, params in raw.problems:
         problems.add(raw.sheet, row, None, code, **params)
     found = _match_columns(spec, raw, problems)
+    if read is not None:
+        found = {k: i for k, i in found.items() if k in read}
     used = sorted(found.values())
-    columns, n_rows = _columns(raw)
+    columns, n_rows = _columns(raw, used)
     blank_all = np.ones(n_rows, dtype=bool)
     cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for i, values in enumerate(columns):
-        if i not in used:  # a row is data when a column read holds something
-            continue
+    for i, values in columns.items():  # a row is data when a column read holds something
         arr = object_array(values)
         types = type_codes(values)
         blank = _blank_mask(arr, types)
@@ -549,12 +552,13 @@ def parse_table(
     index = pd.RangeIndex(len(keep))
     for col in spec.columns:
         if col.key not in found:
-            values = _empty_column(col.kind, len(keep))
-        else:
-            idx = found[col.key]
-            arr, types, blank = cells.pop(idx)
-            values = _convert(col, arr[keep], types[keep], blank[keep], excel_rows, raw,
-                              str(raw.header[idx]), problems)
+            data[col.key] = pd.Series(_empty_column(col.kind, len(keep)), index=index,
+                                      copy=False)
+            continue
+        idx = found[col.key]
+        arr, types, blank = cells.pop(idx)
+        values = _convert(col, arr[keep], types[keep], blank[keep], excel_rows, raw,
+                          str(raw.header[idx]), problems)
         if values.dtype == object and any(v is not None for v in values):
             values[pd.isna(values)] = np.nan  # text columns: blanks read as NaN
         data[col.key] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
@@ -573,17 +577,26 @@ def raw_language(raw: Mapping[str, RawTable | None]) -> str:
     return book_language([t.sheet for t in raw.values() if t is not None], typed)
 
 
+#: what an import reads of the book (:func:`parse_inputs` ``reads``): its customers' IDs
+#: and phones to know the buyers, and its orders to know what is there already
+IMPORT_READS: Mapping[str, Collection[str] | None] = {"Customers": ("CustomerID", "Phone"),
+                                                     "Orders": None}
+
+
 def parse_inputs(
     raw: Mapping[str, RawTable | None],
     *,
     sheet_labels: Mapping[str, str] | None = None,
     as_of: dt.date | None = None,
+    reads: Mapping[str, Collection[str] | None] | None = None,
 ) -> Inputs:
     """Validate and type every input sheet; raise :class:`InputErrors` with all problems.
 
     ``raw`` maps ``"Customers"``, ``"Orders"``, ``"Contacts"``, ``"Settings"`` to the
     sheet found in the workbook, or ``None`` when it is missing (Settings may be).
-    ``as_of`` (the CLI's ``--as-of``) overrides Settings ``AsOfDate``.
+    ``as_of`` (the CLI's ``--as-of``) overrides Settings ``AsOfDate``. ``reads``: the
+    input tables a task uses, each with the columns it reads (``None``: all of them);
+    the others are left empty, unread and unchecked (:data:`IMPORT_READS`).
     """
     lang = raw_language(raw)
     problems = Problems(lang)
@@ -624,11 +637,14 @@ def parse_inputs(
     # that goes on, their problems kept apart and told in their place
     early: dict[str, tuple[pd.DataFrame, dict[str, str], Problems]] = {}
     if raw.get("Orders") is not None and raw["Orders"].ahead is not None and (
-            raw.get("Contacts") is not None):
+            raw.get("Contacts") is not None) and (reads is None or "Contacts" in reads):
         own = Problems(lang)
         early["Contacts"] = (*parse_table(CONTACTS, raw["Contacts"], own), own)
     for spec in (CUSTOMERS, ORDERS, CONTACTS):
         table = raw.get(spec.key)
+        if reads is not None and spec.key not in reads:
+            frames[spec.key] = _empty(spec)
+            continue
         if table is None and spec is CONTACTS:  # a book with no contact history yet
             frames[spec.key] = _empty(spec)
             continue
@@ -644,7 +660,8 @@ def parse_inputs(
             problems.extend(own)
             problems.warnings.extend(own.warnings)
             continue
-        frames[spec.key], headers[spec.key] = parse_table(spec, table, problems)
+        frames[spec.key], headers[spec.key] = parse_table(
+            spec, table, problems, None if reads is None else reads[spec.key])
 
     customers = frames["Customers"]
     _check_ids(customers, names.get("Customers", "Customers"),
@@ -664,12 +681,12 @@ def parse_inputs(
                 problems)
     _check_members(customers, names.get("Customers", "Customers"),
                    headers.get("Customers", {}), problems)
-    rules_raw = raw.get("RFMRules")
+    rules_raw = raw.get("RFMRules") if reads is None or "RFMRules" in reads else None
     rules = parse_rfm_rules(rules_raw, problems) if rules_raw is not None else None
     extra: dict[str, pd.DataFrame | None] = {}
     for spec in (PLANS, SCRIPTS, HOLIDAYS):
         table = raw.get(spec.key)
-        if table is None:
+        if table is None or (reads is not None and spec.key not in reads):
             extra[spec.key] = None
             continue
         frame, found = parse_table(spec, table, problems)

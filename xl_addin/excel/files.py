@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import zipfile
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -140,10 +141,16 @@ def check_in_place(path: Path) -> None:
         raise
 
 
-def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = False
-              ) -> BookData:
+def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = False,
+              sheets: Collection[str] | None = None,
+              meanwhile: tuple[Collection[str], Callable[[dict[str, RawTable | None]], None]]
+              | None = None) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file; with
-    ``mapping``, also the Mapping sheet (导入映射) when the book has one.
+    ``mapping``, also the Mapping sheet (导入映射) when the book has one. ``sheets``:
+    only these (by key: ``"Customers"``, ``"Settings"`` …); the others read as missing.
+    ``meanwhile = (keys, start)``: ``start`` is called with the sheets read so far as
+    soon as those of ``keys`` are (the sheets are read smallest first), so that work
+    needing only them starts while the big ones are read (an import reads its export).
 
     ``orders_ahead`` (a refresh): a large Orders sheet is read and typed in a forked
     child (:mod:`xl_addin.forked`) while the other sheets are read here; its RawTable
@@ -164,7 +171,7 @@ def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = F
         raise BookError(Reason.OTHER_FORMAT, path=str(path), kind="strict",
                         lang=book_language(info.sheets))
     try:
-        return _read(path, info, mapping, orders_ahead)
+        return _read(path, info, mapping, orders_ahead, sheets, meanwhile)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
         exc.localise(book_language(info.sheets))
         raise
@@ -200,7 +207,9 @@ AHEAD_BYTES = 4 << 20
 
 
 def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
-          orders_ahead: bool = False) -> BookData:
+          orders_ahead: bool = False, only: Collection[str] | None = None,
+          meanwhile: tuple[Collection[str], Callable[[dict[str, RawTable | None]], None]]
+          | None = None) -> BookData:
     fp = ooxml.fingerprint(path)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -219,6 +228,8 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
     if with_mapping:
         specs["Mapping"] = MAPPING_SHEET
         found["Mapping"] = find_sheet(info.sheets, MAPPING_SHEET)
+    if only is not None:
+        found = {k: v if k in only or k == "Mapping" else None for k, v in found.items()}
     # each sheet is scanned before the reader reads it (bounding what it may allocate);
     # smallest first, so that scanning a big one runs beside reading the small ones
     with zipfile.ZipFile(path) as zf:
@@ -242,6 +253,10 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
     try:
         with tempfile.TemporaryDirectory(prefix="cb-read-") as tmp:
             for key in [*order, *(k for k in found if k not in sizes)]:
+                if meanwhile is not None and all(k in raw or k not in sizes
+                                                 for k in meanwhile[0]):
+                    meanwhile[1](dict(raw))
+                    meanwhile = None
                 sheet = found[key]
                 if sheet is None or key not in sizes:
                     raw[key] = None

@@ -54,7 +54,7 @@ from .plan import (
     plan_import,
     status_class,
 )
-from .sqlplan import plan_csv_import
+from .sqlplan import CsvExport, plan_csv_import, read_csv_export
 from .sqlread import is_csv_export
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "SYSTEMS",
     "TARGETS",
     "Both",
+    "CsvExport",
     "ExportTable",
     "ImportFileError",
     "ImportMapping",
@@ -92,6 +93,7 @@ __all__ = [
     "phone_keys",
     "plan_csv_import",
     "plan_import",
+    "read_csv_export",
     "read_export",
     "read_mapping_sheet",
     "render",

@@ -57,7 +57,7 @@ from .plan import (
 )
 from .sqlread import LoadedExport, load_csv
 
-__all__ = ["CsvImportPlan", "IssueRows", "plan_csv_import"]
+__all__ = ["CsvExport", "CsvImportPlan", "IssueRows", "plan_csv_import", "read_csv_export"]
 
 # the shapes SQL reads itself; everything else goes to the row-by-row functions
 _ID_FAST = ("regexp_full_match({0}, '[A-Za-z0-9_\\-]+') AND (NOT ({0}[2] IN ('e', 'E') OR "
@@ -239,22 +239,25 @@ class _Planner:
     bought; ``cb_refunds`` the refund lines. Every table is keyed by ``rn``, the row the
     user sees, which only grows down the export."""
 
-    def __init__(self, con: Any, loaded: LoadedExport, customers: pd.DataFrame | None,
-                 orders: pd.DataFrame | None, *, new_customers: bool, today: dt.date,
-                 lang: str) -> None:
+    def __init__(self, con: Any, loaded: LoadedExport, lang: str) -> None:
         self.con = con
         self.ex = loaded
         self.res = loaded.resolution
-        self.customers = customers if customers is not None else pd.DataFrame()
-        self.orders = orders if orders is not None else pd.DataFrame()
+        self.customers = self.orders = pd.DataFrame()  # the book: know_book
+        self.new_customers, self.today = True, dt.date.today()
         self.source_sql: str | None = None
-        self.new_customers = new_customers
-        self.today = today
         self.lang = lang
         self.has_ln = self.res.has("LineNo")
         self.hints: dict[str, Both] = {}
         self.counts: dict[str, int] = {}
         self.odd: dict[str, bool] = {}
+
+    def know_book(self, customers: pd.DataFrame | None, orders: pd.DataFrame | None, *,
+                  new_customers: bool, today: dt.date) -> None:
+        """The book the export is planned against (its values are typed without it)."""
+        self.customers = customers if customers is not None else pd.DataFrame()
+        self.orders = orders if orders is not None else pd.DataFrame()
+        self.new_customers, self.today = new_customers, today
 
     def q(self, sql: str) -> Any:
         return self.con.execute(sql)
@@ -1134,6 +1137,58 @@ def _python_round(con: Any) -> None:
                         null_handling="special", side_effects=False)
 
 
+class CsvExport:
+    """A CSV export read into DuckDB with every row's values typed: the half of planning
+    that needs nothing of the book (:func:`read_csv_export`), so that it can run while
+    the book's customers are read. :func:`plan_csv_import` plans with it (and closes
+    it); :meth:`close` lets it go unplanned."""
+
+    def __init__(self, export: str | Path, mapping: ImportMapping | Iterable[MappingRow] |
+                 None, *, source: Any = None, lang: str = "en", name: str | None = None,
+                 max_bytes: int = SOURCE_MAX_BYTES, max_rows: int = SOURCE_MAX_ROWS) -> None:
+        from ..errors import BookError, Reason
+        from ..sources import reading
+
+        self.export, self.source, self.lang = export, source, lang
+        self.mapping = ImportMapping.of(mapping)
+        self.rel = None
+        if source is not None and source.path.exists():
+            try:  # opened only: the import looks up the few orders it can collide with
+                self.rel = reading.OrdersRelation(source, None, pd.DataFrame({"CustomerID": []}),
+                                                  lang, check=False, materialise=False)
+            except BookError as exc:
+                if exc.code != Reason.SOURCE_NO_TABLE:  # a database without orders yet
+                    raise
+        self.con = self.rel.con if self.rel is not None else reading.connect()
+        try:
+            _python_round(self.con)
+            self.loaded = load_csv(self.con, export, self.mapping, name=name,
+                                   max_bytes=max_bytes, max_rows=max_rows)
+            self.loaded.resolution.raise_if_incomplete(self.loaded.file)
+            self.planner = _Planner(self.con, self.loaded, lang)
+            from_source = self.rel is not None and self.rel.typed is not None
+            self.planner.values(with_days=from_source)
+            if from_source:
+                self.planner.source_subset(self.rel.typed)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.rel is not None:
+            self.rel.close()
+        else:
+            self.con.close()
+
+
+def read_csv_export(export: str | Path, mapping: ImportMapping | Iterable[MappingRow] | None,
+                    **kwargs: Any) -> CsvExport:
+    """The export read and typed in DuckDB, ready to be planned against a book
+    (:class:`CsvExport`; the arguments of :func:`plan_csv_import` that concern the
+    export and the source)."""
+    return CsvExport(export, mapping, **kwargs)
+
+
 def plan_csv_import(
     export: str | Path,
     mapping: ImportMapping | Iterable[MappingRow] | None,
@@ -1147,6 +1202,7 @@ def plan_csv_import(
     name: str | None = None,
     max_bytes: int = SOURCE_MAX_BYTES,
     max_rows: int = SOURCE_MAX_ROWS,
+    read: CsvExport | None = None,
 ) -> ImportPlan:
     """Plan the import of the CSV file ``export`` in DuckDB: the plan
     :func:`~.plan.plan_import` makes of ``read_export(export)`` with the same arguments
@@ -1157,35 +1213,17 @@ def plan_csv_import(
     holds the book's orders besides the sheet's ``orders``: those the export can
     collide with are looked up in it (one of the export's order numbers or a refund line
     of one, or dated within the export's days) and come before the sheet's, as
-    ``--to-source`` plans. Raises :class:`~.messages.ImportFileError` as
+    ``--to-source`` plans. ``read``: the export already read with these arguments
+    (:func:`read_csv_export`). Raises :class:`~.messages.ImportFileError` as
     :func:`~.exports.read_export` and :func:`~.plan.plan_import` do.
     """
-    from ..errors import BookError, Reason
-    from ..sources import reading
-
     today = today or dt.date.today()
-    user = ImportMapping.of(mapping)
-    rel = None
-    if source is not None and source.path.exists():
-        frame = customers if customers is not None else pd.DataFrame({"CustomerID": []})
-        try:
-            rel = reading.OrdersRelation(source, None, frame, lang, check=False,
-                                         materialise=False)
-        except BookError as exc:
-            if exc.code != Reason.SOURCE_NO_TABLE:  # a database without orders yet
-                raise
-    con = rel.con if rel is not None else reading.connect()
+    if read is None:
+        read = read_csv_export(export, mapping, source=source, lang=lang, name=name,
+                               max_bytes=max_bytes, max_rows=max_rows)
     try:
-        _python_round(con)
-        loaded = load_csv(con, export, user, name=name, max_bytes=max_bytes, max_rows=max_rows)
-        res = loaded.resolution
-        res.raise_if_incomplete(loaded.file)
-        p = _Planner(con, loaded, customers, orders, new_customers=new_customers, today=today,
-                     lang=lang)
-        from_source = rel is not None and rel.typed is not None
-        p.values(with_days=from_source)
-        if from_source:
-            p.source_subset(rel.typed)
+        loaded, res, p = read.loaded, read.loaded.resolution, read.planner
+        p.know_book(customers, orders, new_customers=new_customers, today=today)
         p.book()
         p.lines()
         p.problems()
@@ -1201,8 +1239,9 @@ def plan_csv_import(
             duplicates=issues["duplicates"], skipped=issues["skipped"],
             refused=issues["refused"], unknown_buyers=issues["unknown"],
             warnings=issues["warnings"], refund_lines=issues["refunds"],
-            mapping_to_save=user.new_rows(res.rows(lang)), title_rows=list(loaded.title_rows),
+            mapping_to_save=read.mapping.new_rows(res.rows(lang)),
+            title_rows=list(loaded.title_rows),
             summary=p.summary(issues, rows, new_customers_frame), rows_file=rows_file,
             rows=rows, read_by=loaded.via, read_why=loaded.why, folder=folder)
     finally:
-        con.close()
+        read.close()
