@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.books import CONTACT_HEADER, ORDER_HEADER, contact, customer, order, raw_book
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.books import CUSTOMER_HEADER
+from support.books import (
+    CONTACT_HEADER,
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    contact,
+    customer,
+    order,
+    raw_book,
+)
 
 from xl_addin.domain.schema import (
     IMPORT_READS,
@@ -20,8 +26,8 @@ from xl_addin.domain.schema import (
     parse_table,
 )
 from xl_addin.errors import InputErrors, Problems
-from xl_addin.names import CUSTOMERS
 from xl_addin.excel.reading import EPOCH_1900, EPOCH_1904, mark_unreadable
+from xl_addin.names import CUSTOMERS
 
 D = dt.date
 

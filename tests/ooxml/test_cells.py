@@ -13,6 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from decorated import build_book, members
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from xl_addin.excel.ooxml import OutputSheet, inspect_book, refs, write_book
@@ -107,3 +109,49 @@ def test_value_types(book: Path) -> None:
     assert got[10] == 10**15 and got[11] == 0
     with pytest.raises(TypeError, match="complex"):
         write_book(book, book, [OutputSheet("CallList", [[1j]])], backups=0)
+
+
+# ------------------------------------------------- a column at a time, as a row at a time
+def _block_xml(rows: list[list], styles: list[int], date1904: bool, by_rows: bool) -> str:
+    from xl_addin.excel.ooxml import cells
+    from xl_addin.excel.ooxml.package import NS_MAIN
+    from xl_addin.excel.ooxml.styles import Styles
+
+    book = Styles(None, NS_MAIN[0], Path("x.xlsx"))
+    for numfmt in (refs.NUMFMT_DATE, refs.NUMFMT_DATETIME):  # in either order: made first
+        book.xf_for(numfmt)
+    cols = cells.Columns("", 1, styles, book, date1904)
+    if not by_rows:
+        return "".join(cells.rows_xml(rows, 2, cols, batch=7))
+    # a block with rows of unequal lengths is made a row at a time: one more, shorter row
+    xml = "".join(cells.rows_xml([*rows, []], 2, cols, batch=len(rows) + 1))
+    assert len(book.xfs) == 3
+    return xml
+
+
+_VALUES = st.one_of(
+    st.none(), st.text(max_size=6), st.sampled_from(["", "a<b", "_x0041_", "x" * 40000, "呀"]),
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20),
+    st.booleans(), st.dates(dt.date(1899, 12, 1), dt.date(2100, 1, 1)),
+    st.datetimes(dt.datetime(1899, 12, 30), dt.datetime(2100, 1, 1)),
+    st.sampled_from([np.float64(2.5), np.int64(7), np.nan, pd.NaT, Decimal("1.5"),
+                     np.datetime64("2026-03-05"), np.str_("np")]))
+_COLUMN_KINDS = [_VALUES,
+                 st.sampled_from([None, 1.5, float("nan"), -0.0, 1e300, float("-inf")]),
+                 st.sampled_from([None, "", "a", "a&b", "_x"]), st.integers(-5, 5),
+                 st.sampled_from([None, dt.date(1899, 12, 31), dt.date(2026, 3, 5)])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20).flatmap(lambda n: st.lists(st.tuples(
+    st.sampled_from(range(len(_COLUMN_KINDS))).flatmap(
+        lambda k: st.lists(_COLUMN_KINDS[k], min_size=n, max_size=n)),
+    st.sampled_from([0, 1])), min_size=1, max_size=5)), st.booleans())
+def test_a_block_made_a_column_at_a_time_is_the_block_made_a_row_at_a_time(columns, date1904):
+    """Each column of one common type has a quick way; whatever the columns hold (and
+    with or without a style that keeps blank cells), the rows are those made one value at
+    a time."""
+    rows = [list(r) for r in zip(*(c for c, _s in columns), strict=True)]
+    styles = [s for _c, s in columns]
+    assert _block_xml(rows, styles, date1904, by_rows=False) == \
+        _block_xml(rows, styles, date1904, by_rows=True)

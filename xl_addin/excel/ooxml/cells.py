@@ -141,74 +141,108 @@ _I64 = np.int64
 
 
 def emit_cells(row: Sequence[Any], rn: str, cols: Columns, out: list[str]) -> None:
-    """Append the ``<c>`` elements of one row to ``out`` (the hot loop).
+    """Append the ``<c>`` elements of one row to ``out``."""
+    for j, v in enumerate(row):
+        c = _cell(j, v, rn, cols)
+        if c:
+            out.append(c)
+
+
+def _cell(j: int, v: Any, rn: str, cols: Columns) -> str:
+    """The ``<c>`` element of value ``v`` in column ``j`` of row ``rn`` ("": no cell).
 
     Common types are handled inline; anything else goes through ``cols.other``.
     """
-    pre, smid, nmid, blank = cols.pre, cols.smid, cols.nmid, cols.blank
-    dmid, dtmid, ord0, day_min = cols.dmid, cols.dtmid, cols.ord0, cols.day_min
-    send, vend = cols.send, cols.vend
-    dtypes = _DATETIME_TYPES
-    needs = NEEDS_CHARS
-    append = out.append
-    for j, v in enumerate(row):
-        t = type(v)
-        if t is str:
-            if v:
-                if len(v) > MAX_TEXT or needs(v) is not None or "_x" in v:
-                    v = escape_text(v)
-                append(f"{pre[j]}{rn}{smid[j]}{v}{send}")
-                continue
-        elif t is float:
-            if v - v == 0.0:
-                append(f"{pre[j]}{rn}{nmid[j]}{v!r}{vend}")
-                continue
-        elif t is int:
-            append(f"{pre[j]}{rn}{nmid[j]}{v}{vend}")
-            continue
-        elif v is None:
-            pass
-        elif t in dtypes:
-            n = v.toordinal() - ord0
-            if n >= day_min:
-                us = ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
-                if us:
-                    m = dtmid[j] or cols.date_mid(j, True)
-                    append(f"{pre[j]}{rn}{m}{n + us / 86_400_000_000!r}{vend}")
-                else:
-                    m = dmid[j] or cols.date_mid(j, False)
-                    append(f"{pre[j]}{rn}{m}{n}{vend}")
-                continue
-            cell = cols.other(j, v, rn)
-            if cell is not None:
-                append(cell)
-                continue
-        elif t is _DATE:
-            n = v.toordinal() - ord0
-            if n >= day_min:
-                m = dmid[j] or cols.date_mid(j, False)
-                append(f"{pre[j]}{rn}{m}{n}{vend}")
-                continue
-            cell = cols.date(j, v, rn)
-            if cell is not None:
-                append(cell)
-                continue
-        elif t is _F64:
-            f = float(v)
-            if f - f == 0.0:
-                append(f"{pre[j]}{rn}{nmid[j]}{f!r}{vend}")
-                continue
-        elif t is _I64:
-            append(f"{pre[j]}{rn}{nmid[j]}{int(v)}{vend}")
-            continue
-        else:
-            cell = cols.other(j, v, rn)
-            if cell is not None:
-                append(cell)
-                continue
-        b = blank[j]
-        if b is not None:
-            append(f"{pre[j]}{rn}{b}")
+    t = type(v)
+    if t is str:
+        if v:
+            if len(v) > MAX_TEXT or NEEDS_CHARS(v) is not None or "_x" in v:
+                v = escape_text(v)
+            return f"{cols.pre[j]}{rn}{cols.smid[j]}{v}{cols.send}"
+    elif t is float:
+        if v - v == 0.0:
+            return f"{cols.pre[j]}{rn}{cols.nmid[j]}{v!r}{cols.vend}"
+    elif t is int:
+        return f"{cols.pre[j]}{rn}{cols.nmid[j]}{v}{cols.vend}"
+    elif v is None:
+        pass
+    elif t in _DATETIME_TYPES:
+        n = v.toordinal() - cols.ord0
+        if n >= cols.day_min:
+            us = ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+            if us:
+                m = cols.dtmid[j] or cols.date_mid(j, True)
+                return f"{cols.pre[j]}{rn}{m}{n + us / 86_400_000_000!r}{cols.vend}"
+            m = cols.dmid[j] or cols.date_mid(j, False)
+            return f"{cols.pre[j]}{rn}{m}{n}{cols.vend}"
+        cell = cols.other(j, v, rn)
+        if cell is not None:
+            return cell
+    elif t is _DATE:
+        n = v.toordinal() - cols.ord0
+        if n >= cols.day_min:
+            m = cols.dmid[j] or cols.date_mid(j, False)
+            return f"{cols.pre[j]}{rn}{m}{n}{cols.vend}"
+        cell = cols.date(j, v, rn)
+        if cell is not None:
+            return cell
+    elif t is _F64:
+        f = float(v)
+        if f - f == 0.0:
+            return f"{cols.pre[j]}{rn}{cols.nmid[j]}{f!r}{cols.vend}"
+    elif t is _I64:
+        return f"{cols.pre[j]}{rn}{cols.nmid[j]}{int(v)}{cols.vend}"
+    else:
+        cell = cols.other(j, v, rn)
+        if cell is not None:
+            return cell
+    b = cols.blank[j]
+    return f"{cols.pre[j]}{rn}{b}" if b is not None else ""
+
+
+_NONE = type(None)
+
+
+def _column_cells(j: int, values: Sequence[Any], rns: Sequence[str], cols: Columns
+                  ) -> list[str] | tuple[str, ...]:
+    """The ``<c>`` elements of column ``j`` down rows ``rns`` ("" where no cell): what
+    :func:`_cell` gives each value, made a column at a time where the column holds
+    one common type (the hot loop: an output sheet's hundred thousand rows)."""
+    kinds = set(map(type, values))
+    pre, b = cols.pre[j], cols.blank[j]
+    if kinds <= {float, _NONE}:
+        mid, end = cols.nmid[j], cols.vend
+        if b is None:
+            return [f"{pre}{rn}{mid}{v!r}{end}" if v is not None and v - v == 0.0 else ""
+                    for rn, v in zip(rns, values, strict=True)]
+        return [f"{pre}{rn}{mid}{v!r}{end}" if v is not None and v - v == 0.0 else
+                f"{pre}{rn}{b}" for rn, v in zip(rns, values, strict=True)]
+    if kinds <= {str, _NONE}:
+        mid, end = cols.smid[j], cols.send
+        texts = [v for v in values if v]
+        joined = "".join(texts)  # one search for the column (a "_x" across two: no harm)
+        if texts and (NEEDS_CHARS(joined) is not None or "_x" in joined
+                      or max(map(len, texts)) > MAX_TEXT):
+            values = [escape_text(v) if v and (len(v) > MAX_TEXT or NEEDS_CHARS(v) is not None
+                                               or "_x" in v) else v for v in values]
+        if b is None:
+            return [f"{pre}{rn}{mid}{v}{end}" if v else ""
+                    for rn, v in zip(rns, values, strict=True)]
+        return [f"{pre}{rn}{mid}{v}{end}" if v else f"{pre}{rn}{b}"
+                for rn, v in zip(rns, values, strict=True)]
+    if kinds == {int}:
+        mid, end = cols.nmid[j], cols.vend
+        return [f"{pre}{rn}{mid}{v}{end}" for rn, v in zip(rns, values, strict=True)]
+    if kinds == {_NONE}:
+        return ("",) * len(rns) if b is None else [f"{pre}{rn}{b}" for rn in rns]
+    if kinds <= {_DATE, _NONE}:
+        ord0, day_min, end = cols.ord0, cols.day_min, cols.vend
+        days = [v.toordinal() - ord0 if v is not None else -1 for v in values]
+        if max(days) >= day_min:  # the date style is looked for once a date needs it
+            mid = cols.dmid[j] or cols.date_mid(j, False)
+            return [f"{pre}{rn}{mid}{n}{end}" if n >= day_min else _cell(j, v, rn, cols)
+                    for rn, v, n in zip(rns, values, days, strict=True)]
+    return [_cell(j, v, rn, cols) for rn, v in zip(rns, values, strict=True)]
 
 
 def rows_xml(rows: Sequence[Sequence[Any]], first_row: int, cols: Columns,
@@ -221,25 +255,28 @@ def rows_xml(rows: Sequence[Sequence[Any]], first_row: int, cols: Columns,
     row_open, row_close = f'<{p}row r="', f"</{p}row>"
     tail = f'" ht="{height:g}" customHeight="1">' if height else '">'
     tails: dict[float, str] = {}
-    out: list[str] = []
-    for i, row in enumerate(rows):
-        rn = str(first_row + i)
-        k = len(out)
-        if heights is not None and i < len(heights) and heights[i]:
-            h = float(heights[i])  # type: ignore[arg-type]
-            t = tails.get(h)
-            if t is None:
-                t = tails[h] = f'" ht="{h:g}" customHeight="1">'
-            out.append(f"{row_open}{rn}{t}")
+    for a in range(0, len(rows), batch):
+        block = rows[a:a + batch]
+        rns = [str(first_row + i) for i in range(a, a + len(block))]
+        width = len(block[0])
+        if width and all(len(r) == width for r in block):  # a column at a time
+            lines = map("".join, zip(*(_column_cells(j, c, rns, cols) for j, c in
+                                       enumerate(zip(*block, strict=True))), strict=True))
+        else:  # rows of other lengths: a row at a time
+            lines = ("".join(_cell(j, v, rn, cols) for j, v in enumerate(row))
+                     for rn, row in zip(rns, block, strict=True))
+        if heights is None:  # a row of no cells is left out
+            out = [f"{row_open}{rn}{tail}{body}{row_close}"
+                   for rn, body in zip(rns, lines, strict=True) if body]
         else:
-            out.append(f"{row_open}{rn}{tail}")
-        emit_cells(row, rn, cols, out)
-        if len(out) == k + 1:
-            out.pop()
-        else:
-            out.append(row_close)
-        if i % batch == batch - 1:
+            out = []
+            for i, (rn, body) in enumerate(zip(rns, lines, strict=True), a):
+                if not body:
+                    continue
+                t = tail
+                if i < len(heights) and heights[i]:
+                    h = float(heights[i])  # type: ignore[arg-type]
+                    t = tails.get(h) or tails.setdefault(h, f'" ht="{h:g}" customHeight="1">')
+                out.append(f"{row_open}{rn}{t}{body}{row_close}")
+        if out:
             yield "".join(out)
-            out.clear()
-    if out:
-        yield "".join(out)
