@@ -154,8 +154,6 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     ``scored``: :func:`~.value.score_purchases` of the orders, under way beside this."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
-    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
-                          facts=inputs.order_facts)
     buyers = hist["Orders"] > 0
     scores = rfm_scores(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                         hist["Revenue"].where(buyers))
@@ -163,6 +161,17 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     cn8, flags = rfm_segment_cn8(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                                  hist["Revenue"].where(buyers), lang)
     segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang, inputs.rfm_rules)
+    dorm = dormancy(hist["RecencyDays"], s.DormantDays, s.LostDays)
+    info = cust.set_index("CustomerID")
+    years = np.maximum(hist["TenureDays"].fillna(0) / 365.0, 1.0)
+    faces = key_face(classes, hist["MarginRate"].where(buyers), hist["Orders"] / years,
+                     info["Strategic"].reindex(hist.index).fillna(False),
+                     s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
+                     s.Face_White_MaxMarginRate)
+    loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
+    # all of the above is the history's alone: worked out while the model is still fitted
+    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
+                          facts=inputs.order_facts)
     v = value.frame
     if s.TierBasis == "Score":  # the sources' value variables, weighted (Settings)
         tier_score, tier_parts = value_score(hist, s.tier_weights, buyers)
@@ -173,8 +182,6 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
         tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share,
                            s.Tier_Important_Share, s.Tier_Ordinary_Share)
         tier_score = tier_parts = None
-    dorm = dormancy(hist["RecencyDays"], s.DormantDays, s.LostDays)
-    info = cust.set_index("CustomerID")
     out = pd.DataFrame(index=hist.index)
     out["CustomerID"] = hist.index
     out["Name"] = info["Name"]
@@ -198,13 +205,7 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     out["TenureDays"] = hist["TenureDays"]
     out["Margin"] = hist["Margin"].round(2)
     out["CostToServe"] = hist["CostToServe"].round(2)
-    loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
     out["LossMaking"] = np.where(loss, "是" if lang == "zh-CN" else "Y", "")
-    years = np.maximum(hist["TenureDays"].fillna(0) / 365.0, 1.0)
-    faces = key_face(classes, hist["MarginRate"].where(buyers), hist["Orders"] / years,
-                     info["Strategic"].reindex(hist.index).fillna(False),
-                     s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
-                     s.Face_White_MaxMarginRate)
     out["KeyFace"] = map_distinct(faces, lambda f: word(FACES, f, lang) if f else "")
     is_cn8 = s.rfm_scheme == "CN8"
     why: dict[tuple, str] = {}  # a few hundred distinct explanations for any number of rows
@@ -306,20 +307,10 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
                            orders=inputs.orders if facts is None else facts.recent,
                            plans=inputs.plans, holidays=inputs.holidays)
+        fu = _followups_table(items, inputs.customers, classes, s, as_of)  # while it fits
+        held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
         analysis, note, check = analyse(inputs, hist, as_of, scored)
     progress("followups", lang)
-    info = inputs.customers.set_index("CustomerID")
-    fu = pd.DataFrame({
-        "CustomerID": items["CustomerID"],
-        "Name": items["CustomerID"].map(info["Name"]),
-        "Owner": items["CustomerID"].map(info["Owner"]),
-        "Reason": map_distinct(items["Reason"], lambda r: word(REASONS, r, lang)),
-        "DueDate": items["DueDate"],
-        "DaysOverdue": items["DaysOverdue"].astype(int),
-        "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
-        "ABCClass": items["CustomerID"].map(analysis["_Class"]),
-        "Detail": _details(items, s, as_of),
-    })
     ana_for_calls = pd.DataFrame({
         "ABCClass": analysis["_Class"], "CLV": analysis["CLV"], "Revenue": analysis["Revenue"],
         "PurchaseLikelihood": analysis["_Likelihood"], "RecencyDays": analysis["RecencyDays"],
@@ -335,7 +326,6 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
         warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
                                        last=LUNAR_YEARS[-1]))
-    held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
     dash = dashboard_data(analysis, items, calls_out, s, as_of, model_note(check, lang),
                           inputs.rfm_rules, warnings, trust_sentence(check, lang), held)
     return Outputs(
@@ -346,6 +336,30 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         new_contacts=new_contacts, dashboard=dash, notes=[note], warnings=dash.warnings,
         modelcheck=check,
     )
+
+
+def _followups_table(items: pd.DataFrame, customers: pd.DataFrame, classes: pd.Series, s,
+                     as_of: dt.date) -> pd.DataFrame:
+    """The FollowUps table (canonical columns) of the items: each item's customer looked
+    up once on Customers for the name, the owner and the class shown."""
+    lang = s.Language
+    at = pd.Index(customers["CustomerID"]).get_indexer(items["CustomerID"])
+
+    def of_customer(column: pd.Series) -> pd.Series:  # missing where not a customer
+        values = column.reset_index(drop=True).reindex(at).to_numpy()
+        return pd.Series(values, index=items.index)  # typed from its values, as map does
+
+    return pd.DataFrame({
+        "CustomerID": items["CustomerID"],
+        "Name": of_customer(customers["Name"]),
+        "Owner": of_customer(customers["Owner"]),
+        "Reason": map_distinct(items["Reason"], lambda r: word(REASONS, r, lang)),
+        "DueDate": items["DueDate"],
+        "DaysOverdue": items["DaysOverdue"].astype(int),
+        "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
+        "ABCClass": of_customer(classes),
+        "Detail": _details(items, s, as_of),
+    })
 
 
 def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
@@ -458,13 +472,11 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
     }
     total = float(rev.clip(lower=0).sum()) or 1.0
     classes = []
-    for k in ("A", "B", "C", ""):
-        mask = analysis["_Class"] == k
+    for k, mask in _rows_of(analysis["_Class"], ("A", "B", "C", "")):
         classes.append((k, int(mask.sum()), float(rev[mask].sum()),
                         float(rev[mask].clip(lower=0).sum()) / total))
     segments = []
-    for label in _segment_order(s, rules):
-        mask = analysis["RFMSegment"] == label
+    for label, mask in _rows_of(analysis["RFMSegment"], _segment_order(s, rules)):
         segments.append((label, int(mask.sum()), float(rev[mask].sum())))
     pr, pp = pareto(rev), pareto(profit)
     curve = pd.DataFrame({"CustomerShare": pr["CustomerShare"], "RevenueShare": pr["ValueShare"],
@@ -476,11 +488,9 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
     names = sorted(set(owners) | set(calls_by.index),
                    key=lambda o: (-int(calls_by.get(o, 0)), -int(over.get(o, 0)), o))
     per_owner = [(o, int(calls_by.get(o, 0)), int(over.get(o, 0))) for o in names]
-    reasons = []
-    for key in REASONS:
-        mine = items[items["Reason"] == key]
-        reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
-                        int((mine["DaysOverdue"] == 0).sum())))
+    overdue = items.loc[items["DaysOverdue"] > 0, "Reason"].value_counts()
+    today = items.loc[items["DaysOverdue"] == 0, "Reason"].value_counts()
+    reasons = [(key, int(overdue.get(key, 0)), int(today.get(key, 0))) for key in REASONS]
     money = _receivables_by_owner(analysis, owners)
     figures["outstanding"] = float(analysis["Outstanding"].sum())
     figures["past_terms"] = float(analysis["_PastTerms"].sum()) if "_PastTerms" in analysis \
@@ -492,6 +502,14 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
         figures["idle_members"] = held[2][1]
     return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note,
                          list(warnings or []), trust, money, screening, held)
+
+
+def _rows_of(values: pd.Series, keys) -> list[tuple[object, np.ndarray]]:
+    """(key, the rows where ``values == key``) for each of ``keys``: the column's text
+    compared once, not once per key."""
+    codes, seen = pd.factorize(values)
+    code = {v: i for i, v in enumerate(seen)}
+    return [(k, codes == code.get(k, -2)) for k in keys]
 
 
 def _receivables_by_owner(analysis: pd.DataFrame, owners: pd.Series
