@@ -186,7 +186,9 @@ def call_list(
     lang = settings.Language
     today = pd.Timestamp(as_of)
     waiting = items["NotBefore"] > today if "NotBefore" in items else False
-    due = items[(items["DaysOverdue"] >= 0) & ~waiting]
+    due = items.loc[(items["DaysOverdue"] >= 0) & ~waiting,  # (the columns read below)
+                    [c for c in ("CustomerID", "Reason", "Detail", "DaysOverdue", "Attempts")
+                     if c in items]]
     cust = customers.set_index("CustomerID")
     dnc = cust["DoNotContact"].astype(bool)
     # a wrong number is checked first (CheckPhone, on FollowUps), not dialled again
@@ -226,9 +228,11 @@ def call_list(
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
     # an open complaint outranks everything (whatever the customer's value); then priority
     per["_first"] = per["Weight"] >= REASON_WEIGHTS["Complaint"]
+    # ties go by CustomerID: the rows are in CustomerID order already, which a stable
+    # sort keeps (no need to sort the IDs' text again)
     per = per.reset_index().sort_values(
-        ["Owner", "_first", "Priority", "DaysOverdue", "CustomerID"],
-        ascending=[True, False, False, False, True], kind="stable")
+        ["Owner", "_first", "Priority", "DaysOverdue"],
+        ascending=[True, False, False, False], kind="stable")
     only_react = per["OnlyReactivation"].astype(bool)
     react_rank = per[only_react].groupby("Owner").cumcount() + 1
     per = per[~only_react | (react_rank.reindex(per.index).fillna(0)
