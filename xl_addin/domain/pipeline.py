@@ -29,7 +29,7 @@ from ..names import (
     word,
 )
 from .calendar import LUNAR_YEARS
-from .calllist import call_list
+from .calllist import call_list, due_calls
 from .classify import (
     CN8_LABELS,
     EN11_ZH,
@@ -307,8 +307,11 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
                            orders=inputs.orders if facts is None else facts.recent,
                            plans=inputs.plans, holidays=inputs.holidays)
-        fu = _followups_table(items, inputs.customers, classes, s, as_of)  # while it fits
+        # what needs the history and the items only is worked out while the model is fitted
+        fu = _followups_table(items, inputs.customers, classes, s, as_of)
         held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
+        pending = calls.pending if calls is not None and len(calls.pending) else None
+        due = due_calls(items, inputs.customers, as_of, pending)
         analysis, note, check = analyse(inputs, hist, as_of, scored)
     progress("followups", lang)
     ana_for_calls = pd.DataFrame({
@@ -318,10 +321,9 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "RFMSegment": analysis["RFMSegment"],
         "Outstanding": analysis["Outstanding"], "PastTerms": analysis["_PastTerms"],
     })
-    pending = calls.pending if calls is not None and len(calls.pending) else None
     progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
-                          inputs.scripts)
+                          inputs.scripts, due=due)
     warnings = [w.render(lang) for w in inputs.warnings]
     if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
         warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
