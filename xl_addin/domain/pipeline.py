@@ -169,19 +169,22 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
                      s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
                      s.Face_White_MaxMarginRate)
     loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
-    # all of the above is the history's alone: worked out while the model is still fitted
-    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
-                          facts=inputs.order_facts)
-    v = value.frame
+    tiers: pd.Series | None = None  # (on the score: known before the model is fitted)
+    tier_score: pd.Series | None = None
+    tier_parts: pd.DataFrame | None = None
     if s.TierBasis == "Score":  # the sources' value variables, weighted (Settings)
         tier_score, tier_parts = value_score(hist, s.tier_weights, buyers)
         tiers = value_tier(tier_score.fillna(0.0), s.Tier_Key_Share, s.Tier_Important_Share,
                            s.Tier_Ordinary_Share, eligible=buyers)
-    else:
+    adds = _why_adds(hist, tiers, tier_score, tier_parts, s, lang)
+    # all of the above is the history's alone: worked out while the model is still fitted
+    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
+                          facts=inputs.order_facts)
+    v = value.frame
+    if tiers is None:  # on CLV (revenue where there is none)
         tier_basis = v["CLV"].where(v["CLV"].notna() & buyers, hist["Revenue"])
         tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share,
                            s.Tier_Important_Share, s.Tier_Ordinary_Share)
-        tier_score = tier_parts = None
     out = pd.DataFrame(index=hist.index)
     out["CustomerID"] = hist.index
     out["Name"] = info["Name"]
@@ -227,9 +230,11 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
 
     out["Why"] = list(map(explain, computed, override, segment, flags["R"], flags["F"],
                           flags["M"], faces, loss, buyers))
-    extra = _why_extra(out["Why"], hist, tiers, tier_score, tier_parts, s, lang)
-    if extra is not None:
-        out["Why"] = extra
+    if adds:
+        sep = "；" if lang == "zh-CN" else "; "
+        out["Why"] = pd.Series([w + sep + sep.join(adds[c]) if c in adds else w
+                                for c, w in zip(out.index, out["Why"], strict=True)],
+                               index=out.index)
     out["Outstanding"] = hist["Outstanding"].round(2)
     out["OverdueDays"] = hist["OverdueDays"]
     out["Referrals"] = hist["Referrals"].astype(int)
@@ -243,16 +248,14 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     return out, value.note, value.check
 
 
-def _why_extra(why: pd.Series, hist: pd.DataFrame, tiers: pd.Series,
-               score: pd.Series | None, parts: pd.DataFrame | None, s, lang: str
-               ) -> pd.Series | None:
-    """The Why column with what screening adds: the value tier's score and the inputs
-    that drove it (TierBasis Score), and receivables past the terms (safety, 回款及时).
-    None when there is nothing to add."""
+def _why_adds(hist: pd.DataFrame, tiers: pd.Series | None, score: pd.Series | None,
+              parts: pd.DataFrame | None, s, lang: str) -> dict[object, list[str]]:
+    """What screening adds to the Why of each customer (by CustomerID): the value tier's
+    score and the inputs that drove it (TierBasis Score: ``tiers``, ``score`` and
+    ``parts``), and receivables past the terms (safety, 回款及时)."""
     zh = lang == "zh-CN"
-    sep = "；" if zh else "; "
     adds: dict[object, list[str]] = {}
-    if score is not None and parts is not None:
+    if tiers is not None and score is not None and parts is not None:
         weights = s.tier_weights
         for cid in score.index[score.notna()]:
             tier = tiers[cid]
@@ -272,10 +275,7 @@ def _why_extra(why: pd.Series, hist: pd.DataFrame, tiers: pd.Series,
         adds.setdefault(cid, []).append(
             f"回款：超过 {s.PaymentTermsDays} 天未回款 {amount:,.2f} 元" if zh
             else f"receivables: {amount:,.2f} unpaid past the {s.PaymentTermsDays}-day terms")
-    if not adds:
-        return None
-    return pd.Series([w + sep + sep.join(adds[c]) if c in adds else w
-                      for c, w in zip(why.index, why, strict=True)], index=why.index)
+    return adds
 
 
 #: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
