@@ -191,7 +191,8 @@ def score_purchases(orders: pd.DataFrame, settings: Settings, as_of: dt.date,
         buys = facts
     else:
         cutoff = pd.Timestamp(as_of)
-        buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0)]
+        buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0),
+                          ["CustomerID", "OrderDate", "Amount"]]  # what the model reads
         if buys.empty:
             return None
     return score(buys, as_of, settings.Model, settings.HoldoutDays,
