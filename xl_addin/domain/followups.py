@@ -333,11 +333,13 @@ def _collect(history: pd.DataFrame, last_reached: pd.Series, settings: Settings
 
 
 def _member_idle(customers: pd.DataFrame, history: pd.DataFrame, last_reached: pd.Series,
-                 settings: Settings, as_of: dt.date) -> pd.DataFrame:
+                 settings: Settings, as_of: dt.date, held: pd.DataFrame | None
+                 ) -> pd.DataFrame:
     """A MemberIdle call for each member with money on the card who stays away."""
     if "CardBalance" not in customers:
         return _items([], "MemberIdle", [], [])
-    m = members(customers, history["LastOrderDate"], as_of, settings.MemberIdleDays)
+    m = held if held is not None else members(customers, history["LastOrderDate"], as_of,
+                                              settings.MemberIdleDays)
     m = m[m["IdleSince"].notna()]
     start = m["IdleSince"]
     due = _again_after_talk(start, last_reached, settings.MemberIdleDays)
@@ -492,13 +494,14 @@ def follow_ups(
     customers: pd.DataFrame, contacts: pd.DataFrame, history: pd.DataFrame,
     classes: pd.Series, settings: Settings, as_of: dt.date, *,
     orders: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
-    holidays: pd.DataFrame | None = None,
+    holidays: pd.DataFrame | None = None, held: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All open follow-up items with DaysOverdue and Status, most urgent first, and what
     the calls said (``NotBefore``, ``Attempts``, ``Resting``: :func:`apply_call_outcomes`).
 
     ``classes`` is the effective A/B/C class per CustomerID (override applied).
-    ``history`` is :func:`~xl_addin.domain.value.customer_history`'s frame.
+    ``history`` is :func:`~xl_addin.domain.value.customer_history`'s frame. ``held``:
+    :func:`~.members.members` of the same customers and history, when worked out already.
     """
     cutoff = pd.Timestamp(as_of)
     c = _sorted_contacts(contacts, cutoff)
@@ -515,7 +518,7 @@ def follow_ups(
         _dormant(history, reached, settings, cutoff),
         _check_phone(c, customers, settings.Language),
         _collect(history, reached, settings),
-        _member_idle(customers, history, reached, settings, as_of),
+        _member_idle(customers, history, reached, settings, as_of, held),
     ]
     items = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else _items([], "", [], [])

@@ -304,12 +304,12 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
         hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
         classes = customer_classes(inputs.customers, hist, s)[0]
+        held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
                            orders=inputs.orders if facts is None else facts.recent,
-                           plans=inputs.plans, holidays=inputs.holidays)
+                           plans=inputs.plans, holidays=inputs.holidays, held=held)
         # what needs the history and the items only is worked out while the model is fitted
         fu = _followups_table(items, inputs.customers, classes, s, as_of)
-        held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
         pending = calls.pending if calls is not None and len(calls.pending) else None
         due = due_calls(items, inputs.customers, as_of, pending)
         analysis, note, check = analyse(inputs, hist, as_of, scored)
