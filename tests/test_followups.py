@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from support.books import AS_OF, contact, customer, order, raw_book
 
-from xl_addin.domain.followups import next_care_date
+from xl_addin.domain.followups import _latest, _latest_by_id, _sorted_contacts, next_care_date
 from xl_addin.domain.pipeline import run
 from xl_addin.domain.schema import parse_inputs
 
@@ -156,3 +157,29 @@ def test_lunar_day_30_always_finds_a_date():
 def test_lunar_dates_beyond_the_calendar_are_left_out():
     assert next_care_date(8, 15, dt.date(2150, 1, 1), lunar=True) is None
     assert next_care_date(8, 15, dt.date(2150, 1, 1)) == dt.date(2150, 8, 15)
+
+
+def test_contacts_in_time_order_and_latest_per_customer_match_the_sort_on_text_ids():
+    # generated contacts: several a day, IDs that differ only in case or a space
+    rng = np.random.default_rng(7)
+    n = 300
+    contacts = pd.DataFrame({
+        "CustomerID": rng.choice(["C1", "c1", " C1", "C1 ", "C2", "C10", "C3"], n),
+        "ContactDate": pd.Timestamp(AS_OF) + pd.to_timedelta(rng.integers(-20, 5, n), "D"),
+        "Outcome": rng.choice(["Reached", "NoAnswer", "Resolved"], n),
+    }, index=rng.permutation(n) + 1000)
+    cutoff = pd.Timestamp(AS_OF)
+    c = _sorted_contacts(contacts, cutoff)
+    want = contacts[contacts["ContactDate"] <= cutoff].assign(
+        _seq=lambda f: np.arange(len(f))).sort_values(
+        ["CustomerID", "ContactDate", "_seq"], kind="stable")
+    assert c.index.tolist() == want.index.tolist()
+    assert c["_seq"].tolist() == want["_seq"].tolist()
+    reached = c[c["Outcome"] == "Reached"]
+    latest = _latest(reached)
+    assert latest.index.tolist() == reached.drop_duplicates(
+        "CustomerID", keep="last").index.tolist()
+    by_text = reached.groupby("CustomerID")["ContactDate"].max()
+    by_id = _latest_by_id(reached)
+    assert dict(zip(latest["CustomerID"], by_id.reindex(latest["_id"]), strict=True)) == (
+        by_text.to_dict())

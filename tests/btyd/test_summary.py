@@ -139,3 +139,22 @@ def test_exact_money_past_64_bits_is_added_up_with_python_integers() -> None:
 def test_money_units_round_half_up_as_the_sql_does() -> None:
     assert money_units(np.array([0.0000005, -0.0000005, 1.23, -1.23, 0.1 + 0.2])).tolist() \
         == [1, 0, 1_230_000, -1_230_000, 300_000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(-3, 12), _cents), min_size=1,
+                max_size=40), st.booleans())
+def test_one_key_per_customer_day_groups_as_the_pair_does(rows, exact) -> None:
+    """A customer's day is grouped on one whole number (customer × days + day); where
+    that number would not fit, on the pair. A far-off extra customer forces the pair:
+    everyone else's summary stays the same to the last bit."""
+    ids = np.array([r[0] for r in rows])
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    amounts = np.abs(np.array([r[2] / 100 for r in rows]))
+    digits = MONEY_DIGITS if exact else None
+    one = summary_from_transactions(ids, days, amounts, 10, money_digits=digits)
+    far = summary_from_transactions(np.r_[ids, 99], np.r_[days, -(2**62)], np.r_[amounts, 1.0],
+                                    10, money_digits=digits)
+    assert far.customer_id[-1] == 99
+    for got, want in zip(far.as_dict().values(), one.as_dict().values(), strict=True):
+        np.testing.assert_array_equal(got[:-1], want)

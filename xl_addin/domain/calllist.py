@@ -30,6 +30,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,8 +39,8 @@ from ..names import REASONS, fold, word
 from ..settings import Settings
 from .followups import REASON_WEIGHTS
 
-__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "PLACEHOLDERS", "call_list", "pick_script",
-           "render_script", "script_table"]
+__all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "PLACEHOLDERS", "DueCalls", "call_list",
+           "due_calls", "pick_script", "render_script", "script_table"]
 
 CALL_COLUMNS = [
     "Owner", "Rank", "CustomerID", "Name", "Phone", "Region", "Reason", "Priority",
@@ -167,37 +168,36 @@ def _money(v: object) -> str | None:
     return f"{float(v):,.2f}".removesuffix(".00")
 
 
-def call_list(
-    items: pd.DataFrame,
-    customers: pd.DataFrame,
-    analysis: pd.DataFrame,
-    settings: Settings,
-    as_of: dt.date,
-    pending: pd.DataFrame | None = None,
-    scripts: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The ranked call list (columns :data:`CALL_COLUMNS`).
+@dataclass(frozen=True)
+class DueCalls:
+    """The customers to be called about something today (:func:`due_calls`)."""
 
-    ``items``: :func:`~xl_addin.domain.followups.follow_ups` output. ``analysis``: one row
-    per CustomerID (index) with ABCClass, CLV, Revenue, PurchaseLikelihood, RecencyDays,
-    LastProduct. ``pending``: rows typed on the previous call list that could not be
-    logged; they stay on the list (first for their owner) with their Message.
-    """
-    lang = settings.Language
+    #: the items due today or overdue of the customers who may be called, each customer's
+    #: heaviest first: CustomerID, Reason, Detail, DaysOverdue, Attempts, Weight
+    items: pd.DataFrame
+    #: one row per customer (index CustomerID, in ID order): Weight and DaysOverdue (the
+    #: greatest), OnlyReactivation, TopReason, TopDetail and Attempts (the heaviest item's)
+    customers: pd.DataFrame
+
+
+def due_calls(items: pd.DataFrame, customers: pd.DataFrame, as_of: dt.date,
+              pending: pd.DataFrame | None = None) -> DueCalls:
+    """Who has something due today or overdue that a call may be about: not a customer
+    marked Do-Not-Contact, nor one whose number is to be checked (CheckPhone), nor one
+    kept from the last list (``pending``). Needs no value figures, so a refresh works it
+    out while the purchase model is still being fitted (:func:`call_list`'s ``due``)."""
     today = pd.Timestamp(as_of)
     waiting = items["NotBefore"] > today if "NotBefore" in items else False
-    due = items[(items["DaysOverdue"] >= 0) & ~waiting]
-    cust = customers.set_index("CustomerID")
-    dnc = cust["DoNotContact"].astype(bool)
+    due = items.loc[(items["DaysOverdue"] >= 0) & ~waiting,  # (the columns read below)
+                    [c for c in ("CustomerID", "Reason", "Detail", "DaysOverdue", "Attempts")
+                     if c in items]]
+    dnc = customers.set_index("CustomerID")["DoNotContact"].astype(bool)
     # a wrong number is checked first (CheckPhone, on FollowUps), not dialled again
     wrong = set(items.loc[items["Reason"] == "CheckPhone", "CustomerID"])
     due = due[~due["CustomerID"].map(dnc).fillna(False).astype(bool)
               & ~due["CustomerID"].isin(wrong)]
     pending_ids = set() if pending is None else set(pending["CustomerID"])
     due = due[~due["CustomerID"].isin(pending_ids)]
-    if due.empty and not pending_ids:
-        return pd.DataFrame(columns=CALL_COLUMNS)
-
     due = due.assign(Weight=due["Reason"].map(REASON_WEIGHTS).fillna(0).astype(float))
     due = due.sort_values(["CustomerID", "Weight", "DaysOverdue"], ascending=[True, False, False],
                           kind="stable")
@@ -212,6 +212,35 @@ def call_list(
         "TopDetail": g["Detail"].first(),
         "Attempts": g["Attempts"].first() if "Attempts" in due else 0,
     })
+    return DueCalls(due, per)
+
+
+def call_list(
+    items: pd.DataFrame,
+    customers: pd.DataFrame,
+    analysis: pd.DataFrame,
+    settings: Settings,
+    as_of: dt.date,
+    pending: pd.DataFrame | None = None,
+    scripts: pd.DataFrame | None = None,
+    *,
+    due: DueCalls | None = None,
+) -> pd.DataFrame:
+    """The ranked call list (columns :data:`CALL_COLUMNS`).
+
+    ``items``: :func:`~xl_addin.domain.followups.follow_ups` output. ``analysis``: one row
+    per CustomerID (index) with ABCClass, CLV, Revenue, PurchaseLikelihood, RecencyDays,
+    LastProduct. ``pending``: rows typed on the previous call list that could not be
+    logged; they stay on the list (first for their owner) with their Message. ``due``:
+    :func:`due_calls` of the same items and ``pending``, when worked out already.
+    """
+    lang = settings.Language
+    if due is None:
+        due = due_calls(items, customers, as_of, pending)
+    if due.items.empty and (pending is None or pending.empty):
+        return pd.DataFrame(columns=CALL_COLUMNS)
+    cust = customers.set_index("CustomerID")
+    per = due.customers.copy()
     a = analysis.reindex(per.index)
     value = a["CLV"].where(a["CLV"].notna(), a["Revenue"]).fillna(0.0)
     all_value = analysis["CLV"].where(analysis["CLV"].notna(), analysis["Revenue"]).fillna(0.0)
@@ -226,9 +255,11 @@ def call_list(
     per["Owner"] = cust["Owner"].reindex(per.index).fillna("")
     # an open complaint outranks everything (whatever the customer's value); then priority
     per["_first"] = per["Weight"] >= REASON_WEIGHTS["Complaint"]
+    # ties go by CustomerID: the rows are in CustomerID order already, which a stable
+    # sort keeps (no need to sort the IDs' text again)
     per = per.reset_index().sort_values(
-        ["Owner", "_first", "Priority", "DaysOverdue", "CustomerID"],
-        ascending=[True, False, False, False, True], kind="stable")
+        ["Owner", "_first", "Priority", "DaysOverdue"],
+        ascending=[True, False, False, False], kind="stable")
     only_react = per["OnlyReactivation"].astype(bool)
     react_rank = per[only_react].groupby("Owner").cumcount() + 1
     per = per[~only_react | (react_rank.reindex(per.index).fillna(0)
@@ -239,7 +270,7 @@ def call_list(
         per["Rank"] += per["Owner"].map(used).fillna(0).astype(int)
     per = per[per["Rank"] <= settings.CallsPerOwnerPerDay]
     per["Region"] = cust["Region"].reindex(per["CustomerID"]).to_numpy()
-    listed = due[due["CustomerID"].isin(per["CustomerID"])]  # reasons, most urgent first
+    listed = due.items[due.items["CustomerID"].isin(per["CustomerID"])]  # most urgent first
     reasons_of = listed.groupby("CustomerID", sort=False)["Reason"].agg(
         lambda s: list(dict.fromkeys(s)))
     table = script_table(scripts)

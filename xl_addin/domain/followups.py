@@ -64,7 +64,7 @@ from ..settings import Settings, parse_classes
 from .calendar import default_holidays, lunar_to_solar
 from .members import members
 from .phones import normalise_phone
-from .vector import days_since, map_distinct
+from .vector import days_since, group_ends, map_distinct
 
 __all__ = ["ITEM_COLUMNS", "NOT_REACHED", "REASON_WEIGHTS", "ROUTINE", "apply_call_outcomes",
            "days_overdue", "follow_ups", "next_care_date", "next_work_day"]
@@ -101,20 +101,41 @@ def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
 
 def _sorted_contacts(contacts: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Contacts up to the cutoff per customer in time order (a day's contacts in sheet
-    order); ``_ord`` numbers them in that order."""
-    c = contacts.loc[contacts["ContactDate"] <= cutoff].copy()
-    c["_seq"] = np.arange(len(c))
-    c = c.sort_values(["CustomerID", "ContactDate", "_seq"], kind="stable")
-    c["_ord"] = np.arange(len(c))
+    order); ``_ord`` numbers them in that order, ``_id`` their customers (0, 1, 2 … in
+    the order of the IDs: a customer's contacts stand together)."""
+    c = contacts.loc[contacts["ContactDate"] <= cutoff]
+    ids, known = pd.factorize(c["CustomerID"], sort=True)
+    ids[ids < 0] = len(known)  # a blank ID last, where sorting puts it
+    seq = np.lexsort((c["ContactDate"].to_numpy(), ids))  # stable: sheet order on a day
+    c = c.iloc[seq].assign(_seq=seq, _ord=np.arange(len(c)), _id=ids[seq])
     return c
+
+
+def _latest(c: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's latest contact of ``c`` (rows of :func:`_sorted_contacts`): the
+    last of their rows, which holds the greatest ContactDate and ``_ord``."""
+    return c.iloc[group_ends(c["_id"].to_numpy())[1]]
+
+
+def _latest_by_id(c: pd.DataFrame, column: str = "ContactDate") -> pd.Series:
+    """``column`` of each customer's latest contact of ``c``, by ``_id``."""
+    last = _latest(c)
+    return pd.Series(last[column].to_numpy(), index=last["_id"].to_numpy())
+
+
+def _ids_of(c: pd.DataFrame, customers: pd.Series) -> pd.Series:
+    """The ``_id`` of each of ``customers`` (IDs) in ``c`` (-1: no contact there)."""
+    first = group_ends(c["_id"].to_numpy())[0]
+    known = pd.Index(c["CustomerID"].to_numpy()[first])  # the customer of each ``_id``
+    return pd.Series(known.get_indexer(customers), index=customers.index)
 
 
 def _complaints(c: pd.DataFrame) -> pd.DataFrame:
     comp = c[c["Outcome"] == "Complaint"]
     if comp.empty:
         return _items([], "Complaint", [], [])
-    resolved = c[c["Outcome"] == "Resolved"].groupby("CustomerID")["ContactDate"].max()
-    last_res = _lookup(comp["CustomerID"], resolved)
+    resolved = _latest_by_id(c[c["Outcome"] == "Resolved"])
+    last_res = _lookup(comp["_id"], resolved)
     open_ = comp[last_res.isna() | (last_res < comp["ContactDate"])]
     open_ = open_.drop_duplicates("CustomerID", keep="first")
     detail = open_["Notes"].fillna("").astype(str)
@@ -125,8 +146,8 @@ def _promises(c: pd.DataFrame) -> pd.DataFrame:
     p = c[c["Promise"].notna() & c["PromiseDue"].notna()]
     if p.empty:
         return _items([], "Promise", [], [])
-    kept = c[c["Outcome"].isin(["PromiseKept", "Resolved"])].groupby("CustomerID")["ContactDate"].max()
-    last_kept = _lookup(p["CustomerID"], kept)
+    kept = _latest_by_id(c[c["Outcome"].isin(["PromiseKept", "Resolved"])])
+    last_kept = _lookup(p["_id"], kept)
     open_ = p[last_kept.isna() | (last_kept <= p["ContactDate"])]
     return _items(open_["CustomerID"], "Promise", open_["PromiseDue"], open_["Promise"].astype(str),
                   open_["_ord"])
@@ -135,7 +156,7 @@ def _promises(c: pd.DataFrame) -> pd.DataFrame:
 def _explicit(c: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """The NextFollowUp of each customer's latest contact that set one (an Appointment:
     confirm the day before)."""
-    last = c[c["NextFollowUp"].notna()].drop_duplicates("CustomerID", keep="last")
+    last = _latest(c[c["NextFollowUp"].notna()])
     appt = last["Outcome"] == "Appointment"
     follow = _items(last.loc[~appt, "CustomerID"], "FollowUp", last.loc[~appt, "NextFollowUp"],
                     last.loc[~appt, "Notes"].fillna("").astype(str), last.loc[~appt, "_ord"])
@@ -312,11 +333,13 @@ def _collect(history: pd.DataFrame, last_reached: pd.Series, settings: Settings
 
 
 def _member_idle(customers: pd.DataFrame, history: pd.DataFrame, last_reached: pd.Series,
-                 settings: Settings, as_of: dt.date) -> pd.DataFrame:
+                 settings: Settings, as_of: dt.date, held: pd.DataFrame | None
+                 ) -> pd.DataFrame:
     """A MemberIdle call for each member with money on the card who stays away."""
     if "CardBalance" not in customers:
         return _items([], "MemberIdle", [], [])
-    m = members(customers, history["LastOrderDate"], as_of, settings.MemberIdleDays)
+    m = held if held is not None else members(customers, history["LastOrderDate"], as_of,
+                                              settings.MemberIdleDays)
     m = m[m["IdleSince"].notna()]
     start = m["IdleSince"]
     due = _again_after_talk(start, last_reached, settings.MemberIdleDays)
@@ -355,11 +378,11 @@ DIALLED = re.compile(r"[(（](?:dialled|拨打)\s*([^)）]+)[)）]")
 def _check_phone(c: pd.DataFrame, customers: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A CheckPhone item for each customer whose last call said WrongNumber, until their
     Phone no longer holds the number dialled (or a later contact reached them)."""
-    wrong = c[c["Outcome"] == "WrongNumber"].drop_duplicates("CustomerID", keep="last")
+    wrong = _latest(c[c["Outcome"] == "WrongNumber"])
     if wrong.empty:
         return _items([], "CheckPhone", [], [])
-    later = c[~c["Outcome"].isin(NOT_REACHED)].groupby("CustomerID")["_ord"].max()
-    reached_after = _lookup(wrong["CustomerID"], later) > wrong["_ord"]
+    later = _latest_by_id(c[~c["Outcome"].isin(NOT_REACHED)], "_ord")
+    reached_after = _lookup(wrong["_id"], later) > wrong["_ord"]
     dialled = (wrong["Phone"] if "Phone" in wrong else pd.Series(None, index=wrong.index,
                                                                   dtype=object))
     from_notes = wrong["Notes"].astype(str).str.extract(DIALLED, expand=False)
@@ -392,7 +415,7 @@ def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings
     working day after an unanswered try, a Callback's date, the end of a rest),
     ``Attempts`` (unanswered tries since it fell due) and ``Resting`` (it rests after
     ``MaxAttempts`` of them); drops what a conversation closed. ``c`` is the contacts
-    up to the as-of date in time order (``_ord``: :func:`_sorted_contacts`).
+    up to the as-of date in time order (``_ord``, ``_id``: :func:`_sorted_contacts`).
     """
     items = items.copy()
     items["NotBefore"] = items["DueDate"]
@@ -402,16 +425,16 @@ def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings
         return items
     # a conversation on or after the due date closes the item (complaints, promises and
     # wrong numbers: only their own outcome)
-    talks = c[~c["Outcome"].isin(NOT_REACHED)].drop_duplicates("CustomerID", keep="last")
-    talk = talks.set_index("CustomerID")
-    talk_day = _lookup(items["CustomerID"], talk["ContactDate"])
-    talk_ord = _lookup(items["CustomerID"], talk["_ord"])
+    who = _ids_of(c, items["CustomerID"])  # each item's customer, looked up once
+    talk = _latest(c[~c["Outcome"].isin(NOT_REACHED)]).set_index("_id")
+    talk_day = _lookup(who, talk["ContactDate"])
+    talk_ord = _lookup(who, talk["_ord"])
     closed = (~items["Reason"].isin(OWN_CLOSE) & (talk_day >= items["DueDate"])
               & (talk_ord > items["_src"]))
-    items = items[~closed]
+    items, who, talk_ord = items[~closed], who[~closed], talk_ord[~closed]
     # not interested: routine calls rest (complaints and promises never do)
-    ni = c[c["Outcome"] == "NotInterested"].groupby("CustomerID")["ContactDate"].max()
-    rest_to = (_lookup(items["CustomerID"], ni)
+    ni = _latest_by_id(c[c["Outcome"] == "NotInterested"])
+    rest_to = (_lookup(who, ni)
                + pd.Timedelta(days=settings.NotInterestedRestDays))
     routine = items["Reason"].isin(ROUTINE) & rest_to.notna()
     items.loc[routine, "NotBefore"] = np.maximum(items.loc[routine, "NotBefore"],
@@ -421,7 +444,7 @@ def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings
                   ["CustomerID", "ContactDate", "Outcome", "NextFollowUp", "_ord"]]
     if tries.empty:
         return items
-    after = np.maximum(_lookup(items["CustomerID"], talk["_ord"]).fillna(-1), items["_src"])
+    after = np.maximum(talk_ord.fillna(-1), items["_src"])
     pairs = (items[["CustomerID", "DueDate"]].assign(_after=after)
              .rename_axis("_at").reset_index().merge(tries, on="CustomerID"))
     pairs = pairs[(pairs["ContactDate"] >= pairs["DueDate"]) & (pairs["_ord"] > pairs["_after"])]
@@ -449,8 +472,9 @@ def apply_call_outcomes(items: pd.DataFrame, c: pd.DataFrame, settings: Settings
     # enough unanswered tries: the item rests, then the count starts anew (one by one:
     # the few items tried that often)
     today = pd.Timestamp(as_of)
-    for key in at[tried.to_numpy() >= settings.MaxAttempts]:
-        group = pairs[pairs["_at"] == key]
+    first, last = group_ends(pairs["_at"].to_numpy())  # each item's tries, in order
+    for k in np.flatnonzero(tried.to_numpy() >= settings.MaxAttempts):
+        key, group = at[k], pairs.iloc[first[k]:last[k] + 1]
         count, rest_end, wait_to = 0, None, None
         for day, no, w in zip(group["ContactDate"], group["_no"], group["_wait"], strict=True):
             if rest_end is not None and day < rest_end:
@@ -470,17 +494,19 @@ def follow_ups(
     customers: pd.DataFrame, contacts: pd.DataFrame, history: pd.DataFrame,
     classes: pd.Series, settings: Settings, as_of: dt.date, *,
     orders: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
-    holidays: pd.DataFrame | None = None,
+    holidays: pd.DataFrame | None = None, held: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All open follow-up items with DaysOverdue and Status, most urgent first, and what
     the calls said (``NotBefore``, ``Attempts``, ``Resting``: :func:`apply_call_outcomes`).
 
     ``classes`` is the effective A/B/C class per CustomerID (override applied).
-    ``history`` is :func:`~xl_addin.domain.value.customer_history`'s frame.
+    ``history`` is :func:`~xl_addin.domain.value.customer_history`'s frame. ``held``:
+    :func:`~.members.members` of the same customers and history, when worked out already.
     """
     cutoff = pd.Timestamp(as_of)
     c = _sorted_contacts(contacts, cutoff)
-    reached = c[~c["Outcome"].isin(NOT_REACHED)].groupby("CustomerID")["ContactDate"].max()
+    talked = _latest(c[~c["Outcome"].isin(NOT_REACHED)])
+    reached = pd.Series(talked["ContactDate"].to_numpy(), index=talked["CustomerID"].to_numpy())
     parts = [
         _complaints(c), _promises(c), _explicit(c, cutoff),
         _cadence(classes, history, reached, settings),
@@ -492,7 +518,7 @@ def follow_ups(
         _dormant(history, reached, settings, cutoff),
         _check_phone(c, customers, settings.Language),
         _collect(history, reached, settings),
-        _member_idle(customers, history, reached, settings, as_of),
+        _member_idle(customers, history, reached, settings, as_of, held),
     ]
     items = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else _items([], "", [], [])

@@ -29,7 +29,7 @@ from ..names import (
     word,
 )
 from .calendar import LUNAR_YEARS
-from .calllist import call_list
+from .calllist import call_list, due_calls
 from .classify import (
     CN8_LABELS,
     EN11_ZH,
@@ -154,8 +154,6 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     ``scored``: :func:`~.value.score_purchases` of the orders, under way beside this."""
     s, lang = inputs.settings, inputs.settings.Language
     cust = inputs.customers
-    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
-                          facts=inputs.order_facts)
     buyers = hist["Orders"] > 0
     scores = rfm_scores(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                         hist["Revenue"].where(buyers))
@@ -163,18 +161,30 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     cn8, flags = rfm_segment_cn8(hist["RecencyDays"].where(buyers), hist["Orders"].where(buyers),
                                  hist["Revenue"].where(buyers), lang)
     segment = cn8 if s.rfm_scheme == "CN8" else rfm_segment_en11(scores, lang, inputs.rfm_rules)
-    v = value.frame
+    dorm = dormancy(hist["RecencyDays"], s.DormantDays, s.LostDays)
+    info = cust.set_index("CustomerID")
+    years = np.maximum(hist["TenureDays"].fillna(0) / 365.0, 1.0)
+    faces = key_face(classes, hist["MarginRate"].where(buyers), hist["Orders"] / years,
+                     info["Strategic"].reindex(hist.index).fillna(False),
+                     s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
+                     s.Face_White_MaxMarginRate)
+    loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
+    tiers: pd.Series | None = None  # (on the score: known before the model is fitted)
+    tier_score: pd.Series | None = None
+    tier_parts: pd.DataFrame | None = None
     if s.TierBasis == "Score":  # the sources' value variables, weighted (Settings)
         tier_score, tier_parts = value_score(hist, s.tier_weights, buyers)
         tiers = value_tier(tier_score.fillna(0.0), s.Tier_Key_Share, s.Tier_Important_Share,
                            s.Tier_Ordinary_Share, eligible=buyers)
-    else:
+    adds = _why_adds(hist, tiers, tier_score, tier_parts, s, lang)
+    # all of the above is the history's alone: worked out while the model is still fitted
+    value = predict_value(cust, inputs.orders, hist, s, as_of, scored=scored,
+                          facts=inputs.order_facts)
+    v = value.frame
+    if tiers is None:  # on CLV (revenue where there is none)
         tier_basis = v["CLV"].where(v["CLV"].notna() & buyers, hist["Revenue"])
         tiers = value_tier(tier_basis.where(buyers, 0.0), s.Tier_Key_Share,
                            s.Tier_Important_Share, s.Tier_Ordinary_Share)
-        tier_score = tier_parts = None
-    dorm = dormancy(hist["RecencyDays"], s.DormantDays, s.LostDays)
-    info = cust.set_index("CustomerID")
     out = pd.DataFrame(index=hist.index)
     out["CustomerID"] = hist.index
     out["Name"] = info["Name"]
@@ -198,13 +208,7 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     out["TenureDays"] = hist["TenureDays"]
     out["Margin"] = hist["Margin"].round(2)
     out["CostToServe"] = hist["CostToServe"].round(2)
-    loss = (hist["Profit"] < 0) & (buyers | (hist["CostToServe"] > 0))
     out["LossMaking"] = np.where(loss, "是" if lang == "zh-CN" else "Y", "")
-    years = np.maximum(hist["TenureDays"].fillna(0) / 365.0, 1.0)
-    faces = key_face(classes, hist["MarginRate"].where(buyers), hist["Orders"] / years,
-                     info["Strategic"].reindex(hist.index).fillna(False),
-                     s.Face_Red_MinMarginRate, s.Face_Red_MaxOrdersPerYear,
-                     s.Face_White_MaxMarginRate)
     out["KeyFace"] = map_distinct(faces, lambda f: word(FACES, f, lang) if f else "")
     is_cn8 = s.rfm_scheme == "CN8"
     why: dict[tuple, str] = {}  # a few hundred distinct explanations for any number of rows
@@ -226,9 +230,11 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
 
     out["Why"] = list(map(explain, computed, override, segment, flags["R"], flags["F"],
                           flags["M"], faces, loss, buyers))
-    extra = _why_extra(out["Why"], hist, tiers, tier_score, tier_parts, s, lang)
-    if extra is not None:
-        out["Why"] = extra
+    if adds:
+        sep = "；" if lang == "zh-CN" else "; "
+        out["Why"] = pd.Series([w + sep + sep.join(adds[c]) if c in adds else w
+                                for c, w in zip(out.index, out["Why"], strict=True)],
+                               index=out.index)
     out["Outstanding"] = hist["Outstanding"].round(2)
     out["OverdueDays"] = hist["OverdueDays"]
     out["Referrals"] = hist["Referrals"].astype(int)
@@ -242,16 +248,14 @@ def analyse(inputs: Inputs, hist: pd.DataFrame, as_of: dt.date,
     return out, value.note, value.check
 
 
-def _why_extra(why: pd.Series, hist: pd.DataFrame, tiers: pd.Series,
-               score: pd.Series | None, parts: pd.DataFrame | None, s, lang: str
-               ) -> pd.Series | None:
-    """The Why column with what screening adds: the value tier's score and the inputs
-    that drove it (TierBasis Score), and receivables past the terms (safety, 回款及时).
-    None when there is nothing to add."""
+def _why_adds(hist: pd.DataFrame, tiers: pd.Series | None, score: pd.Series | None,
+              parts: pd.DataFrame | None, s, lang: str) -> dict[object, list[str]]:
+    """What screening adds to the Why of each customer (by CustomerID): the value tier's
+    score and the inputs that drove it (TierBasis Score: ``tiers``, ``score`` and
+    ``parts``), and receivables past the terms (safety, 回款及时)."""
     zh = lang == "zh-CN"
-    sep = "；" if zh else "; "
     adds: dict[object, list[str]] = {}
-    if score is not None and parts is not None:
+    if tiers is not None and score is not None and parts is not None:
         weights = s.tier_weights
         for cid in score.index[score.notna()]:
             tier = tiers[cid]
@@ -271,10 +275,7 @@ def _why_extra(why: pd.Series, hist: pd.DataFrame, tiers: pd.Series,
         adds.setdefault(cid, []).append(
             f"回款：超过 {s.PaymentTermsDays} 天未回款 {amount:,.2f} 元" if zh
             else f"receivables: {amount:,.2f} unpaid past the {s.PaymentTermsDays}-day terms")
-    if not adds:
-        return None
-    return pd.Series([w + sep + sep.join(adds[c]) if c in adds else w
-                      for c, w in zip(why.index, why, strict=True)], index=why.index)
+    return adds
 
 
 #: ``progress(step, lang)`` is told when each step starts (see :data:`~xl_addin.names.STEPS`)
@@ -303,23 +304,16 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
         hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
         classes = customer_classes(inputs.customers, hist, s)[0]
+        held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,
                            orders=inputs.orders if facts is None else facts.recent,
-                           plans=inputs.plans, holidays=inputs.holidays)
+                           plans=inputs.plans, holidays=inputs.holidays, held=held)
+        # what needs the history and the items only is worked out while the model is fitted
+        fu = _followups_table(items, inputs.customers, classes, s, as_of)
+        pending = calls.pending if calls is not None and len(calls.pending) else None
+        due = due_calls(items, inputs.customers, as_of, pending)
         analysis, note, check = analyse(inputs, hist, as_of, scored)
     progress("followups", lang)
-    info = inputs.customers.set_index("CustomerID")
-    fu = pd.DataFrame({
-        "CustomerID": items["CustomerID"],
-        "Name": items["CustomerID"].map(info["Name"]),
-        "Owner": items["CustomerID"].map(info["Owner"]),
-        "Reason": map_distinct(items["Reason"], lambda r: word(REASONS, r, lang)),
-        "DueDate": items["DueDate"],
-        "DaysOverdue": items["DaysOverdue"].astype(int),
-        "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
-        "ABCClass": items["CustomerID"].map(analysis["_Class"]),
-        "Detail": _details(items, s, as_of),
-    })
     ana_for_calls = pd.DataFrame({
         "ABCClass": analysis["_Class"], "CLV": analysis["CLV"], "Revenue": analysis["Revenue"],
         "PurchaseLikelihood": analysis["_Likelihood"], "RecencyDays": analysis["RecencyDays"],
@@ -327,15 +321,13 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         "RFMSegment": analysis["RFMSegment"],
         "Outstanding": analysis["Outstanding"], "PastTerms": analysis["_PastTerms"],
     })
-    pending = calls.pending if calls is not None and len(calls.pending) else None
     progress("calllist", lang)
     calls_out = call_list(items, inputs.customers, ana_for_calls, s, as_of, pending,
-                          inputs.scripts)
+                          inputs.scripts, due=due)
     warnings = [w.render(lang) for w in inputs.warnings]
     if as_of.year + 1 > LUNAR_YEARS[-1] or as_of.year - 1 < LUNAR_YEARS[0]:
         warnings.append(render_message(Reason.LUNAR_OUT_OF_RANGE, lang, first=LUNAR_YEARS[0],
                                        last=LUNAR_YEARS[-1]))
-    held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
     dash = dashboard_data(analysis, items, calls_out, s, as_of, model_note(check, lang),
                           inputs.rfm_rules, warnings, trust_sentence(check, lang), held)
     return Outputs(
@@ -346,6 +338,30 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
         new_contacts=new_contacts, dashboard=dash, notes=[note], warnings=dash.warnings,
         modelcheck=check,
     )
+
+
+def _followups_table(items: pd.DataFrame, customers: pd.DataFrame, classes: pd.Series, s,
+                     as_of: dt.date) -> pd.DataFrame:
+    """The FollowUps table (canonical columns) of the items: each item's customer looked
+    up once on Customers for the name, the owner and the class shown."""
+    lang = s.Language
+    at = pd.Index(customers["CustomerID"]).get_indexer(items["CustomerID"])
+
+    def of_customer(column: pd.Series) -> pd.Series:  # missing where not a customer
+        values = column.reset_index(drop=True).reindex(at).to_numpy()
+        return pd.Series(values, index=items.index)  # typed from its values, as map does
+
+    return pd.DataFrame({
+        "CustomerID": items["CustomerID"],
+        "Name": of_customer(customers["Name"]),
+        "Owner": of_customer(customers["Owner"]),
+        "Reason": map_distinct(items["Reason"], lambda r: word(REASONS, r, lang)),
+        "DueDate": items["DueDate"],
+        "DaysOverdue": items["DaysOverdue"].astype(int),
+        "Status": map_distinct(items["Status"], lambda r: word(STATUSES, r, lang)),
+        "ABCClass": of_customer(classes),
+        "Detail": _details(items, s, as_of),
+    })
 
 
 def _details(items: pd.DataFrame, s, as_of: dt.date) -> pd.Series:
@@ -458,13 +474,11 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
     }
     total = float(rev.clip(lower=0).sum()) or 1.0
     classes = []
-    for k in ("A", "B", "C", ""):
-        mask = analysis["_Class"] == k
+    for k, mask in _rows_of(analysis["_Class"], ("A", "B", "C", "")):
         classes.append((k, int(mask.sum()), float(rev[mask].sum()),
                         float(rev[mask].clip(lower=0).sum()) / total))
     segments = []
-    for label in _segment_order(s, rules):
-        mask = analysis["RFMSegment"] == label
+    for label, mask in _rows_of(analysis["RFMSegment"], _segment_order(s, rules)):
         segments.append((label, int(mask.sum()), float(rev[mask].sum())))
     pr, pp = pareto(rev), pareto(profit)
     curve = pd.DataFrame({"CustomerShare": pr["CustomerShare"], "RevenueShare": pr["ValueShare"],
@@ -476,11 +490,9 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
     names = sorted(set(owners) | set(calls_by.index),
                    key=lambda o: (-int(calls_by.get(o, 0)), -int(over.get(o, 0)), o))
     per_owner = [(o, int(calls_by.get(o, 0)), int(over.get(o, 0))) for o in names]
-    reasons = []
-    for key in REASONS:
-        mine = items[items["Reason"] == key]
-        reasons.append((key, int((mine["DaysOverdue"] > 0).sum()),
-                        int((mine["DaysOverdue"] == 0).sum())))
+    overdue = items.loc[items["DaysOverdue"] > 0, "Reason"].value_counts()
+    today = items.loc[items["DaysOverdue"] == 0, "Reason"].value_counts()
+    reasons = [(key, int(overdue.get(key, 0)), int(today.get(key, 0))) for key in REASONS]
     money = _receivables_by_owner(analysis, owners)
     figures["outstanding"] = float(analysis["Outstanding"].sum())
     figures["past_terms"] = float(analysis["_PastTerms"].sum()) if "_PastTerms" in analysis \
@@ -492,6 +504,14 @@ def dashboard_data(analysis: pd.DataFrame, items: pd.DataFrame, calls: pd.DataFr
         figures["idle_members"] = held[2][1]
     return DashboardData(as_of, figures, classes, segments, curve, per_owner, reasons, note,
                          list(warnings or []), trust, money, screening, held)
+
+
+def _rows_of(values: pd.Series, keys) -> list[tuple[object, np.ndarray]]:
+    """(key, the rows where ``values == key``) for each of ``keys``: the column's text
+    compared once, not once per key."""
+    codes, seen = pd.factorize(values)
+    code = {v: i for i, v in enumerate(seen)}
+    return [(k, codes == code.get(k, -2)) for k in keys]
 
 
 def _receivables_by_owner(analysis: pd.DataFrame, owners: pd.Series

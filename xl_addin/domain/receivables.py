@@ -47,12 +47,13 @@ def unpaid(orders: pd.DataFrame) -> pd.Series:
 
 
 def receivables(customers: pd.DataFrame, orders: pd.DataFrame, as_of: dt.date,
-                terms_days: int = 30) -> pd.DataFrame:
+                terms_days: int = 30, *, at: np.ndarray | None = None) -> pd.DataFrame:
     """One row per customer (index CustomerID, in the Customers order) with
     :data:`RECEIVABLE_COLUMNS` (see the module docstring).
 
     Required columns — customers: CustomerID; orders: CustomerID, OrderDate, Amount,
-    Paid (optional).
+    Paid (optional). ``at``: each order's position in ``customers`` (-1: not on it),
+    when the caller has looked them up already.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     out = pd.DataFrame(index=ids)
@@ -65,19 +66,22 @@ def receivables(customers: pd.DataFrame, orders: pd.DataFrame, as_of: dt.date,
     cutoff = pd.Timestamp(as_of)
     mine = orders["OrderDate"] <= cutoff
     owed = unpaid(orders.loc[mine])
-    o = orders.loc[mine, ["CustomerID", "OrderDate"]].assign(_owed=owed)
-    o = o[o["_owed"] > 0]
+    if at is None:
+        at = ids.get_indexer(orders["CustomerID"])
+    o = orders.loc[mine, ["OrderDate"]].assign(_owed=owed, _at=at[mine.to_numpy()])
+    o = o[(o["_owed"] > 0) & (o["_at"] >= 0)]
     if o.empty:
         return out
     age = days_since(as_of, o["OrderDate"])
     late = age > terms_days
-    g = o.groupby("CustomerID", sort=False)
-    oldest = g["OrderDate"].min()
-    out["Outstanding"] = g["_owed"].sum().reindex(ids, fill_value=0.0).round(2).to_numpy()
-    out["OverdueDays"] = days_since(as_of, oldest.reindex(ids)).to_numpy()
-    past = o[late.to_numpy()]
-    out["PastTerms"] = (past.groupby("CustomerID")["_owed"].sum().reindex(ids, fill_value=0.0)
-                        .round(2).to_numpy())
-    since = past.groupby("CustomerID")["OrderDate"].min() + pd.Timedelta(days=terms_days + 1)
-    out["PastTermsSince"] = since.reindex(ids).to_numpy()
+    # grouped on the customers' positions: the sums add the same rows in the same order
+    everyone = pd.RangeIndex(len(ids))
+    g = o.groupby("_at", sort=False)
+    oldest = g["OrderDate"].min().reindex(everyone)
+    out["Outstanding"] = g["_owed"].sum().reindex(everyone, fill_value=0.0).round(2).to_numpy()
+    out["OverdueDays"] = days_since(as_of, oldest).to_numpy()
+    past = o[late.to_numpy()].groupby("_at")
+    out["PastTerms"] = past["_owed"].sum().reindex(everyone, fill_value=0.0).round(2).to_numpy()
+    since = past["OrderDate"].min() + pd.Timedelta(days=terms_days + 1)
+    out["PastTermsSince"] = since.reindex(everyone).to_numpy()
     return out

@@ -37,7 +37,7 @@ Rules (each number is a constant below, documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -326,11 +326,17 @@ def score(purchases: pd.DataFrame | OrderFacts, as_of: dt.date, setting: str = "
                 int(end.astype(np.int64)), facts.first_purchase_day, facts.holdout,
                 holdout_days, MODELS, likelihood_days=likelihood_days, fitter=fit_model)
     else:
-        ids = purchases["CustomerID"].to_numpy()
+        # the text ids numbered once, in their sorted order (the order a summary sorts
+        # them in), so that the summaries and the holdout split group on whole numbers
+        text = purchases["CustomerID"].to_numpy()
+        codes, uniques = pd.factorize(text, sort=True)
+        ids = codes if (codes >= 0).all() else text  # a missing id: the summary says so
         dates = purchases["OrderDate"].to_numpy()
         amounts = purchases["Amount"].to_numpy(dtype=float)
         summary = btyd.summary_from_transactions(ids, dates, amounts, end, unit_days=1,
                                                  money_digits=btyd.MONEY_DIGITS)
+        if ids is codes:
+            summary = replace(summary, customer_id=uniques[summary.customer_id])
 
         def choose() -> ModelChoice:
             return btyd.choose_model(ids, dates, amounts, end, holdout_days, MODELS,

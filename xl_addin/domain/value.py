@@ -29,7 +29,7 @@ from .facts import OrderFacts
 from .followups import NOT_REACHED
 from .receivables import RECEIVABLE_COLUMNS, receivables
 from .scores import ModelCheck, score
-from .vector import days_since
+from .vector import days_since, group_ends, scatter
 
 __all__ = ["ValueResult", "customer_history", "money_by_customer", "predict_value",
            "referral_counts", "refunds_by_customer", "score_purchases"]
@@ -53,6 +53,7 @@ def customer_history(
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     out = pd.DataFrame(index=ids)
+    order_at = None  # each order's position in ``ids``, found once for every column
     if facts is not None:
         _check_facts(facts, settings, as_of)
         h = facts.history.reindex(ids)
@@ -63,7 +64,8 @@ def customer_history(
         out["LastOrderDate"] = h["LastOrderDate"].to_numpy(dtype="datetime64[ns]")
         out["LastProduct"] = h["LastProduct"].to_numpy(dtype=object)
     else:
-        _order_history(out, ids, orders, settings, as_of)
+        order_at = ids.get_indexer(orders["CustomerID"])
+        _order_history(out, ids, orders, settings, as_of, order_at)
     cutoff = pd.Timestamp(as_of)
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])
     out["TenureDays"] = days_since(as_of, out["FirstOrderDate"])
@@ -81,8 +83,11 @@ def customer_history(
                         settings.DefaultMarginRate)
     out["MarginRate"] = np.clip(np.nan_to_num(rate, nan=settings.DefaultMarginRate), 0.0, 1.0)
     out["Referrals"] = referral_counts(customers).to_numpy()
-    owed = receivables(customers, orders if facts is None or facts.unpaid is None
-                       else facts.unpaid, as_of, settings.PaymentTermsDays)
+    if facts is None or facts.unpaid is None:
+        owed = receivables(customers, orders, as_of, settings.PaymentTermsDays,
+                           at=order_at)
+    else:
+        owed = receivables(customers, facts.unpaid, as_of, settings.PaymentTermsDays)
     for col in RECEIVABLE_COLUMNS:
         out[col] = owed[col].to_numpy()
     return out
@@ -121,29 +126,33 @@ def _check_facts(facts: OrderFacts, settings: Settings, as_of: dt.date) -> None:
 
 
 def _order_history(out: pd.DataFrame, ids: pd.Index, orders: pd.DataFrame,
-                   settings: Settings, as_of: dt.date) -> None:
-    """The order columns of :func:`customer_history`, from the order rows."""
-    cutoff = pd.Timestamp(as_of)
-    o = orders.loc[orders["OrderDate"] <= cutoff, ["CustomerID", "OrderDate", "Amount", "Cost",
-                                                    "Product"]].copy()
-    # group on each order's position in the customer list: one hash lookup per order
-    # instead of one per aggregate, and the results line up with ``ids`` by position
-    o["_at"] = ids.get_indexer(o["CustomerID"])
-    o = o[o["_at"] >= 0]
+                   settings: Settings, as_of: dt.date, at: np.ndarray) -> None:
+    """The order columns of :func:`customer_history`, from the order rows; ``at``: each
+    order's position in ``ids`` (-1: not a listed customer)."""
+    n = len(ids)
+    date = orders["OrderDate"]
+    keep = ((date <= pd.Timestamp(as_of)).to_numpy() & (at >= 0))
+    amount = orders["Amount"].to_numpy(np.float64)
+    o = pd.DataFrame({"Amount": amount[keep], "Cost": orders["Cost"].to_numpy(np.float64)[keep],
+                      "_at": at[keep]})
     revenue, margin = money_by_customer(o, settings.DefaultMarginRate)
-    pos = o[o["Amount"] >= 0].sort_values(["OrderDate"], kind="stable")  # every order
-    gp = pos.groupby("_at", sort=False)
-    where = pd.RangeIndex(len(ids))
+    out["Revenue"] = scatter(n, revenue.index.to_numpy(), revenue.to_numpy(), 0.0)
+    out["Margin"] = scatter(n, margin.index.to_numpy(), margin.to_numpy(), 0.0)
+    # every order: in customer order, then date order (a day's orders in row order)
+    rows = np.flatnonzero(keep & (amount >= 0))
+    days = date.to_numpy()
+    rows = rows[np.lexsort((days[rows], at[rows]))]
+    first, last = group_ends(at[rows])
+    who = at[rows[first]]
+    out["Orders"] = scatter(n, who, last - first + 1, 0)
+    out["FirstOrderDate"] = scatter(n, who, days[rows[first]], np.datetime64("NaT"))
+    out["LastOrderDate"] = scatter(n, who, days[rows[last]], np.datetime64("NaT"))
+    product = orders["Product"].to_numpy(dtype=object)
+    named = rows[orders["Product"].notna().to_numpy()[rows]]  # the last that names one
+    last_named = group_ends(at[named])[1]
+    out["LastProduct"] = scatter(n, at[named[last_named]], product[named[last_named]], np.nan)
 
-    def per_customer(s: pd.Series, fill: float = np.nan) -> np.ndarray:
-        return s.reindex(where, fill_value=fill).to_numpy()
 
-    out["Revenue"] = per_customer(revenue, 0.0)
-    out["Margin"] = per_customer(margin, 0.0)
-    out["Orders"] = per_customer(gp.size(), 0).astype(int)
-    out["FirstOrderDate"] = per_customer(gp["OrderDate"].min())
-    out["LastOrderDate"] = per_customer(gp["OrderDate"].max())
-    out["LastProduct"] = per_customer(gp["Product"].last())
 def referral_counts(customers: pd.DataFrame) -> pd.Series:
     """How many customers name each customer in ReferredBy (推荐人), by CustomerID in the
     Customers order (0 for none; a customer never counts itself)."""
@@ -182,7 +191,8 @@ def score_purchases(orders: pd.DataFrame, settings: Settings, as_of: dt.date,
         buys = facts
     else:
         cutoff = pd.Timestamp(as_of)
-        buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0)]
+        buys = orders.loc[(orders["OrderDate"] <= cutoff) & (orders["Amount"] >= 0),
+                          ["CustomerID", "OrderDate", "Amount"]]  # what the model reads
         if buys.empty:
             return None
     return score(buys, as_of, settings.Model, settings.HoldoutDays,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["BOOL", "DATE", "DATETIME", "FLOAT", "INT", "NONE", "OTHER", "STR", "days_since",
-           "map_distinct", "object_array", "type_codes"]
+           "group_ends", "map_distinct", "object_array", "scatter", "type_codes"]
 
 #: the type of a cell value as a small code (exact types: a subclass, e.g. a numpy
 #: float64, is OTHER and takes the one-by-one path of whoever reads the codes)
@@ -66,3 +66,24 @@ def days_since(day: dt.date, dates: pd.Series) -> pd.Series:
     out = (np.datetime64(day, "D") - d).astype(np.float64)
     out[np.isnat(d)] = np.nan
     return pd.Series(out, index=dates.index, name=dates.name)
+
+
+def group_ends(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and the last index of each run of equal ``codes``, for codes sorted so
+    that equal ones stand together (e.g. customers' positions, sorted): where each
+    customer's rows begin and end, to read a first or last value per customer."""
+    if not len(codes):
+        none = np.empty(0, dtype=np.intp)
+        return none, none
+    change = np.flatnonzero(codes[1:] != codes[:-1])
+    return np.r_[0, change + 1], np.r_[change, len(codes) - 1]
+
+
+def scatter(n: int, at: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
+    """``n`` times ``fill``, with ``values`` put at the positions ``at`` (of the same
+    dtype as ``values``): a per-customer column, in the customers' order, from results
+    for some of them."""
+    values = np.asarray(values)
+    out = np.full(n, fill, dtype=values.dtype)
+    out[at] = values
+    return out

@@ -153,15 +153,23 @@ def summary_from_transactions(
     keep = days <= cutoff
     # group on integer codes: hashing a million text ids once, not once per aggregate
     codes, uniques = pd.factorize(ids[keep], sort=True)
+    # and on one whole number per (customer, day), in that order: a single key to group on
+    day0, span = ((int(days[keep].min()), int(days[keep].max()) - int(days[keep].min()) + 1)
+                  if codes.size else (0, 1))  # (Python integers: no overflow)
+    if len(uniques) * span < 2**62:
+        by_day: Any = codes.astype(np.int64) * span + (days[keep] - day0)
+    else:  # too many customers and days for one number: the pair
+        by_day = [pd.Series(codes), pd.Series(days[keep])]
     if money_digits is None:
-        frame = pd.DataFrame({"id": codes, "day": days[keep], "amount": amt[keep]})
-        daily = frame.groupby(["id", "day"], sort=True, observed=True)["amount"].sum()
-        daily = daily.reset_index()
+        daily = pd.Series(amt[keep]).groupby(by_day, sort=True).sum()
     else:
-        frame = pd.DataFrame({"id": codes, "day": days[keep]})
-        daily = add_units(money_units(amt[keep], money_digits),
-                          [frame["id"], frame["day"]]).rename("amount")
-        daily = daily.rename_axis(["id", "day"]).reset_index()
+        daily = add_units(money_units(amt[keep], money_digits), by_day)
+    if isinstance(by_day, list):
+        daily = daily.rename("amount").rename_axis(["id", "day"]).reset_index()
+    else:
+        key = daily.index.to_numpy(np.int64)
+        daily = pd.DataFrame({"id": key // span, "day": key % span + day0,
+                              "amount": daily.to_numpy()})
     by = daily.groupby("id", sort=True, observed=True)
     first_day = by["day"].min().to_numpy(np.int64)
     last_day = by["day"].max().to_numpy(np.int64)
