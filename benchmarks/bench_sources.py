@@ -277,10 +277,11 @@ def child_import_stages(book: str, csv: str, out: str) -> dict[str, Any]:
 
         setattr(owner, name, run)
 
-    timed(files, "read_book", "read the workbook (calamine: every input sheet)")
-    timed(macros, "parse_inputs", "check and type the sheets (Customers, Contacts …)")
-    timed(imports, "plan_csv_import", "plan in DuckDB (all of it)")
+    timed(files, "read_book", "read the workbook (calamine: the sheets an import uses)")
+    timed(macros, "parse_inputs", "check and type what it uses (customers' IDs and phones …)")
+    timed(imports, "read_csv_export", "[beside them, in a thread] read the export in DuckDB")
     timed(sqlplan, "load_csv", "— read the CSV into DuckDB (encoding, header, totals)")
+    timed(imports, "plan_csv_import", "plan it against the book in DuckDB")
     for step, label in (("values", "type every row's values"),
                         ("book", "the book: customers, phones, orders"),
                         ("lines", "orders' lines, customers, what happens to each row"),
