@@ -3,8 +3,9 @@
 Text is always an inline string (never a formula, whatever it looks like), numbers are
 ``<v>`` values, dates are day numbers under a date format, blanks are left out (or kept
 as a styled empty cell where the column has a style). :class:`Columns` precomputes the
-XML around each value of a block of columns with fixed styles; :func:`emit_cells` is the
-hot loop, with the common types inline.
+XML around each value of a block of columns with fixed styles; :func:`rows_xml` makes a
+block of rows a column at a time where a column holds one common type (the hot loop),
+else a value at a time (:func:`emit_cells` appends one row's cells).
 """
 
 from __future__ import annotations
@@ -156,9 +157,7 @@ def _cell(j: int, v: Any, rn: str, cols: Columns) -> str:
     t = type(v)
     if t is str:
         if v:
-            if len(v) > MAX_TEXT or NEEDS_CHARS(v) is not None or "_x" in v:
-                v = escape_text(v)
-            return f"{cols.pre[j]}{rn}{cols.smid[j]}{v}{cols.send}"
+            return f"{cols.pre[j]}{rn}{cols.smid[j]}{_escaped(v)}{cols.send}"
     elif t is float:
         if v - v == 0.0:
             return f"{cols.pre[j]}{rn}{cols.nmid[j]}{v!r}{cols.vend}"
@@ -166,24 +165,17 @@ def _cell(j: int, v: Any, rn: str, cols: Columns) -> str:
         return f"{cols.pre[j]}{rn}{cols.nmid[j]}{v}{cols.vend}"
     elif v is None:
         pass
-    elif t in _DATETIME_TYPES:
+    elif t is _DATE or t in _DATETIME_TYPES:
         n = v.toordinal() - cols.ord0
         if n >= cols.day_min:
-            us = ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+            us = 0 if t is _DATE else (
+                ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond)
             if us:
                 m = cols.dtmid[j] or cols.date_mid(j, True)
                 return f"{cols.pre[j]}{rn}{m}{n + us / 86_400_000_000!r}{cols.vend}"
             m = cols.dmid[j] or cols.date_mid(j, False)
             return f"{cols.pre[j]}{rn}{m}{n}{cols.vend}"
-        cell = cols.other(j, v, rn)
-        if cell is not None:
-            return cell
-    elif t is _DATE:
-        n = v.toordinal() - cols.ord0
-        if n >= cols.day_min:
-            m = cols.dmid[j] or cols.date_mid(j, False)
-            return f"{cols.pre[j]}{rn}{m}{n}{cols.vend}"
-        cell = cols.date(j, v, rn)
+        cell = cols.date(j, v, rn)  # before day 1: kept as text
         if cell is not None:
             return cell
     elif t is _F64:
@@ -198,6 +190,13 @@ def _cell(j: int, v: Any, rn: str, cols: Columns) -> str:
             return cell
     b = cols.blank[j]
     return f"{cols.pre[j]}{rn}{b}" if b is not None else ""
+
+
+def _escaped(v: str) -> str:
+    """Text as a cell may hold it (:func:`~.refs.escape_text` where it needs escaping)."""
+    if len(v) > MAX_TEXT or NEEDS_CHARS(v) is not None or "_x" in v:
+        return escape_text(v)
+    return v
 
 
 _NONE = type(None)
@@ -223,8 +222,7 @@ def _column_cells(j: int, values: Sequence[Any], rns: Sequence[str], cols: Colum
         joined = "".join(texts)  # one search for the column (a "_x" across two: no harm)
         if texts and (NEEDS_CHARS(joined) is not None or "_x" in joined
                       or max(map(len, texts)) > MAX_TEXT):
-            values = [escape_text(v) if v and (len(v) > MAX_TEXT or NEEDS_CHARS(v) is not None
-                                               or "_x" in v) else v for v in values]
+            values = [_escaped(v) if v else v for v in values]
         if b is None:
             return [f"{pre}{rn}{mid}{v}{end}" if v else ""
                     for rn, v in zip(rns, values, strict=True)]
