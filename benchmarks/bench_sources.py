@@ -279,7 +279,7 @@ def child_import_stages(book: str, csv: str, out: str) -> dict[str, Any]:
 
     timed(files, "read_book", "read the workbook (calamine: the sheets an import uses)")
     timed(macros, "parse_inputs", "check and type what it uses (customers' IDs and phones …)")
-    timed(imports, "read_csv_export", "[beside them, in a thread] read the export in DuckDB")
+    timed(imports, "CsvExport", "[beside them, in a thread] read the export in DuckDB")
     timed(sqlplan, "load_csv", "— read the CSV into DuckDB (encoding, header, totals)")
     timed(imports, "plan_csv_import", "plan it against the book in DuckDB")
     for step, label in (("values", "type every row's values"),

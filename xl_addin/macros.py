@@ -353,18 +353,17 @@ class _ExportAhead:
         if not text or not imports.is_csv_export(self.export):
             return
         mapping_raw = raw.get("Mapping")
-        mapping, problems = imports.read_mapping_sheet(mapping_raw) \
-            if mapping_raw is not None else (imports.ImportMapping(), [])
+        mapping, problems = imports.read_mapping_sheet(mapping_raw)
+        if problems:  # told when the planning reads the sheet
+            return
         lang = raw_language(raw)
         try:
             source = sources.locate(self.base, text, "OrdersSource", lang=lang, create=True)
         except CustomerBookError:  # said when the planning locates it
             return
-        if problems:
-            return
         self.key = (source, lang, mapping_raw)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-export")
-        self.future = pool.submit(imports.read_csv_export, self.export, mapping, source=source,
+        self.future = pool.submit(imports.CsvExport, self.export, mapping, source=source,
                                   lang=lang)
         pool.shutdown(wait=False)
 
@@ -402,8 +401,7 @@ def _prepare_import(raw: dict[str, RawTable | None], mapping_raw: RawTable | Non
     inputs = parse_inputs(_orders_optional(raw), reads=IMPORT_READS)
     s = inputs.settings
     lang = s.Language
-    mapping, problems = imports.read_mapping_sheet(mapping_raw) if mapping_raw is not None \
-        else (imports.ImportMapping(), [])
+    mapping, problems = imports.read_mapping_sheet(mapping_raw)
     if problems:
         raise InputErrors(problems, lang)
     orders = inputs.orders

@@ -54,7 +54,7 @@ from .plan import (
     plan_import,
     status_class,
 )
-from .sqlplan import CsvExport, plan_csv_import, read_csv_export
+from .sqlplan import CsvExport, plan_csv_import
 from .sqlread import is_csv_export
 
 __all__ = [
@@ -93,7 +93,6 @@ __all__ = [
     "phone_keys",
     "plan_csv_import",
     "plan_import",
-    "read_csv_export",
     "read_export",
     "read_mapping_sheet",
     "render",

@@ -517,13 +517,16 @@ def read_mapping_sheet(raw: Any) -> tuple[ImportMapping, list[InputError]]:
 
     ``raw`` is the sheet as the workbook reader gives it (an object with ``sheet``,
     ``header_row``, ``header`` and ``rows``: a :class:`~xl_addin.domain.schema.RawTable`),
-    or a list of rows whose first row is the header. Required columns: SourceSystem
+    or a list of rows whose first row is the header, or ``None`` (a book without a
+    Mapping sheet: nothing mapped, nothing wrong). Required columns: SourceSystem
     (来源系统), ExportColumn (导出列), OrdersColumn (订单列), matched as the workbook
     matches its columns (any of their names, case and spaces ignored). Problems are
     :class:`~xl_addin.errors.InputError` at the sheet row: a missing column
     (``missing_column``), a blank cell (``required_blank``), an OrdersColumn that names no
     target (``not_in_choices``); such rows are left out, blank rows skipped.
     """
+    if raw is None:
+        return ImportMapping(), []
     if hasattr(raw, "header") and hasattr(raw, "rows"):
         sheet, header_row = str(raw.sheet), int(raw.header_row)
         header, body = list(raw.header), [list(r) for r in raw.rows]

@@ -57,7 +57,7 @@ from .plan import (
 )
 from .sqlread import LoadedExport, load_csv
 
-__all__ = ["CsvExport", "CsvImportPlan", "IssueRows", "plan_csv_import", "read_csv_export"]
+__all__ = ["CsvExport", "CsvImportPlan", "IssueRows", "plan_csv_import"]
 
 # the shapes SQL reads itself; everything else goes to the row-by-row functions
 _ID_FAST = ("regexp_full_match({0}, '[A-Za-z0-9_\\-]+') AND (NOT ({0}[2] IN ('e', 'E') OR "
@@ -1139,9 +1139,10 @@ def _python_round(con: Any) -> None:
 
 class CsvExport:
     """A CSV export read into DuckDB with every row's values typed: the half of planning
-    that needs nothing of the book (:func:`read_csv_export`), so that it can run while
-    the book's customers are read. :func:`plan_csv_import` plans with it (and closes
-    it); :meth:`close` lets it go unplanned."""
+    that needs nothing of the book, so that it can run while the book's customers are
+    read. Its arguments are those of :func:`plan_csv_import` that concern the export and
+    the source; :func:`plan_csv_import` plans with it (and closes it), :meth:`close`
+    lets it go unplanned."""
 
     def __init__(self, export: str | Path, mapping: ImportMapping | Iterable[MappingRow] |
                  None, *, source: Any = None, lang: str = "en", name: str | None = None,
@@ -1149,7 +1150,6 @@ class CsvExport:
         from ..errors import BookError, Reason
         from ..sources import reading
 
-        self.export, self.source, self.lang = export, source, lang
         self.mapping = ImportMapping.of(mapping)
         self.rel = None
         if source is not None and source.path.exists():
@@ -1181,14 +1181,6 @@ class CsvExport:
             self.con.close()
 
 
-def read_csv_export(export: str | Path, mapping: ImportMapping | Iterable[MappingRow] | None,
-                    **kwargs: Any) -> CsvExport:
-    """The export read and typed in DuckDB, ready to be planned against a book
-    (:class:`CsvExport`; the arguments of :func:`plan_csv_import` that concern the
-    export and the source)."""
-    return CsvExport(export, mapping, **kwargs)
-
-
 def plan_csv_import(
     export: str | Path,
     mapping: ImportMapping | Iterable[MappingRow] | None,
@@ -1214,13 +1206,13 @@ def plan_csv_import(
     collide with are looked up in it (one of the export's order numbers or a refund line
     of one, or dated within the export's days) and come before the sheet's, as
     ``--to-source`` plans. ``read``: the export already read with these arguments
-    (:func:`read_csv_export`). Raises :class:`~.messages.ImportFileError` as
+    (:class:`CsvExport`). Raises :class:`~.messages.ImportFileError` as
     :func:`~.exports.read_export` and :func:`~.plan.plan_import` do.
     """
     today = today or dt.date.today()
     if read is None:
-        read = read_csv_export(export, mapping, source=source, lang=lang, name=name,
-                               max_bytes=max_bytes, max_rows=max_rows)
+        read = CsvExport(export, mapping, source=source, lang=lang, name=name,
+                         max_bytes=max_bytes, max_rows=max_rows)
     try:
         loaded, res, p = read.loaded, read.loaded.resolution, read.planner
         p.know_book(customers, orders, new_customers=new_customers, today=today)
