@@ -349,7 +349,7 @@ def _columns(raw: RawTable, used: Sequence[int]) -> tuple[dict[int, Sequence[Any
     if not rows or not used:
         return {i: () for i in used}, len(rows)
     lengths = set(map(len, rows))
-    width = max(max(lengths), len(raw.header), *(i + 1 for i in used))
+    width = max(max(lengths), len(raw.header))  # (the columns used are the header's)
     if lengths != {width}:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     return {i: [r[i] for r in rows] for i in used}, len(rows)
