@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from support.books import (
 from xl_addin.domain.schema import (
     IMPORT_READS,
     RawTable,
+    _columns,
     parse_date,
     parse_inputs,
     parse_number,
@@ -280,3 +282,37 @@ def test_reading_some_columns_types_them_as_reading_every_column_does(cells):
     rows_read = set(some["_row"])
     assert some_problems == [p for p in every_problems
                              if p[0] in rows_read and p[1] in ("CustomerID", "Phone")]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([None, "", " ", "C1", 17.0, D(2026, 1, 2), True, 3]),
+                         min_size=0, max_size=9), max_size=15),
+       st.sets(st.integers(0, 8), min_size=1))
+def test_the_columns_read_are_each_rows_cells_in_place_whichever_way_they_are_taken(rows, used):
+    """A sheet's columns come out as each row's own cell (the very object), a short row
+    padded with blanks, whether most columns are read (all cells taken in one pass) or a
+    few (column by column)."""
+    header = [f"H{i}" for i in range(9)]
+    table = RawTable("Orders", 1, header, [list(r) for r in rows])
+    for chosen in (sorted(used), sorted(used)[:1], list(range(9))):
+        columns, n = _columns(table, chosen)
+        assert n == len(rows) and sorted(columns) == chosen
+        for i in chosen:
+            assert columns[i].dtype == object and len(columns[i]) == n
+            want = [r[i] if i < len(r) else None for r in rows]
+            assert all(a is b for a, b in zip(columns[i], want, strict=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["C1", "c1", " C1", "C2", "C10", "C1 ", "D"]), min_size=1,
+                max_size=6, unique_by=str.strip),
+       st.lists(st.integers(0, 5), max_size=20))
+def test_each_orders_customer_is_found_once_as_the_history_would_find_it(ids, picks):
+    """The orders' positions on Customers kept by the check are those the customer
+    history would look up (IDs as typed, spaces trimmed, case kept; orders of every
+    customer or of none)."""
+    orders = [order(ids[p % len(ids)], D(2026, 1, 1 + k % 28), 10.0) for k, p in enumerate(picks)]
+    inputs = parse_inputs(raw_book([customer(c) for c in ids], orders, []))
+    want = pd.Index(inputs.customers["CustomerID"]).get_indexer(inputs.orders["CustomerID"])
+    assert inputs.order_at is not None and inputs.order_at.tolist() == want.tolist()
+    assert (inputs.order_at >= 0).all()

@@ -302,7 +302,8 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
         facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
         scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
-        hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts)
+        hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts,
+                                order_at=inputs.order_at)
         classes = customer_classes(inputs.customers, hist, s)[0]
         held = members(inputs.customers, hist["LastOrderDate"], as_of, s.MemberIdleDays)
         items = follow_ups(inputs.customers, contacts, hist, classes, s, as_of,

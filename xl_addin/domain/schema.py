@@ -17,6 +17,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +134,9 @@ class Inputs:
     #: the orders' facts when they are kept outside the sheet (Settings OrdersSource):
     #: the engine reads these instead of ``orders`` (see :mod:`.facts`)
     order_facts: OrderFacts | None = None
+    #: each order's position on ``customers`` (-1: not a customer), found once when the
+    #: orders were checked against the customers (None: not found, e.g. IDs repeated)
+    order_at: np.ndarray | None = None
 
 
 PLAN_FROM = {fold(w): k for k, words in {
@@ -342,32 +346,43 @@ _SEEN_AS_TEXT = object()  # memo marker: the value did not parse
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _columns(raw: RawTable, used: Sequence[int]) -> tuple[dict[int, Sequence[Any]], int]:
+def _columns(raw: RawTable, used: Sequence[int]) -> tuple[dict[int, np.ndarray], int]:
     """The data rows' cells in the columns ``used`` (by position; short rows padded with
-    blanks), column by column, and the row count."""
+    blanks), column by column as object arrays, and the row count."""
     rows = raw.rows
     if not rows or not used:
-        return {i: () for i in used}, len(rows)
+        return {i: object_array(()) for i in used}, len(rows)
     lengths = set(map(len, rows))
     width = max(max(lengths), len(raw.header))  # (the columns used are the header's)
     if lengths != {width}:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
-    return {i: [r[i] for r in rows] for i in used}, len(rows)
+    if 2 * len(used) >= width:  # most columns: every cell in one pass, then split
+        cells = np.fromiter(chain.from_iterable(rows), object, len(rows) * width)
+        cells = cells.reshape(len(rows), width)
+        return {i: cells[:, i].copy() for i in used}, len(rows)
+    return {i: object_array([r[i] for r in rows]) for i in used}, len(rows)
 
 
 def _blank_mask(arr: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``_blank`` of every cell of a column, vectorised for the common cell types."""
     out = codes == NONE
     strs = codes == STR
+    if strs.all():  # a column of text only (the common case): no copy
+        return (arr == "") | np.fromiter(map(str.isspace, arr), bool, len(arr))
     if strs.any():
         s = arr[strs]
         out[strs] = (s == "") | np.fromiter(map(str.isspace, s), bool, len(s))
     floats = codes == FLOAT
     if floats.any():
-        out[floats] = np.isnan(arr[floats].astype(np.float64))
+        out[floats] = np.isnan(_pick(arr, floats).astype(np.float64))
     for i in np.flatnonzero(codes == OTHER):  # NaT, pd.NA, numpy scalars …: rare
         out[i] = blank(arr[i])
     return out
+
+
+def _pick(arr: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``arr[mask]``; ``arr`` itself when the mask holds every cell (no copy made)."""
+    return arr if mask.all() else arr[mask]
 
 
 def _days(dates: np.ndarray) -> np.ndarray:
@@ -428,7 +443,7 @@ def _convert(
     if col.kind in _NUMERIC:
         fast = todo & (types == FLOAT)
         if fast.any():
-            x = arr[fast].astype(np.float64)
+            x = _pick(arr, fast).astype(np.float64)
             bad = ~np.isfinite(x)
             if bad.any():  # inf / nan typed as numbers: the per-value path says why
                 fast[np.flatnonzero(fast)[bad]] = False
@@ -437,7 +452,7 @@ def _convert(
     elif col.kind == "date":
         fast = todo & ((types == DATE) | (types == DATETIME))
         if fast.any():
-            out[fast] = _days(arr[fast])
+            out[fast] = _days(_pick(arr, fast))
         at = np.flatnonzero(fast)
         years = out[at].astype("datetime64[Y]").astype(np.int64) + 1970
         bad = at[(years < 1900) | (years > 2200)]
@@ -446,7 +461,7 @@ def _convert(
     elif col.kind in _TEXT:
         fast = todo & (types == STR)
         if fast.any():
-            out[fast] = np.fromiter(map(str.strip, arr[fast]), object, int(fast.sum()))
+            out[fast] = np.fromiter(map(str.strip, _pick(arr, fast)), object, int(fast.sum()))
     # everything else: parse each distinct value once
     parse = _PARSERS[col.kind]
     if col.kind == "date":
@@ -535,9 +550,8 @@ def parse_table(
     columns, n_rows = _columns(raw, used)
     blank_all = np.ones(n_rows, dtype=bool)
     cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for i, values in columns.items():  # a row is data when a column read holds something
-        arr = object_array(values)
-        types = type_codes(values)
+    for i, arr in columns.items():  # a row is data when a column read holds something
+        types = type_codes(arr)
         blank = _blank_mask(arr, types)
         blank_all &= blank | _hidden_by_merge(arr, types)
         cells[i] = arr, types, blank
@@ -557,8 +571,10 @@ def parse_table(
             continue
         idx = found[col.key]
         arr, types, blank = cells.pop(idx)
-        values = _convert(col, arr[keep], types[keep], blank[keep], excel_rows, raw,
-                          str(raw.header[idx]), problems)
+        if len(keep) < n_rows:  # (else every row is data: no copy)
+            arr, types, blank = arr[keep], types[keep], blank[keep]
+        values = _convert(col, arr, types, blank, excel_rows, raw, str(raw.header[idx]),
+                          problems)
         if values.dtype == object and any(v is not None for v in values):
             values[pd.isna(values)] = np.nan  # text columns: blanks read as NaN
         data[col.key] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
@@ -668,11 +684,19 @@ def parse_inputs(
                headers.get("Customers", {}).get("CustomerID", "CustomerID"), problems)
     _check_lunar(customers, names.get("Customers", "Customers"),
                  headers.get("Customers", {}).get("Birthday", "Birthday"), problems)
+    order_at = None
     if "CustomerID" in headers.get("Customers", {}):  # orders and contacts: of customers listed
-        known = set(customers["CustomerID"].dropna())
+        ids = pd.Index(customers["CustomerID"])
+        known = None if ids.is_unique else set(customers["CustomerID"].dropna())
         for key in ("Orders", "Contacts"):
             frame = frames[key]
-            bad = frame["CustomerID"].notna() & ~frame["CustomerID"].isin(known)
+            if known is None:  # each row's customer looked up once, kept for the orders
+                at = ids.get_indexer(frame["CustomerID"])
+                bad = frame["CustomerID"].notna() & (at < 0)
+                if key == "Orders":
+                    order_at = at
+            else:  # two customers with one ID (told below): no positions
+                bad = frame["CustomerID"].notna() & ~frame["CustomerID"].isin(known)
             header = headers.get(key, {}).get("CustomerID", "CustomerID")
             for cid, row in zip(frame.loc[bad, "CustomerID"], frame.loc[bad, "_row"], strict=True):
                 problems.add(names.get(key, key), int(row), header, Reason.UNKNOWN_CUSTOMER,
@@ -696,7 +720,7 @@ def parse_inputs(
     problems.raise_if_any()  # in the language the book asks for, else that of its sheets
     return Inputs(frames["Customers"], frames["Orders"], frames["Contacts"], settings,
                   names, headers, rules, extra["Plans"], extra["Scripts"], extra["Holidays"],
-                  problems.warnings)
+                  problems.warnings, order_at=order_at)
 
 
 def _check_ids(frame: pd.DataFrame, sheet: str, header: str, problems: Problems) -> None:

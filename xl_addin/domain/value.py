@@ -40,21 +40,23 @@ _DAY = np.timedelta64(1, "D")
 def customer_history(
     customers: pd.DataFrame, orders: pd.DataFrame, contacts: pd.DataFrame,
     settings: Settings, as_of: dt.date, *, facts: OrderFacts | None = None,
+    order_at: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per customer (index = CustomerID) with the historical value columns.
 
     Required columns — customers: CustomerID; orders: CustomerID, OrderDate, Amount,
     Cost, Product, Paid (optional); contacts: CustomerID, ContactDate, Outcome. With
     ``facts`` (orders kept outside the sheet: :mod:`.facts`) the order columns come from
-    them and ``orders`` is not read.
+    them and ``orders`` is not read. ``order_at``: each order's position on ``customers``
+    where it is known already (:attr:`~.schema.Inputs.order_at`).
     Besides the value columns: ``Contacts`` and ``ContactsReached`` (contacts that were a
     conversation: every outcome but NoAnswer, WrongNumber and Callback), ``Referrals``
     (:func:`referral_counts`) and the receivables of :mod:`.receivables`.
     """
     ids = pd.Index(customers["CustomerID"], name="CustomerID")
     out = pd.DataFrame(index=ids)
-    order_at = None  # each order's position in ``ids``, found once for every column
     if facts is not None:
+        order_at = None
         _check_facts(facts, settings, as_of)
         h = facts.history.reindex(ids)
         out["Revenue"] = h["Revenue"].fillna(0.0).to_numpy(dtype=float)
@@ -64,7 +66,8 @@ def customer_history(
         out["LastOrderDate"] = h["LastOrderDate"].to_numpy(dtype="datetime64[ns]")
         out["LastProduct"] = h["LastProduct"].to_numpy(dtype=object)
     else:
-        order_at = ids.get_indexer(orders["CustomerID"])
+        if order_at is None or len(order_at) != len(orders):  # found once for every column
+            order_at = ids.get_indexer(orders["CustomerID"])
         _order_history(out, ids, orders, settings, as_of, order_at)
     cutoff = pd.Timestamp(as_of)
     out["RecencyDays"] = days_since(as_of, out["LastOrderDate"])

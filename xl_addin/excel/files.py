@@ -211,10 +211,6 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
           meanwhile: tuple[Collection[str], Callable[[dict[str, RawTable | None]], None]]
           | None = None) -> BookData:
     fp = ooxml.fingerprint(path)
-    try:
-        wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as exc:  # calamine raises its own family for damaged parts
-        raise BookError(Reason.CORRUPT, path=str(path), detail=damaged()) from exc
     from ..names import INPUT_SHEETS
 
     specs = {s.key: s for s in (*INPUT_SHEETS, CALLLIST)}
@@ -245,6 +241,12 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
         # a block that a far cell would make it allocate ends the child, not the machine.
         ahead = forked.Forked(_read_typed, path, info, found["Orders"], specs["Orders"],
                               address_space=AHEAD_MEMORY)
+    try:  # opened after the fork: the child opens the book for itself meanwhile
+        wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises its own family for damaged parts
+        if ahead is not None:
+            ahead.cancel()
+        raise BookError(Reason.CORRUPT, path=str(path), detail=damaged()) from exc
     bounds = {k: Future() for k in order}
     facts = {k: Future() for k in order}
     pool = ThreadPoolExecutor(max_workers=1)
@@ -336,15 +338,11 @@ def _read_typed(path: Path, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
         table, col0, tname = _raw(wb, info, sheet, spec, None)
     finally:
         wb.close()
-    typed = _typed_in_halves(spec, table)
+    typed = _typed(spec, table)
     if typed is None:
         return table, col0, tname, None
     table.rows = []
     return table, col0, tname, (forked.pack_frame(typed[0]), typed[1])
-
-
-#: a sheet of at least twice this many rows is typed in two halves, one in a child
-HALF_ROWS = 50_000
 
 
 def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
@@ -352,43 +350,6 @@ def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
     problems = Problems("en")
     frame, headers = parse_table(spec, raw, problems)
     return None if len(problems) or problems.warnings else (frame, headers)
-
-
-def _typed_packed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
-    typed = _typed(spec, raw)
-    return None if typed is None else (forked.pack_frame(typed[0]), typed[1])
-
-
-def _typed_in_halves(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
-    """:func:`_typed`, the second half of the rows typed in a child meanwhile. Rows are
-    typed one by one (a column at a time), so the halves joined are the whole: the one
-    thing a column decides as a whole, whether its blanks read as None or as NaN, is
-    decided again on the joined column; when the halves' kinds differ, the whole is typed
-    here instead."""
-    n = len(raw.rows)
-    if n < 2 * HALF_ROWS or raw.problems or not forked.available():
-        return _typed(spec, raw)
-    mid = n // 2
-    back = RawTable(raw.sheet, raw.header_row + mid, raw.header, raw.rows[mid:], raw.epoch)
-    child = forked.Forked(_typed_packed, spec, back)
-    front = _typed(spec, RawTable(raw.sheet, raw.header_row, raw.header, raw.rows[:mid],
-                                  raw.epoch))
-    got = child.result() if front is not None else child.cancel()
-    if front is None or got is None:
-        return None
-    a, b = front[0], forked.unpack_frame(got[0])
-    if list(a.columns) != list(b.columns) or list(a.dtypes) != list(b.dtypes):
-        return _typed(spec, raw)
-    whole = pd.concat([a, b], ignore_index=True)
-    for name in whole.columns:
-        if whole[name].dtype != object:
-            continue
-        values = whole[name].to_numpy(dtype=object, copy=True)
-        blanks = pd.isna(values)
-        if blanks.any() and any(v is not None for v in values):  # as parse_table decides
-            values[blanks] = np.nan
-            whole[name] = pd.Series(values, index=whole.index, dtype=object)
-    return whole, front[1]
 
 
 def _take_typed(ahead: forked.Forked, key: str, into: RawTable, path: Path,
