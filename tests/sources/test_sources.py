@@ -378,3 +378,39 @@ def test_a_source_larger_than_duckdbs_memory_is_worked_through_on_disk(tmp_path,
     np.testing.assert_array_equal(small.summary.monetary_value, big.summary.monetary_value)
     pd.testing.assert_frame_equal(small.recent, big.recent, check_exact=True)
     assert small.rows == 1_500_000 and len(small.recent) > 10_000
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_what_was_received_is_checked_in_a_source_as_on_the_sheet(tmp_path, small, kind):
+    """Paid on a sale lies between 0 and its Amount (a cent of rounding allowed) in a
+    source as on the Orders sheet: the same rows refused with the same words; a refund's
+    Paid and a blank Paid are not read."""
+    o = small["Orders"].copy()
+    amount = o["Amount"].to_numpy()
+    sales = np.flatnonzero(amount > 1)
+    o["Paid"] = np.nan
+    o.loc[sales[0], "Paid"] = -5.0  # below 0
+    o.loc[sales[1], "Paid"] = amount[sales[1]] + 10.0  # above the amount
+    o.loc[sales[2], "Paid"] = amount[sales[2]] + 0.004  # within a cent's rounding
+    o.loc[sales[3], "Paid"] = amount[sales[3]]  # paid in full
+    o.loc[sales[4], "Paid"] = 1234567.5  # far above: shown with its thousands
+    refund = o.index[-1]
+    o.loc[refund, ["Amount", "Paid"]] = [-20.0, 500.0]  # a refund: Paid not read
+
+    def said(path: Path, first_row: int) -> list[tuple]:  # rows counted from the first order
+        with pytest.raises(InputErrors) as info:
+            refresh_file(path)
+        return [(e.row - first_row, e.column, e.code, e.render("en").split(": ", 1)[1],
+                 e.render("zh-CN").split("：", 1)[1]) for e in info.value.errors]
+
+    on_sheet = said(book(tmp_path / "sheet.xlsx", small, orders=o), 2)  # below the header
+    name = f"o.{kind}"
+    write_source(o, tmp_path / name)
+    in_source = said(book(tmp_path / "book.xlsx", small, orders=o.iloc[:0],
+                          OrdersSource=name), 2 if kind == "csv" else 1)  # CSV: its lines
+    assert [p[:3] for p in on_sheet] == [
+        (int(sales[0]), "Paid", Reason.PAID_NEGATIVE),
+        (int(sales[1]), "Paid", Reason.PAID_ABOVE_AMOUNT),
+        (int(sales[4]), "Paid", Reason.PAID_ABOVE_AMOUNT)]
+    assert in_source == on_sheet
+    assert "1,234,567.50" in on_sheet[2][3] and "1,234,567.50" in on_sheet[2][4]

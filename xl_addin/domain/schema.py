@@ -50,6 +50,7 @@ __all__ = [
     "RawTable",
     "Unreadable",
     "blank",
+    "money_text",
     "parse_date",
     "parse_inputs",
     "parse_number",
@@ -741,7 +742,8 @@ def _check_lunar(frame: pd.DataFrame, sheet: str, header: str, problems: Problem
                      value=f"{day.month:02d}-{day.day:02d}")
 
 
-def _money(v: float) -> str:
+def money_text(v: float) -> str:
+    """An amount as a message shows it: 1,234.5 as 1,234.50, 12.00 as 12."""
     return f"{v:,.2f}".removesuffix(".00")
 
 
@@ -756,7 +758,8 @@ def _check_paid(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
     bad = sale & ((paid > amount + 0.005) | (paid < 0))
     for a, v, row in zip(amount[bad], paid[bad], frame.loc[bad, "_row"], strict=True):
         reason = Reason.PAID_NEGATIVE if v < 0 else Reason.PAID_ABOVE_AMOUNT
-        problems.add(sheet, int(row), headers["Paid"], reason, paid=_money(v), amount=_money(a))
+        problems.add(sheet, int(row), headers["Paid"], reason, paid=money_text(v),
+                     amount=money_text(a))
 
 
 def _check_members(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
@@ -766,7 +769,7 @@ def _check_members(frame: pd.DataFrame, sheet: str, headers: dict[str, str],
         bad = frame["CardBalance"] < 0
         for v, row in zip(frame.loc[bad, "CardBalance"], frame.loc[bad, "_row"], strict=True):
             problems.add(sheet, int(row), headers["CardBalance"], Reason.NEGATIVE_BALANCE,
-                         value=_money(v))
+                         value=money_text(v))
     if "ReferredBy" in headers and "CustomerID" in headers:
         ref, ids = frame["ReferredBy"], frame["CustomerID"]
         named = ref.notna()

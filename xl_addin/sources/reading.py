@@ -33,7 +33,7 @@ import pandas as pd
 from ..domain import btyd
 from ..domain.btyd import HoldoutData
 from ..domain.facts import OrderFacts
-from ..domain.schema import MAX_AMOUNT, RawTable, parse_table
+from ..domain.schema import MAX_AMOUNT, RawTable, money_text, parse_table
 from ..errors import BookError, CustomerBookError, Problems, Reason
 from ..names import CONTACTS, ORDERS, SheetSpec, fold
 from . import aggregate as agg
@@ -227,6 +227,7 @@ class _Check:
     column: str
     where: str
     value: str | None = None  # the column whose text is shown
+    money: bool = False  # the message names the Paid and the Amount, as money
 
 
 def _order_checks(found: dict[str, tuple[str, str]]) -> list[_Check]:
@@ -250,6 +251,13 @@ def _order_checks(found: dict[str, tuple[str, str]]) -> list[_Check]:
                                  f'NOT isfinite("{key}"))', key))
             checks.append(_Check(Reason.NUMBER_TOO_LARGE, key,
                                  f'isfinite("{key}") AND abs("{key}") > {MAX_AMOUNT!r}', key))
+    if "Paid" in found:  # what was received for a sale: 0 to its Amount, as on the sheet
+        sale = '"Amount" >= 0 AND abs("Amount") <= {0} AND abs("Paid") <= {0}'.format(
+            repr(MAX_AMOUNT))
+        checks.append(_Check(Reason.PAID_NEGATIVE, "Paid", f'{sale} AND "Paid" < 0',
+                             money=True))
+        checks.append(_Check(Reason.PAID_ABOVE_AMOUNT, "Paid",
+                             f'{sale} AND "Paid" > "Amount" + 0.005', money=True))
     return checks
 
 
@@ -264,11 +272,13 @@ def _check(con: Any, typed: str, source: Source, found: dict[str, tuple[str, str
     parts = []
     for n, c in enumerate(checks):
         shown = f'CAST("_raw_{c.value}" AS VARCHAR)' if c.value else "CAST(NULL AS VARCHAR)"
-        parts.append(f"SELECT _file, _row, {n} AS _check, {shown} AS _value FROM ({typed}) "
-                     f"WHERE {c.where}")
+        money = ('CAST("Paid" AS DOUBLE), CAST("Amount" AS DOUBLE)' if c.money
+                 else "CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)")
+        parts.append(f"SELECT _file, _row, {n} AS _check, {shown} AS _value, {money} "
+                     f"FROM ({typed}) WHERE {c.where}")
     rows = con.execute(" UNION ALL ".join(parts) + f" ORDER BY _file, _row, _check "
                        f"LIMIT {SHOWN_PROBLEMS}").fetchall()
-    for file_no, row, n, value in rows:
+    for file_no, row, n, value, paid, amount in rows:
         c = checks[n]
         header = found.get(c.column, (c.column,))[0]
         where = source.name_of(source.files[file_no]) if source.files else source.label
@@ -276,6 +286,8 @@ def _check(con: Any, typed: str, source: Source, found: dict[str, tuple[str, str
         if c.code in (Reason.NOT_A_DATE, Reason.NOT_A_NUMBER, Reason.UNKNOWN_CUSTOMER,
                       Reason.DATE_OUT_OF_RANGE, Reason.NUMBER_TOO_LARGE):
             params["value"] = value
+        if c.money:
+            params.update(paid=money_text(paid), amount=money_text(amount))
         problems.add(where, int(row), header, c.code, **params)
     if bad > len(rows):
         problems.add(source.label, None, None, Reason.SOURCE_MORE_PROBLEMS,
