@@ -38,6 +38,7 @@ import pandas as pd
 from ..names import REASONS, fold, word
 from ..settings import Settings
 from .followups import REASON_WEIGHTS
+from .schema import money_text
 
 __all__ = ["CALL_COLUMNS", "DEFAULT_SCRIPTS", "PLACEHOLDERS", "DueCalls", "call_list",
            "due_calls", "pick_script", "render_script", "script_table"]
@@ -165,7 +166,7 @@ def _money(v: object) -> str | None:
     """An amount as a script or a Why says it: ``1,500`` or ``1,234.50``; None if blank."""
     if v is None or isinstance(v, str) or pd.isna(v):
         return None
-    return f"{float(v):,.2f}".removesuffix(".00")
+    return money_text(float(v))
 
 
 @dataclass(frozen=True)

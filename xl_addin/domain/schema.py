@@ -491,7 +491,7 @@ def _convert(
         big = np.abs(out) > MAX_AMOUNT
         for i in np.flatnonzero(big):
             v = arr[i]
-            shown = v if isinstance(v, str) else f"{out[i]:,.2f}".removesuffix(".00")
+            shown = v if isinstance(v, str) else money_text(out[i])
             found.append((int(i), InputError(raw.sheet, int(rows[i]), header,
                                              Reason.NUMBER_TOO_LARGE, value=shown)))
         out[big] = np.nan

@@ -252,8 +252,8 @@ def _order_checks(found: dict[str, tuple[str, str]]) -> list[_Check]:
             checks.append(_Check(Reason.NUMBER_TOO_LARGE, key,
                                  f'isfinite("{key}") AND abs("{key}") > {MAX_AMOUNT!r}', key))
     if "Paid" in found:  # what was received for a sale: 0 to its Amount, as on the sheet
-        sale = '"Amount" >= 0 AND abs("Amount") <= {0} AND abs("Paid") <= {0}'.format(
-            repr(MAX_AMOUNT))
+        big = repr(MAX_AMOUNT)  # (a number past it is refused as too large, not compared)
+        sale = f'"Amount" >= 0 AND abs("Amount") <= {big} AND abs("Paid") <= {big}'
         checks.append(_Check(Reason.PAID_NEGATIVE, "Paid", f'{sale} AND "Paid" < 0',
                              money=True))
         checks.append(_Check(Reason.PAID_ABOVE_AMOUNT, "Paid",
