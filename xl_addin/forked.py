@@ -189,19 +189,28 @@ def pack_frame(frame: pd.DataFrame) -> dict[str, Any]:
             cols[name] = ("array", s.array)
             continue
         values = s.to_numpy()
-        if values.dtype == object:
-            is_text = np.fromiter((type(v) is str for v in values), bool, len(values))
-            missing = None if is_text.all() else np.fromiter(  # NaN, as text columns read
-                (type(v) is float and v != v for v in values), bool, len(values))
-            if missing is None or (is_text | missing).all():
-                texts = values[is_text] if missing is not None else values
-                joined = _SEP.join(texts.tolist())
-                if joined.count(_SEP) == max(len(texts) - 1, 0):
-                    cols[name] = ("text", joined, len(texts), is_text if missing is not None
-                                  else None)
-                    continue
-        cols[name] = ("array", values)
+        packed = _packed_text(values) if values.dtype == object else None
+        cols[name] = packed or ("array", values)
     return {"index": frame.index, "columns": cols, "order": list(frame.columns)}
+
+
+def _packed_text(values: np.ndarray) -> tuple | None:
+    """A column of text (NaN where blank, as text columns read) as one joined string,
+    or None when it holds anything else."""
+    kinds = set(map(type, values))  # (str itself: a subclass would come back a plain str)
+    if kinds <= {str}:
+        texts, is_text = values, None
+    elif kinds == {str, float}:
+        is_text = ~pd.isna(values)
+        texts = values[is_text]
+        if set(map(type, texts)) != {str}:  # a float that is not NaN
+            return None
+    else:
+        return None
+    joined = _SEP.join(texts.tolist())
+    if joined.count(_SEP) != max(len(texts) - 1, 0):
+        return None
+    return ("text", joined, len(texts), is_text)
 
 
 def unpack_frame(packed: dict[str, Any]) -> pd.DataFrame:

@@ -185,7 +185,7 @@ def refresh_file(
         files.check_in_place(target)
     with _bulk(), files.book_lock(target):  # one refresh of a book at a time
         tell("read", None)
-        book = files.read_book(path, orders_ahead=True)
+        book = files.read_book(path, orders_ahead=True, typed=True)
         result = refresh_core(book.raw, book.calllist, list(book.info.sheets), job, as_of,
                               today, progress=tell, release_rows=True, base=book.path.parent)
         tell("write", result.outputs.lang)
@@ -495,7 +495,8 @@ def import_file(
     start = time.perf_counter()
     ahead = _ExportAhead(export, Path(path).parent) if to_source else None
     try:
-        book = files.read_book(path, mapping=True, sheets=(*IMPORT_READS, "Settings"),
+        book = files.read_book(path, mapping=True, typed=True,
+                               sheets=(*IMPORT_READS, "Settings"),
                                meanwhile=(("Settings", "Mapping"), ahead.start)
                                if ahead is not None else None)
         prepared = _prepare_import(book.raw, book.mapping, book.path.parent, export,

@@ -109,9 +109,11 @@ class RawTable:
     also: list[str] = field(default_factory=list)
     #: what the door found wrong with the sheet as a whole: (Excel row, reason, values)
     problems: list[tuple[int | None, Reason, dict[str, Any]]] = field(default_factory=list)
-    #: the sheet read and typed elsewhere (a forked child, see ``read_book``): called once,
-    #: it gives :func:`parse_table`'s result, or None after filling in the rows to type
-    ahead: Callable[[], tuple[pd.DataFrame, dict[str, str]] | None] | None = None
+    #: the sheet read and typed elsewhere (a forked child, or straight from the file: see
+    #: ``read_book``): called once with the columns read (None: all), it gives
+    #: :func:`parse_table`'s result, or None after filling in the rows to type
+    ahead: Callable[[Collection[str] | None], tuple[pd.DataFrame, dict[str, str]] | None
+                    ] | None = None
 
 
 @dataclass
@@ -539,7 +541,7 @@ def parse_table(
     """
     if raw.ahead is not None:
         ahead, raw.ahead = raw.ahead, None
-        typed = ahead()
+        typed = ahead(read)
         if typed is not None:
             return typed
     for row, code, params in raw.problems:
@@ -583,6 +585,141 @@ def parse_table(
     frame["_row"] = excel_rows
     headers = {key: str(raw.header[i]) for key, i in found.items()}
     return frame, headers
+
+
+#: What :func:`parse_typed_columns` takes a column's cells as: ``("text", values, odd)``
+#: (an object array, None where blank; ``odd`` marks the cells that may be blank or
+#: have spaces at an end, None: any may), ``("number", values)`` (float64, NaN where
+#: blank), ``("date", values)`` (datetime64, NaT where blank) or ``("blank", n)`` (a
+#: column of n blanks). Any other kind: the column is not read this way.
+TypedCells = tuple[Any, ...]
+#: the characters ``str.strip`` and ``str.isspace`` take for spaces
+PY_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+             "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: the first day whose serial number every reader of the 1900 date system turns into
+#: the same date (before it lie Excel's day 0 and its 29 February 1900)
+_SAFE_DAY = np.datetime64("1900-03-01")
+_LAST_YEAR = np.datetime64("2200-12-31")
+
+
+def columns_found(spec: SheetSpec, raw: RawTable) -> dict[str, int] | None:
+    """Where ``raw``'s header has the spec's columns (key -> position), or None when
+    there is anything to say about the header (:func:`parse_table` says it)."""
+    problems = Problems("en")
+    found = _match_columns(spec, raw, problems)
+    return None if len(problems) or problems.warnings or raw.problems else found
+
+
+def _text_cells(values: np.ndarray, odd: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's blanks, and its cells as ``str.strip`` leaves them."""
+    blank = np.equal(values, None)
+    look = np.flatnonzero(~blank if odd is None else odd & ~blank)
+    if not len(look):
+        return blank, values
+    out = values.copy()
+    for i in look:
+        v = values[i]
+        if not v or v.isspace():
+            blank[i] = True
+            out[i] = None
+        else:
+            out[i] = v.strip()
+    return blank, out
+
+
+def _parsed_distinct(col: Col, values: np.ndarray, epoch: dt.date | None) -> np.ndarray | None:
+    """``values`` (text or numbers, none blank) through the column's parser, each
+    distinct value once as :func:`_convert` parses them; None when one does not parse."""
+    parse = _PARSERS[col.kind]
+    if col.kind == "date":
+        def parse(v: Any) -> dt.date:
+            return parse_date(v, epoch)
+
+    codes, uniques = pd.factorize(values)
+    got = np.empty(len(uniques), dtype=object)
+    for j, u in enumerate(uniques.tolist()):  # (numbers as Python floats, as read)
+        try:
+            got[j] = parse(u)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return got[codes]
+
+
+def parse_typed_columns(spec: SheetSpec, raw: RawTable, found: Mapping[str, int],
+                        columns: Mapping[int, TypedCells], n_rows: int
+                        ) -> tuple[pd.DataFrame, dict[str, str]] | None:
+    """:func:`parse_table`'s result for a sheet whose cells came typed column by column
+    (``columns``: header position -> :data:`TypedCells` for every column of ``found``,
+    :func:`columns_found`; ``raw``: the header, no rows), when every column holds one
+    kind of cell — text, numbers or dates — that its own kind reads, and nothing in it
+    is to be said. Else None, and :func:`parse_table` reads the sheet cell by cell and
+    says what it finds. Never a different value: what this cannot type exactly as
+    :func:`parse_table` would, it leaves to it."""
+    blank_all = np.ones(n_rows, dtype=bool)
+    cells: dict[int, tuple[str, Any, Any, np.ndarray]] = {}
+    for i in found.values():
+        kind, values, *more = columns[i]
+        stripped = values
+        if kind == "blank":
+            blank = np.ones(n_rows, dtype=bool)
+        elif kind == "text":
+            blank, stripped = _text_cells(values, more[0] if more else None)
+        elif kind == "number":
+            blank = np.isnan(values)
+        elif kind == "date":
+            blank = np.isnat(values)
+        else:
+            return None
+        if len(blank) != n_rows:
+            return None
+        blank_all &= blank
+        cells[i] = kind, values, stripped, blank
+    keep = np.flatnonzero(~blank_all)
+    n = len(keep)
+    data: dict[str, pd.Series] = {}
+    index = pd.RangeIndex(n)
+    for col in spec.columns:
+        if col.key not in found:
+            data[col.key] = pd.Series(_empty_column(col.kind, n), index=index, copy=False)
+            continue
+        kind, values, stripped, blank = cells.pop(found[col.key])
+        if kind == "blank":
+            blank = blank[:n]
+        elif n < n_rows:
+            values, stripped, blank = values[keep], stripped[keep], blank[keep]
+        if col.required and blank.any():
+            return None
+        filled = ~blank
+        out = _empty_column(col.kind, n)
+        if kind == "blank" or not filled.any():
+            pass
+        elif col.kind in _TEXT and kind == "text":
+            out[filled] = _pick(stripped, filled)
+        elif col.kind in _NUMERIC and kind == "number":
+            x = _pick(values, filled)
+            if not np.isfinite(x).all():
+                return None
+            out[filled] = x
+        elif col.kind == "date" and kind == "date":
+            days = _pick(values, filled).astype("datetime64[D]")  # (floors: the day)
+            if (days < _SAFE_DAY).any() or (days > _LAST_YEAR).any():
+                return None
+            out[filled] = days
+        elif kind in ("text", "number"):  # e.g. yes/no words, class letters, "1,200"
+            got = _parsed_distinct(col, _pick(values, filled), raw.epoch)
+            if got is None:
+                return None
+            out[filled] = got
+        else:  # dates in a column that is not one of dates
+            return None
+        if col.kind == "money" and (np.abs(out) > MAX_AMOUNT).any():
+            return None
+        if out.dtype == object and np.not_equal(out, None).any():
+            out[pd.isna(out)] = np.nan  # text columns: blanks read as NaN
+        data[col.key] = pd.Series(out, index=index, dtype=out.dtype, copy=False)
+    frame = pd.DataFrame(data, index=index, copy=False)
+    frame["_row"] = keep.astype(np.int64) + raw.header_row + 1
+    return frame, {key: str(raw.header[i]) for key, i in found.items()}
 
 
 def raw_language(raw: Mapping[str, RawTable | None]) -> str:

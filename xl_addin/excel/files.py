@@ -26,7 +26,7 @@ from ..errors import BookError, Problems, Reason, Said
 from ..imports.mapping import MAPPING_SHEET
 from ..names import CALLLIST, CONTACTS, CUSTOMERS, ORDERS, OUTPUT_SHEETS, SheetSpec, fold
 from ..settings import book_language
-from . import ooxml
+from . import arrowread, ooxml
 from .ooxml.refs import parse_ref
 from .ooxml.replace import book_lock, check_writable_in_place
 from .ooxml.scan import SheetScan, read_sheet, scan_bounds, scan_facts, trimmed_copy
@@ -140,7 +140,7 @@ def check_in_place(path: Path) -> None:
 
 
 def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = False,
-              sheets: Collection[str] | None = None,
+              typed: bool = False, sheets: Collection[str] | None = None,
               meanwhile: tuple[Collection[str], Callable[[dict[str, RawTable | None]], None]]
               | None = None) -> BookData:
     """Read every input sheet (and the old call list) of a workbook file; with
@@ -154,7 +154,12 @@ def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = F
     child (:mod:`xl_addin.forked`) while the other sheets are read here; its RawTable
     comes back empty, with ``ahead`` set, and :func:`~xl_addin.domain.schema.parse_table`
     takes the child's typed table from it (or reads and types the sheet itself when the
-    child found a problem or failed: the messages are the same either way)."""
+    child found a problem or failed: the messages are the same either way).
+
+    ``typed`` (a refresh, an import): the input sheets are only typed, their rows not
+    needed otherwise, so a Table whose columns each hold one kind of cell is typed
+    straight from the file (:mod:`.arrowread`); its RawTable comes back without rows,
+    with ``ahead`` set (or its rows are read when typing it has anything to say)."""
     path = Path(path)
     try:
         info = ooxml.inspect_book(path)
@@ -169,7 +174,7 @@ def read_book(path: str | Path, *, mapping: bool = False, orders_ahead: bool = F
         raise BookError(Reason.OTHER_FORMAT, path=str(path), kind="strict",
                         lang=book_language(info.sheets))
     try:
-        return _read(path, info, mapping, orders_ahead, sheets, meanwhile)
+        return _read(path, info, mapping, orders_ahead, sheets, meanwhile, typed)
     except BookError as exc:  # the sheets are known: say it in the workbook's language
         exc.localise(book_language(info.sheets))
         raise
@@ -207,7 +212,7 @@ AHEAD_BYTES = 4 << 20
 def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
           orders_ahead: bool = False, only: Collection[str] | None = None,
           meanwhile: tuple[Collection[str], Callable[[dict[str, RawTable | None]], None]]
-          | None = None) -> BookData:
+          | None = None, typed: bool = False) -> BookData:
     fp = ooxml.fingerprint(path)
     from ..names import INPUT_SHEETS
 
@@ -247,6 +252,8 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
         raise BookError(Reason.CORRUPT, path=str(path), detail=damaged()) from exc
     bounds = {k: Future() for k in order}
     facts = {k: Future() for k in order}
+    arrow = arrowread.Reader(path)
+    orders_scan = SheetScan()
     pool = ThreadPoolExecutor(max_workers=1)
     pool.submit(_scanner, path, [(k, info.sheet_parts[found[k]]) for k in order], bounds, facts)
     spare: list[Any] = []
@@ -265,10 +272,21 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
                 if key == "Orders" and ahead is not None:
                     if scan.bound() is None and _reads_alike(facts[key].result(), info, sheet,
                                                              specs[key]):
+                        orders_scan = facts[key].result()
                         continue  # the child's reading stands
                     ahead.cancel()
                     ahead = None
                 reader, bound = wb, scan.bound()
+                if typed and bound is None and key in TYPED_HERE:  # straight from the file
+                    cells = arrowread.read_table(arrow, info, sheet, specs[key],
+                                                 _table_for(info, sheet, specs[key].names()))
+                    if cells is not None and _reads_straight(facts[key].result(), info, sheet,
+                                                             specs[key]):
+                        table = cells.raw
+                        table.also = candidates.get(key, [])[1:]
+                        table.ahead = partial(_typed_here, cells, specs[key], path, info, table)
+                        raw[key], first_col[key], tables[key] = table, cells.first_col, cells.name
+                        continue
                 if bound is not None:  # a stray cell far away: read a copy without it
                     copy = trimmed_copy(path, info.sheet_parts[sheet], *bound,
                                         Path(tmp) / f"{key}.xlsx")
@@ -301,7 +319,7 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
         raw["Orders"] = RawTable(sheet, 1, [], [], epoch(info.date1904),
                                  also=candidates.get("Orders", [])[1:])
         raw["Orders"].ahead = partial(_take_typed, ahead, "Orders", raw["Orders"], path,
-                                      info, first_col, tables)
+                                      info, first_col, tables, orders_scan)
     call_raw = raw.pop("CallList")
     mapping_raw = raw.pop("Mapping", None)
     return BookData(path, info, fp, raw, call_raw, first_col, tables, mapping_raw)
@@ -325,12 +343,27 @@ def _reads_alike(scan: SheetScan, info: ooxml.BookInfo, sheet: str, spec: SheetS
     return ref is None or scan.last_row <= ref[3]
 
 
+def _reads_straight(scan: SheetScan, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
+                    ) -> bool:
+    """Whether typing ``sheet`` straight from the file (:mod:`.arrowread`) reads what
+    the usual reading reads: as :func:`_reads_alike`, and no huge number (which a date
+    format may make a day that reader reads as a blank)."""
+    return _reads_alike(scan, info, sheet, spec) and not scan.huge
+
+
 def _read_typed(path: Path, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
                 ) -> tuple[RawTable, int, str | None, tuple | None]:
     """One input sheet read on its own, without its scan (:func:`_reads_alike` says
     when that is the same reading), and typed: ``(raw, first column, Table name,
     (packed frame, headers))``, the rows left out when the typing found nothing wrong;
-    else ``(raw, …, None)`` with the rows, for the caller to type and tell."""
+    else ``(raw, …, None)`` with the rows, for the caller to type and tell. A Table whose
+    columns hold only what they read is typed straight from the file
+    (:func:`.arrowread.typed_table`)."""
+    fast = arrowread.typed_table(path, info, sheet, spec,
+                                 _table_for(info, sheet, spec.names()))
+    if fast is not None:
+        raw, col0, tname, (frame, headers) = fast
+        return raw, col0, tname, (forked.pack_frame(frame), headers, True)
     wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
     try:
         table, col0, tname = _raw(wb, info, sheet, spec, None)
@@ -340,7 +373,7 @@ def _read_typed(path: Path, info: ooxml.BookInfo, sheet: str, spec: SheetSpec
     if typed is None:
         return table, col0, tname, None
     table.rows = []
-    return table, col0, tname, (forked.pack_frame(typed[0]), typed[1])
+    return table, col0, tname, (forked.pack_frame(typed[0]), typed[1], False)
 
 
 def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
@@ -350,11 +383,41 @@ def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
     return None if len(problems) or problems.warnings else (frame, headers)
 
 
+#: the input sheets a refresh or an import reads typed straight from the file when their
+#: Table holds one kind of cell per column (:mod:`.arrowread`)
+TYPED_HERE = frozenset({"Customers", "Orders", "Contacts"})
+
+
+def _typed_here(cells: arrowread.TableCells, spec: SheetSpec, path: Path,
+                info: ooxml.BookInfo, into: RawTable, read: Collection[str] | None = None
+                ) -> tuple[Any, dict[str, str]] | None:
+    """The Table typed from its cells, or None after reading its rows into ``into`` the
+    usual way (for :func:`~xl_addin.domain.schema.parse_table` to type and tell)."""
+    typed = cells.typed(spec, read)
+    if typed is not None:
+        return typed
+    _read_rows_into(into, spec, path, info)
+    return None
+
+
+def _read_rows_into(into: RawTable, spec: SheetSpec, path: Path, info: ooxml.BookInfo) -> None:
+    """``into``'s sheet read the usual way after all (its scan found nothing to mark)."""
+    wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    try:
+        table, _col0, _name = _raw(wb, info, into.sheet, spec, None)
+    finally:
+        wb.close()
+    into.header_row, into.header, into.rows = table.header_row, table.header, table.rows
+    into.problems = table.problems
+
+
 def _take_typed(ahead: forked.Forked, key: str, into: RawTable, path: Path,
-                info: ooxml.BookInfo, first_col: dict[str, int], tables: dict[str, str | None]
+                info: ooxml.BookInfo, first_col: dict[str, int], tables: dict[str, str | None],
+                scan: SheetScan, read: Collection[str] | None = None
                 ) -> tuple[Any, dict[str, str]] | None:
     """The child's typed sheet (``into`` filled in as if read here), or None when the
-    rows are in ``into`` for the caller to type."""
+    rows are in ``into`` for the caller to type (the child typed it straight from the
+    file, and ``scan`` says that reading may differ: read here the usual way)."""
     try:
         table, col0, tname, typed = ahead.result()
     except BookError as exc:
@@ -367,6 +430,9 @@ def _take_typed(ahead: forked.Forked, key: str, into: RawTable, path: Path,
     into.problems = table.problems
     first_col[key], tables[key] = col0, tname
     if typed is None:
+        return None
+    if typed[2] and not _reads_straight(scan, info, into.sheet, ORDERS):
+        _read_rows_into(into, ORDERS, path, info)
         return None
     return forked.unpack_frame(typed[0]), typed[1]
 

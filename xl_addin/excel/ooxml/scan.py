@@ -86,7 +86,7 @@ class SheetScan:
     and no saved value; ``merged``: (ref, first row, first column, last row, last
     column); ``columns``: the columns that hold cells (None: only A..Z, not listed);
     ``last_row``: the highest row number; ``far_row``: a row number past Excel's last;
-    ``size``: the part's size in bytes.
+    ``size``: the part's size in bytes; ``huge``: see below.
     """
 
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -96,6 +96,9 @@ class SheetScan:
     last_row: int = 0
     far_row: bool = False
     size: int = 0
+    #: a number of eight digits or more, or with an exponent: a date format on it may
+    #: stand for a day no date type holds (readers differ on those: some read a blank)
+    huge: bool = False
 
     def bound(self) -> tuple[int, int] | None:
         """(last column, last row) to read when a reader would be asked for a block of
@@ -144,9 +147,13 @@ def scan_bounds(data: bytes) -> SheetScan:
     return scan
 
 
+_HUGE = re.compile(rb"<v>-?[0-9]{8}")
+_HUGE_ANY = re.compile(rb"v>-?[0-9]{8}")  # (a prefixed element: x:v)
+
+
 def scan_facts(data: bytes, scan: SheetScan) -> SheetScan:
     """Add what a reader shows as blanks: error cells, formulas saved without a value,
-    merged ranges. Returns ``scan``."""
+    merged ranges; and whether a number is huge. Returns ``scan``."""
     px = _patterns(data)
     if b't="e"' in data:
         for m in px.error.finditer(data):
@@ -155,6 +162,8 @@ def scan_facts(data: bytes, scan: SheetScan) -> SheetScan:
                 scan.errors[(int(ref[2]), col_number(ref[1]))] = m[1].decode("utf-8", "replace")
     if px.formula in data:
         scan.uncached = [(int(m[2]), col_number(m[1])) for m in px.uncached.finditer(data)]
+    scan.huge = (b"E+" in data or b"e+" in data
+                 or (_HUGE if b"<v>" in data else _HUGE_ANY).search(data) is not None)
     tail = data.rfind(b"sheetData>")
     for m in _MERGE.finditer(data, max(tail, 0)):
         scan.merged.append((m[1].decode("ascii").replace("$", ""), int(m[3]),
