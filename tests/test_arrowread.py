@@ -140,7 +140,9 @@ def read_both_ways(path: Path, key: str):
     out = []
     for typed in (False, True):
         try:
-            raw = files.read_book(path, typed=typed, sheets=(key,)).raw[key]
+            with pytest.MonkeyPatch.context() as mp:  # (however small the sheet)
+                mp.setattr(files, "STRAIGHT_BYTES", 0)
+                raw = files.read_book(path, typed=typed, sheets=(key,)).raw[key]
         except BookError as exc:
             out.append(("refused", exc.code, exc.render("en")))
             continue
@@ -236,7 +238,9 @@ def test_a_refresh_reads_the_shipped_kind_of_book_the_same_either_way(tmp_path: 
     write_input_book(path, frames, as_of=DEFAULT_ANCHOR)
     for reads in (None, IMPORT_READS):
         usual = parse_inputs(files.read_book(path).raw, reads=reads)
-        book = files.read_book(path, typed=True)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(files, "STRAIGHT_BYTES", 0)
+            book = files.read_book(path, typed=True)
         assert all(book.raw[k].ahead is not None and not book.raw[k].rows
                    for k in ("Customers", "Orders", "Contacts"))
         fast = parse_inputs(book.raw, reads=reads)
@@ -263,7 +267,8 @@ def test_a_table_with_a_problem_is_read_and_told_the_usual_way(tmp_path: Path) -
     wb.save(path)
     said = []
     for typed in (False, True):
-        with pytest.raises(InputErrors) as err:
+        with pytest.raises(InputErrors) as err, pytest.MonkeyPatch.context() as mp:
+            mp.setattr(files, "STRAIGHT_BYTES", 0)
             parse_inputs(files.read_book(path, typed=typed).raw)
         said.append([(p.sheet, p.row, p.column, p.code) for p in err.value.errors])
     assert said[0] == said[1] and said[0]
@@ -287,6 +292,7 @@ def refresh_both_ways(book: Path, folder: Path, *, children: bool) -> tuple[tupl
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(forked, "available", lambda: children)
             mp.setattr(files, "AHEAD_BYTES", 0)
+            mp.setattr(files, "STRAIGHT_BYTES", 0)
             if not straight:
                 mp.setattr(files, "TYPED_HERE", frozenset())
                 mp.setattr(arrowread, "typed_table", lambda *a, **k: None)

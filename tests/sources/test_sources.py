@@ -229,13 +229,15 @@ def test_money_from_a_source_in_another_row_order_is_the_same_to_the_last_bit(tm
 
 
 def test_a_book_without_a_source_never_loads_duckdb(tmp_path, frames):
+    """Nor fastexcel: a small book is read the usual way (only a big input Table is typed
+    straight from the file, which DuckDB hands over: xl_addin/excel/arrowread.py)."""
     path = book(tmp_path / "book.xlsx", frames)
     code = ("import sys; from xl_addin.macros import refresh_file; "
             f"refresh_file({str(path)!r}, {str(tmp_path / 'out.xlsx')!r}); "
-            "print('duckdb' in sys.modules)")
+            "print('duckdb' in sys.modules, 'fastexcel' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 # ------------------------------------------------------------- problems

@@ -15,6 +15,7 @@ read the usual way too (:func:`~xl_addin.excel.files.read_book`).
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from defusedxml import ElementTree
+from defusedxml import ElementTree as SafeET
 
 from ..domain.schema import (
     PY_SPACES,
@@ -38,12 +39,18 @@ from .reading import epoch
 
 __all__ = ["Reader", "TableCells", "read_table", "typed_table"]
 
+# fastexcel says through Python's logging when a column holds no cell to type it by (it
+# reads as blanks, as here): not something for the user's console
+_quiet = logging.getLogger("fastexcel")
+_quiet.addHandler(logging.NullHandler())
+_quiet.setLevel(logging.ERROR)
+
 
 def _table_columns(path: Path, part: str) -> list[str] | None:
     """The Table's column names as its part lists them (what calamine reads as its
     header), or None when one is escaped or missing."""
     with zipfile.ZipFile(path) as zf:
-        root = ElementTree.fromstring(zf.read(part))
+        root = SafeET.fromstring(zf.read(part))
     names = [el.get("name") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "tableColumn"]
     if any(n is None or "_x" in n for n in names):
         return None

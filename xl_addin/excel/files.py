@@ -277,7 +277,8 @@ def _read(path: Path, info: ooxml.BookInfo, with_mapping: bool = False,
                     ahead.cancel()
                     ahead = None
                 reader, bound = wb, scan.bound()
-                if typed and bound is None and key in TYPED_HERE:  # straight from the file
+                if typed and bound is None and key in TYPED_HERE and (
+                        sizes[key] >= STRAIGHT_BYTES):  # typed straight from the file
                     cells = arrowread.read_table(arrow, info, sheet, specs[key],
                                                  _table_for(info, sheet, specs[key].names()))
                     if cells is not None and _reads_straight(facts[key].result(), info, sheet,
@@ -384,8 +385,12 @@ def _typed(spec: SheetSpec, raw: RawTable) -> tuple[Any, dict[str, str]] | None:
 
 
 #: the input sheets a refresh or an import reads typed straight from the file when their
-#: Table holds one kind of cell per column (:mod:`.arrowread`)
+#: Table holds one kind of cell per column (:mod:`.arrowread`) ...
 TYPED_HERE = frozenset({"Customers", "Orders", "Contacts"})
+#: ... and their part is at least this large (uncompressed XML, about 40,000 rows; the
+#: Orders child reads its sheet so from the start): a small book is read the usual way,
+#: without loading fastexcel and DuckDB, which hands their columns over
+STRAIGHT_BYTES = 4 << 20
 
 
 def _typed_here(cells: arrowread.TableCells, spec: SheetSpec, path: Path,
