@@ -282,3 +282,45 @@ def test_a_hostile_book_gives_the_same_with_children(tmp_path_factory, case):
     book = write_hostile(folder / "book.xlsx", sheets, plan)
     alone, helped, _ = both_ways(book, folder)
     assert helped == alone
+
+
+def test_the_model_is_fitted_from_the_moment_the_orders_are_typed(tmp_path):
+    """The purchase model's child starts while the other inputs are still checked, and
+    the engine takes its fit rather than fitting again; the written book is the same."""
+    from xl_addin.domain import pipeline, value
+
+    book = orders_book(tmp_path / "book.xlsx", 300)
+    started, beside = [], []
+    real_init = forked.Forked.__init__
+
+    def init(self, fn, *args, **kwargs):
+        started.append(getattr(fn, "__name__", ""))
+        real_init(self, fn, *args, **kwargs)
+
+    def spy_beside(pool, fn, *args, **kwargs):
+        beside.append(fn.__name__)
+        return forked.Forked(fn, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(forked, "available", lambda: True)
+        mp.setattr(forked.Forked, "__init__", init)
+        mp.setattr(pipeline.forked, "beside", spy_beside)
+        helped = outcome(book, tmp_path / "helped.xlsx")
+    assert started.count(value.score_purchases.__name__) == 1
+    assert value.score_purchases.__name__ not in beside  # the engine took the early fit
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(forked, "available", lambda: False)
+        alone = outcome(book, tmp_path / "alone.xlsx")
+    assert helped == alone and helped[0] == "written"
+
+
+def test_an_early_fit_is_stopped_when_the_checks_refuse_the_book(tmp_path):
+    book = orders_book(tmp_path / "book.xlsx", 300, bad={9: ("CustomerID", "C999")})
+    before = forked.started
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(forked, "available", lambda: True)
+        said = outcome(book, tmp_path / "out.xlsx")
+    assert said[0] == "refused" and "C999" in said[2]
+    assert forked.started - before >= 1
+    with pytest.raises(ChildProcessError):  # no child left behind: every one reaped
+        os.waitpid(-1, os.WNOHANG)

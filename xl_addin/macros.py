@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -90,19 +90,25 @@ def refresh_core(
     are relative to.
     """
     progress("check", raw_language(raw))
-    inputs = parse_inputs(_orders_optional(raw), as_of=as_of)
+    early = _EarlyFit(today)
+    try:
+        inputs = parse_inputs(_orders_optional(raw), as_of=as_of, orders_typed=early.start)
+    except BaseException:
+        early.cancel()
+        raise
     lang = inputs.settings.Language
     if release_rows:
         for table in raw.values():
             if table is not None:
                 table.rows = []
     with contextlib.ExitStack() as held:
+        held.callback(early.cancel)
         inputs = with_sources(inputs, base, today, held)
         calls = None
         if "CallList" in JOBS[job]:
             day = inputs.settings.as_of(today)
             calls = take_call_outcomes(calllist, set(inputs.customers["CustomerID"]), lang, day)
-        outputs = run(inputs, calls, today, progress)
+        outputs = run(inputs, calls, today, progress, scored=early.take(inputs))
     progress("shape", lang)
     tables = output_tables(outputs, job, sheet_names)
     contacts_header = (raw["Contacts"].header if raw.get("Contacts")  # no sheet yet: ours
@@ -112,6 +118,42 @@ def refresh_core(
               "calls": len(outputs.calllist), "logged": len(rows),
               "pending": int(outputs.calllist["Message"].notna().sum())}
     return RefreshResult(outputs, tables, rows, counts=counts)
+
+
+class _EarlyFit:
+    """The purchase model fitted from the moment the orders are typed, in a forked child,
+    while the other inputs are checked (it needs the orders, the settings and the as-of
+    day only). Taken by the engine only for those very orders and settings, with no
+    orders kept outside the sheet; else stopped, and the engine fits as always."""
+
+    def __init__(self, today: dt.date | None) -> None:
+        self.today = today
+        self.job: tuple[pd.DataFrame, Any, Any] | None = None
+
+    def start(self, orders: pd.DataFrame, settings: Any) -> None:
+        from . import forked
+        from .domain.value import score_purchases
+
+        if self.job is None and not settings.OrdersSource and forked.available():
+            fit = forked.Forked(score_purchases, orders, settings, settings.as_of(self.today))
+            self.job = (orders, settings, fit)
+
+    def take(self, inputs: Inputs) -> Any:
+        """The fit under way for ``inputs``, or None (the engine fits)."""
+        job, self.job = self.job, None
+        if job is None:
+            return None
+        orders, settings, fit = job
+        if inputs.orders is orders and inputs.settings is settings and (
+                inputs.order_facts is None):
+            return fit
+        fit.cancel()
+        return None
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job[2].cancel()
+            self.job = None
 
 
 def _setting_text(raw: dict[str, RawTable | None], key: str) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -287,8 +288,10 @@ def no_progress(step: str, lang: str | None) -> None:
 
 
 def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None = None,
-        progress: Progress = no_progress) -> Outputs:
-    """Compute every output table. ``calls``: the outcomes taken from the old call list."""
+        progress: Progress = no_progress, scored: Any = None) -> Outputs:
+    """Compute every output table. ``calls``: the outcomes taken from the old call list;
+    ``scored``: :func:`~.value.score_purchases` of these inputs' orders, settings and
+    as-of day already under way (a :class:`~xl_addin.forked.Forked`)."""
     s, lang = inputs.settings, inputs.settings.Language
     as_of = s.as_of(today)
     new_contacts = calls.contacts if calls is not None else pd.DataFrame()
@@ -301,7 +304,8 @@ def run(inputs: Inputs, calls: CallOutcomes | None = None, today: dt.date | None
     # fits spend part of their time in numpy, which leaves Python free)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="customerbook-scores") as pool:
         facts = inputs.order_facts  # orders kept outside the sheet: aggregated where they are
-        scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
+        if scored is None:
+            scored = forked.beside(pool, score_purchases, inputs.orders, s, as_of, facts=facts)
         hist = customer_history(inputs.customers, inputs.orders, contacts, s, as_of, facts=facts,
                                 order_at=inputs.order_at)
         classes = customer_classes(inputs.customers, hist, s)[0]

@@ -743,6 +743,7 @@ def parse_inputs(
     sheet_labels: Mapping[str, str] | None = None,
     as_of: dt.date | None = None,
     reads: Mapping[str, Collection[str] | None] | None = None,
+    orders_typed: Callable[[pd.DataFrame, Settings], None] | None = None,
 ) -> Inputs:
     """Validate and type every input sheet; raise :class:`InputErrors` with all problems.
 
@@ -751,6 +752,9 @@ def parse_inputs(
     ``as_of`` (the CLI's ``--as-of``) overrides Settings ``AsOfDate``. ``reads``: the
     input tables a task uses, each with the columns it reads (``None``: all of them);
     the others are left empty, unread and unchecked (:data:`IMPORT_READS`).
+    ``orders_typed(orders, settings)``: called as soon as the orders are typed with
+    nothing found wrong so far (work that needs only them may start; the checks that
+    follow may still refuse the book).
     """
     lang = raw_language(raw)
     problems = Problems(lang)
@@ -816,6 +820,8 @@ def parse_inputs(
             continue
         frames[spec.key], headers[spec.key] = parse_table(
             spec, table, problems, None if reads is None else reads[spec.key])
+        if spec is ORDERS and orders_typed is not None and not len(problems):
+            orders_typed(frames["Orders"], settings)
 
     customers = frames["Customers"]
     _check_ids(customers, names.get("Customers", "Customers"),
