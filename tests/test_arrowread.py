@@ -344,3 +344,21 @@ def test_a_hostile_book_gives_the_same_whichever_way_it_reads(tmp_path_factory, 
     book = write_hostile(folder / "book.xlsx", sheets, plan)
     usual, straight = refresh_both_ways(book, folder, children=data.draw(st.booleans()))
     assert straight == usual
+
+
+@pytest.mark.parametrize("value, huge", [
+    ("45620", False), ("5782.55", False), ("3637.2500000000005", False), ("-1234567", False),
+    ("13800138000", True), ("-12345678", True), ("1E+20", True), ("1.5e+300", True),
+    ("1E-05", False),
+])
+def test_the_scan_marks_a_number_a_date_format_may_not_hold(value: str, huge: bool) -> None:
+    """Eight digits before the point, or an exponent up: a day no date type holds when a
+    date format is on it (one reader reads a blank there): the sheet is read the usual
+    way. Shorter numbers and small exponents are days every reader reads alike."""
+    from xl_addin.excel.ooxml.scan import scan_bounds, scan_facts
+
+    for prefix in ("", "x:"):
+        data = (f'<{prefix}worksheet><{prefix}sheetData><{prefix}row r="2"><{prefix}c r="A2" s="1">'
+                f"<{prefix}v>{value}</{prefix}v></{prefix}c></{prefix}row></{prefix}sheetData>"
+                f"</{prefix}worksheet>").encode()
+        assert scan_facts(data, scan_bounds(data)).huge is huge, (prefix, value)

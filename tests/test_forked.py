@@ -315,12 +315,26 @@ def test_the_model_is_fitted_from_the_moment_the_orders_are_typed(tmp_path):
 
 
 def test_an_early_fit_is_stopped_when_the_checks_refuse_the_book(tmp_path):
+    """The unknown customer is found after the orders are typed: the fit already under
+    way is stopped and its child collected, and the refusal is the one told without it."""
+    from xl_addin.domain import value
+
     book = orders_book(tmp_path / "book.xlsx", 300, bad={9: ("CustomerID", "C999")})
-    before = forked.started
+    made = []
+    real_init = forked.Forked.__init__
+
+    def init(self, fn, *args, **kwargs):
+        made.append((getattr(fn, "__name__", ""), self))
+        real_init(self, fn, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(forked, "available", lambda: True)
+        mp.setattr(forked.Forked, "__init__", init)
         said = outcome(book, tmp_path / "out.xlsx")
-    assert said[0] == "refused" and "C999" in said[2]
-    assert forked.started - before >= 1
-    with pytest.raises(ChildProcessError):  # no child left behind: every one reaped
-        os.waitpid(-1, os.WNOHANG)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(forked, "available", lambda: False)
+        alone = outcome(book, tmp_path / "alone.xlsx")
+    assert said == alone and said[0] == "refused" and "C999" in said[2]
+    fits = [f for name, f in made if name == value.score_purchases.__name__]
+    assert len(fits) == 1  # started early, on the typed orders
+    assert fits[0]._pid is None and fits[0]._done  # stopped, its child collected
