@@ -407,3 +407,30 @@ def test_title_and_note_rows_above_the_header_are_left_out(tmp_path):
     a = refresh_file(clean, tmp_path / "a.xlsx").outputs.analysis
     b = refresh_file(titled, tmp_path / "b.xlsx").outputs.analysis
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_the_program_exits_with_its_code_and_leaves_nothing_behind(tmp_path):
+    """``customerbook`` leaves without taking its heap apart (cli.entry), yet says all it
+    said, with the same exit codes, and its temporary folders and children are gone."""
+    import os
+    import subprocess
+    import sys
+
+    from test_forked import orders_book
+
+    book = orders_book(tmp_path / "book.xlsx", 60)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    done = subprocess.run([sys.executable, "-m", "xl_addin.cli", "refresh", str(book),
+                           "--out", str(tmp_path / "out.xlsx")], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Wrote") or "out.xlsx" in done.stdout
+    assert (tmp_path / "out.xlsx").exists()
+    assert list(scratch.iterdir()) == []
+    bad = orders_book(tmp_path / "bad.xlsx", 60, bad={5: ("Amount", "twelve")})
+    refused = subprocess.run([sys.executable, "-m", "xl_addin.cli", "refresh", str(bad)],
+                             capture_output=True, text=True, env=env)
+    assert refused.returncode == 2 and "twelve" in refused.stderr + refused.stdout
+    assert list(scratch.iterdir()) == []

@@ -13,7 +13,9 @@ a refused row, listed with its row number); 1 anything else.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -192,5 +194,21 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def entry() -> None:
+    """The program (``customerbook``, ``python -m xl_addin.cli``): :func:`main`, then out
+    without taking the heap apart object by object. A refresh at Excel's row limit
+    leaves millions of objects, and freeing them one by one costs about a second after
+    the book is written and the summary shown; the system frees the process at once.
+    What must happen at exit still does: the output is flushed and every exit handler
+    runs (children collected, temporary folders removed)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 1)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()
