@@ -466,13 +466,7 @@ def _convert(
         if fast.any():
             out[fast] = np.fromiter(map(str.strip, _pick(arr, fast)), object, int(fast.sum()))
     # everything else: parse each distinct value once
-    parse = _PARSERS[col.kind]
-    if col.kind == "date":
-        epoch = raw.epoch
-
-        def parse(v: Any) -> dt.date:
-            return parse_date(v, epoch)
-
+    parse = _parser(col, raw.epoch)
     memo: dict[Any, Any] = {}
     rest = np.flatnonzero(todo & ~fast)
     for i in rest:
@@ -500,6 +494,18 @@ def _convert(
     found.sort(key=lambda p: p[0])
     problems.extend(e for _i, e in found)
     return out
+
+
+def _parser(col: Col, epoch: dt.date | None) -> Callable[[Any], Any]:
+    """What reads one cell of ``col`` that is not of the kind read a column at a time (a
+    date column's day numbers count from the source's ``epoch``)."""
+    if col.kind != "date":
+        return _PARSERS[col.kind]
+
+    def parse(v: Any) -> dt.date:
+        return parse_date(v, epoch)
+
+    return parse
 
 
 def _hidden_by_merge(arr: np.ndarray, types: np.ndarray) -> np.ndarray | bool:
@@ -630,11 +636,7 @@ def _text_cells(values: np.ndarray, odd: np.ndarray | None) -> tuple[np.ndarray,
 def _parsed_distinct(col: Col, values: np.ndarray, epoch: dt.date | None) -> np.ndarray | None:
     """``values`` (text or numbers, none blank) through the column's parser, each
     distinct value once as :func:`_convert` parses them; None when one does not parse."""
-    parse = _PARSERS[col.kind]
-    if col.kind == "date":
-        def parse(v: Any) -> dt.date:
-            return parse_date(v, epoch)
-
+    parse = _parser(col, epoch)
     codes, uniques = pd.factorize(values)
     got = np.empty(len(uniques), dtype=object)
     for j, u in enumerate(uniques.tolist()):  # (numbers as Python floats, as read)

@@ -35,6 +35,7 @@ from ..domain.schema import (
 from ..names import SheetSpec
 from . import ooxml
 from .ooxml.refs import parse_ref
+from .ooxml.xmltext import local
 from .reading import epoch
 
 __all__ = ["Reader", "TableCells", "read_table", "typed_table"]
@@ -51,7 +52,7 @@ def _table_columns(path: Path, part: str) -> list[str] | None:
     header), or None when one is escaped or missing."""
     with zipfile.ZipFile(path) as zf:
         root = SafeET.fromstring(zf.read(part))
-    names = [el.get("name") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "tableColumn"]
+    names = [el.get("name") for el in root.iter() if local(el.tag) == "tableColumn"]
     if any(n is None or "_x" in n for n in names):
         return None
     return names  # type: ignore[return-value]

@@ -65,6 +65,8 @@ class _Patterns:
         self.uncached = re.compile(re.escape(c) + rb'\s[^>]*?r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*'
                                    + fml + rb"\s*</" + pf + rb"c>")
         self.formula = f  # b"<f" or b"<x:f"
+        #: a value of eight digits or more before any point (see ``SheetScan.huge``)
+        self.huge = re.compile(re.escape(v) + rb">-?[0-9]{8}")
 
 
 _PATTERNS: dict[bytes, _Patterns] = {}
@@ -147,10 +149,6 @@ def scan_bounds(data: bytes) -> SheetScan:
     return scan
 
 
-_HUGE = re.compile(rb"<v>-?[0-9]{8}")
-_HUGE_ANY = re.compile(rb"v>-?[0-9]{8}")  # (a prefixed element: x:v)
-
-
 def scan_facts(data: bytes, scan: SheetScan) -> SheetScan:
     """Add what a reader shows as blanks: error cells, formulas saved without a value,
     merged ranges; and whether a number is huge. Returns ``scan``."""
@@ -162,8 +160,7 @@ def scan_facts(data: bytes, scan: SheetScan) -> SheetScan:
                 scan.errors[(int(ref[2]), col_number(ref[1]))] = m[1].decode("utf-8", "replace")
     if px.formula in data:
         scan.uncached = [(int(m[2]), col_number(m[1])) for m in px.uncached.finditer(data)]
-    scan.huge = (b"E+" in data or b"e+" in data
-                 or (_HUGE if b"<v>" in data else _HUGE_ANY).search(data) is not None)
+    scan.huge = b"E+" in data or b"e+" in data or px.huge.search(data) is not None
     tail = data.rfind(b"sheetData>")
     for m in _MERGE.finditer(data, max(tail, 0)):
         scan.merged.append((m[1].decode("ascii").replace("$", ""), int(m[3]),
